@@ -1,0 +1,219 @@
+"""Layers that keep the shape: activations and dropout."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import Field
+
+from app.core.errors import ErrorCode, FieldError
+from app.core.layers.base import Bool, Int, LayerSpec, Note, Step, Tag, WarningCode, fmt
+from app.core.layers.conv import Pos
+from app.core.layers.linear import batch_dim
+from app.core.shapes import Shape
+
+Real = Annotated[float, Field(allow_inf_nan=False)]
+Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+
+ACTIVATION_CLASSES = {
+    "relu": "ReLU",
+    "relu6": "ReLU6",
+    "sigmoid": "Sigmoid",
+    "tanh": "Tanh",
+    "silu": "SiLU",
+    "mish": "Mish",
+    "hardswish": "Hardswish",
+    "hardsigmoid": "Hardsigmoid",
+    "softsign": "Softsign",
+    "identity": "Identity",
+}
+TAKES_INPLACE = frozenset({"relu", "relu6", "silu", "mish", "hardswish", "hardsigmoid"})
+
+
+class Elementwise(LayerSpec):
+    """A layer applied value by value: the shape is kept, no parameters, no MACs."""
+
+    def infer(self, x: Shape) -> Step:
+        """``output = input``."""
+        return Step(output=x)
+
+
+class Activation(Elementwise):
+    """Parameter-free activations (``nn.ReLU``, ``nn.Sigmoid``, …). Shape kept, 0 params."""
+
+    type: Annotated[
+        Literal[
+            "relu",
+            "relu6",
+            "sigmoid",
+            "tanh",
+            "silu",
+            "mish",
+            "hardswish",
+            "hardsigmoid",
+            "softsign",
+            "identity",
+        ],
+        Tag,
+    ]
+    inplace: Bool = False
+    torch_class: ClassVar[str] = "{name}"
+
+    def torch_name(self, x: Shape) -> str:
+        """The PyTorch class of this tag (``relu`` -> ``ReLU``)."""
+        return ACTIVATION_CLASSES[self.kind]
+
+    def torch_kwargs(self, x: Shape) -> dict[str, Any]:
+        """``inplace`` for the activations that take it."""
+        return {"inplace": self.inplace} if self.kind in TAKES_INPLACE else {}
+
+
+class LeakyReLU(Elementwise):
+    """``nn.LeakyReLU``: ``max(0, x) + negative_slope × min(0, x)``. Shape kept, 0 params."""
+
+    type: Annotated[Literal["leakyrelu"], Tag]
+    negative_slope: Real = 0.01
+    inplace: Bool = False
+    torch_class: ClassVar[str] = "LeakyReLU"
+
+    def torch_kwargs(self, x: Shape) -> dict[str, Any]:
+        """``nn.LeakyReLU`` arguments."""
+        return {"negative_slope": self.negative_slope, "inplace": self.inplace}
+
+
+class ELU(Elementwise):
+    """``nn.ELU``: ``x`` if positive, else ``alpha (exp(x) - 1)``. Shape kept, 0 params."""
+
+    type: Annotated[Literal["elu"], Tag]
+    alpha: Real = 1.0
+    inplace: Bool = False
+    torch_class: ClassVar[str] = "ELU"
+
+    def torch_kwargs(self, x: Shape) -> dict[str, Any]:
+        """``nn.ELU`` arguments."""
+        return {"alpha": self.alpha, "inplace": self.inplace}
+
+
+class GELU(Elementwise):
+    """``nn.GELU``, exact or with the tanh approximation. Shape kept, 0 params."""
+
+    type: Annotated[Literal["gelu"], Tag]
+    approximate: Literal["none", "tanh"] = "none"
+    torch_class: ClassVar[str] = "GELU"
+
+    def torch_kwargs(self, x: Shape) -> dict[str, Any]:
+        """``nn.GELU`` arguments."""
+        return {"approximate": self.approximate}
+
+
+class Softmax(Elementwise):
+    """``nn.Softmax`` / ``nn.LogSoftmax`` along ``dim`` (the batch is dimension 0).
+
+    Shape kept, 0 params. Without ``dim``, PyTorch picks 0 for 1-D and 3-D inputs and 1
+    otherwise (batch included), and warns; so does cnncalc.
+    """
+
+    type: Annotated[Literal["softmax", "logsoftmax"], Tag]
+    dim: Int | None = None
+    torch_class: ClassVar[str] = "{name}"
+
+    def infer(self, x: Shape) -> Step:
+        """Shape kept; ``dim`` checked against the batch-inclusive rank."""
+        ndim = len(x) + 1
+        if self.dim is not None:
+            batch_dim(self.dim, ndim, "dim")
+            return Step(output=x)
+        implicit = 0 if ndim in (0, 1, 3) else 1
+        return Step(
+            output=x,
+            notes=(
+                Note(
+                    WarningCode.IMPLICIT_DIM,
+                    f"no dim given: PyTorch picks dim={implicit} for a {ndim}-D input (batch "
+                    f"included){', the batch itself' if implicit == 0 else ''}; give dim",
+                    {"dim": implicit},
+                ),
+            ),
+        )
+
+    def torch_name(self, x: Shape) -> str:
+        """``Softmax`` or ``LogSoftmax``."""
+        return "Softmax" if self.kind == "softmax" else "LogSoftmax"
+
+    def torch_kwargs(self, x: Shape) -> dict[str, Any]:
+        """``dim``."""
+        return {"dim": self.dim}
+
+
+class PReLU(Elementwise):
+    """``nn.PReLU``: a learned negative slope, shared (``num_parameters=1``) or per channel.
+
+    Shape kept. Weight ``num_parameters``, which must be 1 or the channel count ``x[0]``.
+    """
+
+    type: Annotated[Literal["prelu"], Tag]
+    num_parameters: Pos = 1
+    init: Real = 0.25
+    torch_class: ClassVar[str] = "PReLU"
+
+    def infer(self, x: Shape) -> Step:
+        """Shape kept; ``num_parameters`` params."""
+        channels = x[0]
+        if self.num_parameters not in (1, channels):
+            raise FieldError(
+                "num_parameters",
+                f"Mismatch of parameter numbers and input channel size. Found parameter "
+                f"numbers = {self.num_parameters} and channel size = {channels} "
+                f"(input {fmt(x)})",
+                ErrorCode.CHANNELS,
+                params={"given": self.num_parameters, "actual": channels},
+            )
+        return Step(output=x, weight=(self.num_parameters,), params=self.num_parameters)
+
+    def torch_kwargs(self, x: Shape) -> dict[str, Any]:
+        """``nn.PReLU`` arguments."""
+        return {"num_parameters": self.num_parameters, "init": self.init}
+
+
+class Dropout(Elementwise):
+    """``nn.Dropout``: zeroes values with probability ``p`` in training. Shape kept, 0 params."""
+
+    type: Annotated[Literal["dropout"], Tag]
+    p: Probability = 0.5
+    inplace: Bool = False
+    torch_class: ClassVar[str] = "Dropout"
+
+    def torch_kwargs(self, x: Shape) -> dict[str, Any]:
+        """``nn.Dropout`` arguments."""
+        return {"p": self.p, "inplace": self.inplace}
+
+
+class FeatureDropout(Elementwise):
+    """``nn.Dropout1d/2d/3d``: zeroes whole channels. Shape kept, 0 params.
+
+    ``dropout1d`` takes ``C`` or ``C × L``, ``dropout2d`` ``C × H × W``, ``dropout3d``
+    ``C × D × H × W`` (batch excluded).
+    """
+
+    type: Annotated[Literal["dropout1d", "dropout2d", "dropout3d"], Tag]
+    p: Probability = 0.5
+    inplace: Bool = False
+    torch_class: ClassVar[str] = "Dropout{d}d"
+
+    def infer(self, x: Shape) -> Step:
+        """Shape kept; the rank must suit the kind."""
+        d = self.dims(x)
+        ranks = (1, 2) if d == 1 else (d + 1,)
+        if len(x) not in ranks:
+            raise FieldError(
+                None,
+                f"{self.kind} expects a {' or '.join(str(r + 1) + 'D' for r in ranks)} input "
+                f"(batch included), got {len(x) + 1}D (shape {fmt(x)} with the batch)",
+                ErrorCode.RANK,
+                params={"shape": list(x)},
+            )
+        return Step(output=x)
+
+    def torch_kwargs(self, x: Shape) -> dict[str, Any]:
+        """``nn.DropoutNd`` arguments."""
+        return {"p": self.p, "inplace": self.inplace}

@@ -1,0 +1,246 @@
+"""What every layer kind shares: the spec base class, its registry, and a layer's answer.
+
+A layer kind is one pydantic class holding its ``type`` tags, its fields (PyTorch's names and
+defaults, the course's aliases), its PyTorch class name and its ``infer()`` rule. Subclasses
+that declare their own ``type`` are registered when the class is created; family bases,
+which declare no ``type``, are not. ``infer()`` is a pure function of the incoming tensor
+description, so a graph of layers can reuse it unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum, unique
+from fractions import Fraction
+from typing import Annotated, Any, ClassVar, Literal, get_args, get_origin
+
+from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Strict
+
+from app.core.errors import ErrorCode, FieldError
+from app.core.shapes import AxisOutput, Shape
+
+Int = Annotated[int, Strict()]
+"""An integer that refuses ``"3"``, ``true`` and ``3.0``."""
+Bool = Annotated[bool, Strict()]
+"""A boolean that refuses ``"true"`` and ``1``."""
+PerAxis = Int | tuple[Int, ...]
+"""An int for every spatial axis, or one int per axis."""
+
+Number = int | Fraction
+"""Receptive-field arithmetic stays exact: ints, and fractions where a stride is fractional."""
+
+
+def half(n: int) -> Number:
+    """``n / 2``, as an int when it is one (the usual case keeps the arithmetic in ints)."""
+    return n // 2 if n % 2 == 0 else Fraction(n, 2)
+
+
+def ratio(a: int, b: int) -> Number:
+    """``a / b`` exactly: an int when ``b`` divides ``a``, a ``Fraction`` otherwise."""
+    return a // b if a % b == 0 else Fraction(a, b)
+
+
+def _lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
+Tag = BeforeValidator(_lower)
+"""Put on a kind's ``type`` Literal so that ``Conv2d`` and ``CONV`` match too."""
+
+
+def alias(name: str, *others: str) -> Any:
+    """A validation alias accepting PyTorch's ``name`` first, then the course's ``others``."""
+    return AliasChoices(name, *others)
+
+
+@unique
+class WarningCode(StrEnum):
+    """Stable codes of the warnings a teacher would give."""
+
+    __slots__ = ()
+
+    UNREAD_INPUT = "unread_input"
+    RF_EXCEEDS_INPUT = "receptive_field_exceeds_input"
+    ASYMMETRIC_SAME = "asymmetric_same_padding"
+    CEIL_EXTRA_WINDOW = "ceil_mode_partial_window"
+    LINEAR_ON_LAST_AXIS = "linear_on_last_axis"
+    UNEVEN_ADAPTIVE = "uneven_adaptive_windows"
+    SINGLE_VALUE_NORM = "single_value_per_channel"
+    IMPLICIT_DIM = "implicit_softmax_dim"
+    NO_FEATURE_DROPOUT = "dropout_input_rank"
+    KERNEL_MISSES_INPUT = "window_in_padding_only"
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A warning raised by one layer's rule: its code, an English message and its numbers."""
+
+    code: WarningCode
+    message: str
+    params: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """How one spatial axis of a layer maps its output units back onto its input.
+
+    With the field ``(size, jump, start)`` of the incoming tensor measured on the network's
+    input, the outgoing field is ``size + span × jump``, ``jump × stride``,
+    ``start + offset × jump``. For a convolution or pooling, ``span = k_eff - 1``,
+    ``stride = S`` and ``offset = (k_eff - 1) / 2 - P_left`` (Araujo et al., Distill 2019).
+    """
+
+    span: Number
+    stride: Number
+    offset: Number
+
+
+IDENTITY = Window(0, 1, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One layer's answer for one incoming tensor.
+
+    Attributes:
+        output: the output shape (no batch dimension).
+        weight: PyTorch's weight tensor shape, or ``None``.
+        bias: PyTorch's bias shape, or ``None``.
+        params: every learnable element (weight, bias, and any other parameter).
+        buffers: elements of non-learnable state (BatchNorm's running statistics).
+        macs: multiply-accumulates for one sample (bias excluded).
+        windows: one ``Window`` per spatial axis, ``None`` when the layer keeps every unit
+            where it is (activations, normalisation, dropout).
+        global_field: the layer mixes the whole input (flatten, linear on the last axis).
+        axes: the per-axis division details of sliding-window layers.
+        notes: warnings raised by the rule.
+    """
+
+    output: Shape
+    weight: Shape | None = None
+    bias: Shape | None = None
+    params: int = 0
+    buffers: int = 0
+    macs: int = 0
+    windows: tuple[Window, ...] | None = None
+    global_field: bool = False
+    axes: tuple[AxisOutput, ...] = ()
+    notes: tuple[Note, ...] = ()
+
+
+REGISTRY: list[type[LayerSpec]] = []
+"""Every concrete layer kind, in the order its family module defines it."""
+TYPE_INDEX: dict[str, type[LayerSpec]] = {}
+"""Lower-case ``type`` tag -> the kind that answers to it."""
+
+
+def _literal_tags(annotation: Any) -> tuple[str, ...]:
+    if get_origin(annotation) is Literal:
+        return tuple(str(tag) for tag in get_args(annotation))
+    return ()
+
+
+class LayerSpec(BaseModel):
+    """Base of every layer kind.
+
+    Subclasses declare ``type: Literal[...]`` with their lower-case tags, PyTorch's fields,
+    ``torch_class`` (``"Conv{d}d"`` is filled with the spatial dimension), and ``infer()``.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
+
+    torch_class: ClassVar[str]
+    """The ``torch.nn`` class, ``{d}`` standing for the number of spatial axes."""
+    tags: ClassVar[tuple[str, ...]] = ()
+    fixed_dims: ClassVar[int | None] = None
+    """Spatial axes the kind requires, when it has a fixed dimensionality."""
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        """Register every subclass that declares its own ``type`` tags."""
+        super().__pydantic_init_subclass__(**kwargs)
+        if "type" not in cls.__dict__.get("__annotations__", {}):
+            return  # a family base
+        cls.tags = _literal_tags(cls.model_fields["type"].annotation)
+        REGISTRY.append(cls)
+        for tag in cls.tags:
+            if tag in TYPE_INDEX:
+                raise TypeError(f"layer type {tag!r} is declared twice")
+            TYPE_INDEX[tag] = cls
+
+    @property
+    def kind(self) -> str:
+        """The lower-case ``type`` tag as given."""
+        return str(getattr(self, "type"))  # noqa: B009 - every registered kind declares it
+
+    def infer(self, x: Shape) -> Step:
+        """The layer's answer for an input of shape ``x``."""
+        raise NotImplementedError
+
+    def torch_name(self, x: Shape) -> str:
+        """PyTorch's class name for an input of shape ``x`` (``Conv2d``)."""
+        return self.torch_class.format(d=self.dims(x))
+
+    def torch_kwargs(self, x: Shape) -> dict[str, Any]:
+        """Keyword arguments that build the same layer in PyTorch for an input ``x``."""
+        return {}
+
+    def dims(self, x: Shape) -> int:
+        """Spatial axes: the digit of a ``conv2d`` tag, or the incoming rank less one."""
+        for ch in self.kind:
+            if ch.isdigit():
+                return int(ch)
+        return len(x) - 1
+
+    def expect_spatial(self, x: Shape) -> int:
+        """Check that ``x`` is ``C × spatial…`` for this kind and return the spatial axes.
+
+        Raises:
+            FieldError: the incoming tensor has the wrong rank.
+        """
+        d = self.dims(x)
+        if d < 1 or len(x) != d + 1:
+            names = {1: "C×L", 2: "C×H×W", 3: "C×D×H×W"}
+            want = names.get(d, "C×spatial") if d >= 1 else "a tensor with spatial axes"
+            raise FieldError(
+                None,
+                f"{self.kind} expects a {want} input, but got a tensor of shape {fmt(x)} "
+                f"(Expected {d + 1}D (unbatched) or {d + 2}D (batched) input)",
+                ErrorCode.RANK,
+                params={"shape": list(x), "expected": d + 1},
+            )
+        return d
+
+    def per_axis(self, field: str, value: int | tuple[int, ...], d: int) -> tuple[int, ...]:
+        """Expand an int to ``d`` axes, or check that a tuple has one value per axis.
+
+        Raises:
+            FieldError: the tuple's length is not ``d``.
+        """
+        if isinstance(value, int):
+            return (value,) * d
+        if len(value) == 1 and d != 1:
+            # PyTorch's _ntuple repeats a single-element iterable too.
+            return (value[0],) * d
+        if len(value) != d:
+            raise FieldError(
+                field,
+                f"{field} has {len(value)} values but the input has {d} spatial "
+                f"axis{'es' if d > 1 else ''}",
+                ErrorCode.AXES,
+                params={"given": len(value), "axes": d},
+            )
+        return value
+
+
+def fmt(shape: Shape) -> str:
+    """A shape as the course writes it: ``20×28×28``."""
+    return "×".join(str(n) for n in shape) if shape else "scalar"
+
+
+def prod(values: Shape) -> int:
+    """The product of a shape's sizes (1 for an empty shape)."""
+    out = 1
+    for v in values:
+        out *= v
+    return out

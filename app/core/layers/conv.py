@@ -1,0 +1,298 @@
+"""Convolutions: ``conv1d/2d/3d`` (short form ``conv``) and ``convtranspose1d/2d/3d``."""
+
+from __future__ import annotations
+
+from math import gcd
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import Field
+
+from app.core.errors import ErrorCode, FieldError
+from app.core.layers.base import (
+    Bool,
+    LayerSpec,
+    Note,
+    Step,
+    Tag,
+    WarningCode,
+    Window,
+    alias,
+    fmt,
+    half,
+    prod,
+    ratio,
+)
+from app.core.shapes import AxisOutput, Shape, conv_out, conv_transpose_out, effective_kernel
+
+Pos = Annotated[int, Field(strict=True, ge=1)]
+NonNeg = Annotated[int, Field(strict=True, ge=0)]
+PosAxes = Pos | tuple[Pos, ...]
+NonNegAxes = NonNeg | tuple[NonNeg, ...]
+
+
+class ConvFamily(LayerSpec):
+    """Fields shared by convolutions and transposed convolutions (PyTorch's ``_ConvNd``)."""
+
+    out_channels: Pos = Field(validation_alias=alias("out_channels", "C_out", "c_out"))
+    kernel_size: PosAxes = Field(validation_alias=alias("kernel_size", "K", "k"))
+    stride: PosAxes = Field(1, validation_alias=alias("stride", "S", "s"))
+    dilation: PosAxes = Field(1, validation_alias=alias("dilation", "D", "d"))
+    groups: Pos = 1
+    bias: Bool = True
+    in_channels: Pos | None = Field(
+        None, description="Checked against the incoming tensor when given; inferred otherwise."
+    )
+
+    def channels(self, x: Shape) -> int:
+        """Check ``in_channels`` and ``groups`` against the incoming ``C_in = x[0]``.
+
+        Raises:
+            FieldError: a given in_channels differs from the tensor's, or groups does not
+                divide both channel counts (PyTorch: "in_channels must be divisible by groups").
+        """
+        c_in = x[0]
+        if self.in_channels is not None and self.in_channels != c_in:
+            raise FieldError(
+                "in_channels",
+                f"in_channels is {self.in_channels} but the incoming tensor has {c_in} "
+                f"channels (shape {fmt(x)})",
+                ErrorCode.CHANNELS,
+                params={"given": self.in_channels, "actual": c_in},
+            )
+        for name, count in (("in_channels", c_in), ("out_channels", self.out_channels)):
+            if count % self.groups:
+                raise FieldError(
+                    "groups",
+                    f"{name} must be divisible by groups ({name} = {count}, groups = "
+                    f"{self.groups})",
+                    ErrorCode.GROUPS,
+                    params={"name": name, "count": count, "groups": self.groups},
+                )
+        return c_in
+
+    def geometry(self, x: Shape) -> tuple[int, tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+        """Spatial axes, kernel, stride and dilation, each expanded to one value per axis."""
+        d = self.expect_spatial(x)
+        return (
+            d,
+            self.per_axis("kernel_size", self.kernel_size, d),
+            self.per_axis("stride", self.stride, d),
+            self.per_axis("dilation", self.dilation, d),
+        )
+
+    def common_kwargs(self, x: Shape) -> dict[str, Any]:
+        """The constructor arguments every convolution takes."""
+        return {
+            "in_channels": x[0],
+            "out_channels": self.out_channels,
+            "kernel_size": self.kernel_size,
+            "stride": self.stride,
+            "dilation": self.dilation,
+            "groups": self.groups,
+            "bias": self.bias,
+        }
+
+
+class Conv(ConvFamily):
+    """Convolution (``nn.Conv1d/2d/3d``).
+
+    Shape, per spatial axis: ``O = floor((N + 2P - D(K - 1) - 1) / S) + 1``, the course's
+    ``(N - K + 2P) / S + 1`` when ``D = 1``. ``padding="same"`` (stride 1 only) pads
+    ``D(K - 1)`` in all, the odd pixel on the right/bottom; ``"valid"`` pads nothing.
+    Weight ``C_out × C_in/groups × K…``, bias ``C_out``;
+    params ``C_out × (C_in/groups × ∏K + 1)``. MACs per sample ``∏O × C_out × C_in/groups × ∏K``.
+    """
+
+    type: Annotated[Literal["conv1d", "conv2d", "conv3d", "conv"], Tag]
+    padding: NonNegAxes | Literal["same", "valid"] = Field(
+        0, validation_alias=alias("padding", "P")
+    )
+    padding_mode: Literal["zeros", "reflect", "replicate", "circular"] = "zeros"
+    torch_class: ClassVar[str] = "Conv{d}d"
+
+    def pads(self, d: int, k: tuple[int, ...], s: tuple[int, ...], dil: tuple[int, ...]) -> list[
+        tuple[int, int]
+    ]:
+        """Left and right padding per axis, resolving ``"same"`` and ``"valid"``.
+
+        Raises:
+            FieldError: ``"same"`` with a stride other than 1 (PyTorch's own rule).
+        """
+        if self.padding == "valid":
+            return [(0, 0)] * d
+        if self.padding == "same":
+            if any(v != 1 for v in s):
+                raise FieldError(
+                    "padding",
+                    "padding='same' is not supported for strided convolutions",
+                    ErrorCode.SAME_WITH_STRIDE,
+                    params={"stride": list(s)},
+                )
+            totals = [dl * (kk - 1) for kk, dl in zip(k, dil, strict=True)]
+            return [(t // 2, t - t // 2) for t in totals]
+        return [(p, p) for p in self.per_axis("padding", self.padding, d)]
+
+    def check_padding_mode(self, spatial: Shape, pads: list[tuple[int, int]]) -> None:
+        """Reflect padding must be smaller than the input; circular at most its size."""
+        if self.padding_mode not in ("reflect", "circular"):
+            return
+        for axis, (n, (left, right)) in enumerate(zip(spatial, pads, strict=True)):
+            pad = max(left, right)
+            if self.padding_mode == "reflect" and pad >= n:
+                raise FieldError(
+                    "padding",
+                    f"reflect padding {pad} must be smaller than the input size {n} on axis "
+                    f"{axis} (Padding size should be less than the corresponding input dimension)",
+                    ErrorCode.PADDING_TOO_LARGE,
+                    axis=axis,
+                    params={"padding": pad, "size": n},
+                )
+            if self.padding_mode == "circular" and pad > n:
+                raise FieldError(
+                    "padding",
+                    f"circular padding {pad} is larger than the input size {n} on axis {axis} "
+                    "(Padding value causes wrapping around more than once)",
+                    ErrorCode.PADDING_TOO_LARGE,
+                    axis=axis,
+                    params={"padding": pad, "size": n},
+                )
+
+    def infer(self, x: Shape) -> Step:
+        """Output, weight, params, MACs and windows of the convolution."""
+        d, k, s, dil = self.geometry(x)
+        c_in = self.channels(x)
+        pads = self.pads(d, k, s, dil)
+        self.check_padding_mode(x[1:], pads)
+        axes: list[AxisOutput] = []
+        windows: list[Window] = []
+        notes: list[Note] = []
+        for axis, (n, kk, ss, dl, (left, right)) in enumerate(
+            zip(x[1:], k, s, dil, pads, strict=True)
+        ):
+            try:
+                out = conv_out(n, kk, ss, left, right, dl)
+            except FieldError as error:
+                error.axis = axis
+                raise
+            axes.append(out)
+            k_eff = effective_kernel(kk, dl)
+            windows.append(Window(k_eff - 1, ss, half(k_eff - 1 - 2 * left)))
+            if left != right:
+                notes.append(
+                    Note(
+                        WarningCode.ASYMMETRIC_SAME,
+                        f"axis {axis}: padding='same' with an even effective kernel {k_eff} pads "
+                        f"{left} before and {right} after",
+                        {"axis": axis, "left": left, "right": right},
+                    )
+                )
+        weight = (self.out_channels, c_in // self.groups, *k)
+        bias = (self.out_channels,) if self.bias else None
+        out_spatial = tuple(a.size for a in axes)
+        return Step(
+            output=(self.out_channels, *out_spatial),
+            weight=weight,
+            bias=bias,
+            params=prod(weight) + (self.out_channels if self.bias else 0),
+            macs=prod(out_spatial) * prod(weight),
+            windows=tuple(windows),
+            axes=tuple(axes),
+            notes=tuple(notes),
+        )
+
+    def torch_kwargs(self, x: Shape) -> dict[str, Any]:
+        """``nn.ConvNd`` arguments."""
+        return {
+            **self.common_kwargs(x),
+            "padding": self.padding,
+            "padding_mode": self.padding_mode,
+        }
+
+
+def transposed_span(k: int, s: int, dil: int) -> int:
+    """Input units an output of a transposed convolution reaches, less one, in input steps.
+
+    Output ``o`` gathers input ``i`` for every tap ``j`` with ``i S + j D = o + P``; the taps
+    that hit one output are ``S / gcd(D, S)`` apart, so at most ``ceil(K gcd(D, S) / S)`` of
+    them, spaced ``D / gcd(D, S)`` inputs apart.
+    """
+    g = gcd(dil, s)
+    taps = -(-k * g // s)
+    return (taps - 1) * dil // g
+
+
+class ConvTranspose(ConvFamily):
+    """Transposed convolution (``nn.ConvTranspose1d/2d/3d``).
+
+    Shape, per spatial axis: ``O = (N - 1) S - 2P + D(K - 1) + OP + 1``, with the output
+    padding ``OP`` smaller than the stride or the dilation. Weight ``C_in × C_out/groups × K…``
+    (PyTorch stores it input-first), bias ``C_out``. MACs per sample
+    ``∏N × C_in × C_out/groups × ∏K``: every input value meets every tap once.
+    Receptive field: the output's jump is the input's divided by ``S``, and its size counts
+    the input units one output really gathers, ``ceil(K g / S)`` taps with ``g = gcd(D, S)``.
+    """
+
+    type: Annotated[
+        Literal["convtranspose1d", "convtranspose2d", "convtranspose3d", "convtranspose"], Tag
+    ]
+    padding: NonNegAxes = Field(0, validation_alias=alias("padding", "P"))
+    output_padding: NonNegAxes = 0
+    padding_mode: str = "zeros"
+    torch_class: ClassVar[str] = "ConvTranspose{d}d"
+
+    def infer(self, x: Shape) -> Step:
+        """Output, weight, params, MACs and windows of the transposed convolution."""
+        d, k, s, dil = self.geometry(x)
+        if self.padding_mode != "zeros":
+            raise FieldError(
+                "padding_mode",
+                f'Only "zeros" padding mode is supported for {self.torch_name(x)}',
+                ErrorCode.PADDING_MODE,
+                params={"padding_mode": self.padding_mode},
+            )
+        c_in = self.channels(x)
+        pad = self.per_axis("padding", self.padding, d)
+        out_pad = self.per_axis("output_padding", self.output_padding, d)
+        axes: list[AxisOutput] = []
+        windows: list[Window] = []
+        for axis, (n, kk, ss, dl, p, op) in enumerate(
+            zip(x[1:], k, s, dil, pad, out_pad, strict=True)
+        ):
+            if op >= ss and op >= dl:
+                raise FieldError(
+                    "output_padding",
+                    f"output padding must be smaller than either stride or dilation, but got "
+                    f"output_padding {op}, stride {ss} and dilation {dl} on axis {axis}",
+                    ErrorCode.OUTPUT_PADDING,
+                    axis=axis,
+                    params={"output_padding": op, "stride": ss, "dilation": dl},
+                )
+            try:
+                axes.append(conv_transpose_out(n, kk, ss, p, op, dl))
+            except FieldError as error:
+                error.axis = axis
+                raise
+            k_eff = effective_kernel(kk, dl)
+            windows.append(
+                Window(transposed_span(kk, ss, dl), ratio(1, ss), ratio(2 * p - (k_eff - 1), 2 * ss))
+            )
+        weight = (c_in, self.out_channels // self.groups, *k)
+        out_spatial = tuple(a.size for a in axes)
+        return Step(
+            output=(self.out_channels, *out_spatial),
+            weight=weight,
+            bias=(self.out_channels,) if self.bias else None,
+            params=prod(weight) + (self.out_channels if self.bias else 0),
+            macs=prod(x[1:]) * prod(weight),
+            windows=tuple(windows),
+            axes=tuple(axes),
+        )
+
+    def torch_kwargs(self, x: Shape) -> dict[str, Any]:
+        """``nn.ConvTransposeNd`` arguments."""
+        return {
+            **self.common_kwargs(x),
+            "padding": self.padding,
+            "output_padding": self.output_padding,
+            "padding_mode": self.padding_mode,
+        }

@@ -1,0 +1,127 @@
+"""Fully connected layers: ``flatten`` and ``linear``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import Field
+
+from app.core.errors import ErrorCode, FieldError
+from app.core.layers.base import Bool, Int, LayerSpec, Note, Step, Tag, WarningCode, fmt, prod
+from app.core.layers.conv import Pos
+from app.core.shapes import Shape
+
+
+def batch_dim(dim: int, ndim: int, field: str) -> int:
+    """Normalise a batch-inclusive dimension index as PyTorch does (``-1`` is the last).
+
+    Raises:
+        FieldError: out of ``[-ndim, ndim - 1]`` (PyTorch: "Dimension out of range").
+    """
+    if not -ndim <= dim < ndim:
+        raise FieldError(
+            field,
+            f"Dimension out of range (expected to be in range of [{-ndim}, {ndim - 1}], but got "
+            f"{dim}); dimensions count the batch as dimension 0",
+            ErrorCode.DIM_RANGE,
+            params={"dim": dim, "low": -ndim, "high": ndim - 1},
+        )
+    return dim % ndim
+
+
+class Flatten(LayerSpec):
+    """Flatten (``nn.Flatten``): merges dimensions ``start_dim..end_dim`` into one.
+
+    Dimensions count the batch as 0, as in PyTorch, so the default ``1..-1`` turns
+    ``C × H × W`` into ``C·H·W``. Flattening the batch itself (``start_dim=0``) is refused.
+    After a flatten that merges axes, a unit's receptive field is the whole input.
+    """
+
+    type: Annotated[Literal["flatten"], Tag]
+    start_dim: Int = 1
+    end_dim: Int = -1
+    torch_class: ClassVar[str] = "Flatten"
+
+    def infer(self, x: Shape) -> Step:
+        """``x[:s] + (∏x[s..e],) + x[e+1:]`` in batch-inclusive numbering."""
+        ndim = len(x) + 1
+        start = batch_dim(self.start_dim, ndim, "start_dim")
+        end = batch_dim(self.end_dim, ndim, "end_dim")
+        if start > end:
+            raise FieldError(
+                "start_dim",
+                f"flatten() has invalid args: start_dim cannot come after end_dim "
+                f"(start_dim {start}, end_dim {end})",
+                ErrorCode.DIM_RANGE,
+                params={"start": start, "end": end},
+            )
+        if start == 0:
+            raise FieldError(
+                "start_dim",
+                "flattening the batch dimension (start_dim=0) mixes samples; cnncalc keeps the "
+                "batch apart, so start_dim must be 1 or more",
+                ErrorCode.UNSUPPORTED,
+            )
+        merged = x[start - 1 : end]
+        return Step(
+            output=(*x[: start - 1], prod(merged), *x[end:]),
+            global_field=len(merged) > 1,
+        )
+
+    def torch_kwargs(self, x: Shape) -> dict[str, Any]:
+        """``nn.Flatten`` arguments."""
+        return {"start_dim": self.start_dim, "end_dim": self.end_dim}
+
+
+class Linear(LayerSpec):
+    """Fully connected layer (``nn.Linear``), applied to the last axis as PyTorch does.
+
+    ``in_features = x[-1]``; output ``x[:-1] + (out_features,)``. Weight
+    ``out_features × in_features`` (PyTorch's order; the course's table writes ``in × out``),
+    bias ``out_features``; params ``out × (in + 1)``. MACs per sample ``∏x[:-1] × in × out``.
+    """
+
+    type: Annotated[Literal["linear"], Tag]
+    out_features: Pos
+    in_features: Pos | None = Field(
+        None, description="Checked against the incoming tensor when given; inferred otherwise."
+    )
+    bias: Bool = True
+    torch_class: ClassVar[str] = "Linear"
+
+    def infer(self, x: Shape) -> Step:
+        """Output, weight, params and MACs of the linear layer."""
+        n_in = x[-1]
+        if self.in_features is not None and self.in_features != n_in:
+            raise FieldError(
+                "in_features",
+                f"in_features is {self.in_features} but the incoming tensor has {n_in} "
+                f"features on its last axis (shape {fmt(x)}): mat1 and mat2 shapes cannot be "
+                f"multiplied (1x{n_in} and {self.in_features}x{self.out_features})",
+                ErrorCode.FEATURES,
+                params={"given": self.in_features, "actual": n_in},
+            )
+        notes: tuple[Note, ...] = ()
+        if len(x) > 1:
+            notes = (
+                Note(
+                    WarningCode.LINEAR_ON_LAST_AXIS,
+                    f"linear acts on the last axis only ({n_in} features) of a {fmt(x)} "
+                    "tensor; add a flatten first to connect every value",
+                    {"shape": list(x)},
+                ),
+            )
+        weight = (self.out_features, n_in)
+        return Step(
+            output=(*x[:-1], self.out_features),
+            weight=weight,
+            bias=(self.out_features,) if self.bias else None,
+            params=prod(weight) + (self.out_features if self.bias else 0),
+            macs=prod(x[:-1]) * prod(weight),
+            global_field=True,
+            notes=notes,
+        )
+
+    def torch_kwargs(self, x: Shape) -> dict[str, Any]:
+        """``nn.Linear`` arguments."""
+        return {"in_features": x[-1], "out_features": self.out_features, "bias": self.bias}

@@ -1,0 +1,194 @@
+"""Normalisation: ``batchnorm1d/2d/3d``, ``layernorm``, ``groupnorm``. All keep the shape."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import Field
+
+from app.core.errors import ErrorCode, FieldError
+from app.core.layers.base import Bool, LayerSpec, Note, Step, Tag, WarningCode, fmt, prod
+from app.core.layers.conv import Pos
+from app.core.shapes import Shape
+
+Eps = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+Momentum = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+
+
+class BatchNorm(LayerSpec):
+    """Batch normalisation (``nn.BatchNorm1d/2d/3d``), per channel ``C = x[0]``.
+
+    Shape kept. Weight ``C`` and bias ``C`` when ``affine``: params ``2C``. Buffers
+    ``running_mean`` and ``running_var`` (``C`` each) and ``num_batches_tracked`` (1) when
+    ``track_running_stats``: they are state, not parameters. ``batchnorm1d`` takes ``C`` or
+    ``C × L``, ``batchnorm2d`` ``C × H × W``, ``batchnorm3d`` ``C × D × H × W``.
+    """
+
+    type: Annotated[Literal["batchnorm1d", "batchnorm2d", "batchnorm3d", "batchnorm"], Tag]
+    num_features: Pos | None = Field(
+        None, description="Checked against the incoming channels when given; inferred otherwise."
+    )
+    eps: Eps = 1e-5
+    momentum: Momentum | None = 0.1
+    affine: Bool = True
+    track_running_stats: Bool = True
+    torch_class: ClassVar[str] = "BatchNorm{d}d"
+
+    def dims(self, x: Shape) -> int:
+        """The tag's digit; the short form ``batchnorm`` is 1-D for ``C`` and ``C × L``."""
+        d = super().dims(x)
+        return max(d, 1)
+
+    def infer(self, x: Shape) -> Step:
+        """Shape kept; ``2C`` params when affine."""
+        d = self.dims(x)
+        ranks = (1, 2) if d == 1 else (d + 1,)
+        if len(x) not in ranks:
+            want = " or ".join(f"{r + 1}D" for r in ranks)
+            raise FieldError(
+                None,
+                f"{self.torch_name(x)} expects {want} input (batch included), got "
+                f"{len(x) + 1}D input of shape {fmt(x)} with the batch",
+                ErrorCode.RANK,
+                params={"shape": list(x)},
+            )
+        c = x[0]
+        if self.num_features is not None and self.num_features != c:
+            raise FieldError(
+                "num_features",
+                f"num_features is {self.num_features} but the incoming tensor has {c} channels "
+                f"(running_mean should contain {c} elements not {self.num_features})",
+                ErrorCode.FEATURES,
+                params={"given": self.num_features, "actual": c},
+            )
+        notes: tuple[Note, ...] = ()
+        if prod(x[1:]) == 1:
+            notes = (
+                Note(
+                    WarningCode.SINGLE_VALUE_NORM,
+                    "each channel holds one value per sample: training with a batch of 1 fails "
+                    "(Expected more than 1 value per channel when training)",
+                    {},
+                ),
+            )
+        return Step(
+            output=x,
+            weight=(c,) if self.affine else None,
+            bias=(c,) if self.affine else None,
+            params=2 * c if self.affine else 0,
+            buffers=2 * c + 1 if self.track_running_stats else 0,
+            notes=notes,
+        )
+
+    def torch_kwargs(self, x: Shape) -> dict[str, Any]:
+        """``nn.BatchNormNd`` arguments."""
+        return {
+            "num_features": x[0],
+            "eps": self.eps,
+            "momentum": self.momentum,
+            "affine": self.affine,
+            "track_running_stats": self.track_running_stats,
+        }
+
+
+class LayerNorm(LayerSpec):
+    """Layer normalisation (``nn.LayerNorm``) over the last axes.
+
+    ``normalized_shape`` must equal the incoming tensor's trailing sizes; left out, it is the
+    last axis (as a transformer or ConvNeXt block uses it). Shape kept. Weight and bias
+    ``normalized_shape`` each when ``elementwise_affine`` (bias unless ``bias=false``).
+    """
+
+    type: Annotated[Literal["layernorm"], Tag]
+    normalized_shape: Pos | tuple[Pos, ...] | None = None
+    eps: Eps = 1e-5
+    elementwise_affine: Bool = True
+    bias: Bool = True
+    torch_class: ClassVar[str] = "LayerNorm"
+
+    def normalized(self, x: Shape) -> tuple[int, ...]:
+        """``normalized_shape`` as a tuple, defaulting to the last axis."""
+        ns = self.normalized_shape
+        if ns is None:
+            return (x[-1],)
+        return (ns,) if isinstance(ns, int) else ns
+
+    def infer(self, x: Shape) -> Step:
+        """Shape kept; ``2 ∏normalized_shape`` params when affine with bias."""
+        ns = self.normalized(x)
+        if len(ns) > len(x) or x[len(x) - len(ns) :] != ns:
+            raise FieldError(
+                "normalized_shape",
+                f"Given normalized_shape={list(ns)}, expected input with shape "
+                f"[*, {', '.join(map(str, ns))}], but got input of shape {fmt(x)}",
+                ErrorCode.FEATURES,
+                params={"normalized_shape": list(ns), "shape": list(x)},
+            )
+        affine = self.elementwise_affine
+        has_bias = affine and self.bias
+        return Step(
+            output=x,
+            weight=ns if affine else None,
+            bias=ns if has_bias else None,
+            params=(prod(ns) if affine else 0) + (prod(ns) if has_bias else 0),
+        )
+
+    def torch_kwargs(self, x: Shape) -> dict[str, Any]:
+        """``nn.LayerNorm`` arguments."""
+        return {
+            "normalized_shape": list(self.normalized(x)),
+            "eps": self.eps,
+            "elementwise_affine": self.elementwise_affine,
+            "bias": self.bias,
+        }
+
+
+class GroupNorm(LayerSpec):
+    """Group normalisation (``nn.GroupNorm``): ``C = x[0]`` channels in ``num_groups`` groups.
+
+    ``num_groups`` must divide ``C``. Shape kept. Weight and bias ``C`` when ``affine``.
+    """
+
+    type: Annotated[Literal["groupnorm"], Tag]
+    num_groups: Pos
+    num_channels: Pos | None = Field(
+        None, description="Checked against the incoming channels when given; inferred otherwise."
+    )
+    eps: Eps = 1e-5
+    affine: Bool = True
+    torch_class: ClassVar[str] = "GroupNorm"
+
+    def infer(self, x: Shape) -> Step:
+        """Shape kept; ``2C`` params when affine."""
+        c = x[0]
+        if self.num_channels is not None and self.num_channels != c:
+            raise FieldError(
+                "num_channels",
+                f"num_channels is {self.num_channels} but the incoming tensor has {c} channels",
+                ErrorCode.CHANNELS,
+                params={"given": self.num_channels, "actual": c},
+            )
+        if c % self.num_groups:
+            raise FieldError(
+                "num_groups",
+                f"num_channels must be divisible by num_groups ({c} channels, "
+                f"{self.num_groups} groups)",
+                ErrorCode.GROUPS,
+                params={"channels": c, "groups": self.num_groups},
+            )
+        return Step(
+            output=x,
+            weight=(c,) if self.affine else None,
+            bias=(c,) if self.affine else None,
+            params=2 * c if self.affine else 0,
+        )
+
+    def torch_kwargs(self, x: Shape) -> dict[str, Any]:
+        """``nn.GroupNorm`` arguments."""
+        return {
+            "num_groups": self.num_groups,
+            "num_channels": x[0],
+            "eps": self.eps,
+            "affine": self.affine,
+        }
+

@@ -1,0 +1,217 @@
+"""Pooling: max, average (short forms ``maxpool``, ``avgpool``, ``pool``) and adaptive."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import Field
+
+from app.core.errors import ErrorCode, FieldError
+from app.core.layers.base import (
+    Bool,
+    LayerSpec,
+    Note,
+    Step,
+    Tag,
+    WarningCode,
+    Window,
+    alias,
+    half,
+    ratio,
+)
+from app.core.layers.conv import NonNegAxes, Pos, PosAxes
+from app.core.shapes import (
+    AxisOutput,
+    Shape,
+    adaptive_max_window,
+    effective_kernel,
+    pool_out,
+)
+
+
+class PoolFamily(LayerSpec):
+    """Fields shared by max and average pooling. The stride defaults to the kernel size."""
+
+    kernel_size: PosAxes = Field(validation_alias=alias("kernel_size", "K", "k"))
+    stride: PosAxes | None = Field(
+        None, validation_alias=alias("stride", "S", "s"), description="Defaults to kernel_size."
+    )
+    padding: NonNegAxes = Field(0, validation_alias=alias("padding", "P"))
+    ceil_mode: Bool = False
+
+    def pool(self, x: Shape, dilation: PosAxes) -> Step:
+        """Shared rule: per axis ``pool_out``; no parameters; windows like a convolution."""
+        d = self.expect_spatial(x)
+        k = self.per_axis("kernel_size", self.kernel_size, d)
+        s = k if self.stride is None else self.per_axis("stride", self.stride, d)
+        p = self.per_axis("padding", self.padding, d)
+        dil = self.per_axis("dilation", dilation, d)
+        axes: list[AxisOutput] = []
+        windows: list[Window] = []
+        notes: list[Note] = []
+        for axis, (n, kk, ss, pp, dl) in enumerate(zip(x[1:], k, s, p, dil, strict=True)):
+            try:
+                out = pool_out(n, kk, ss, pp, dl, self.ceil_mode)
+            except FieldError as error:
+                error.axis = axis
+                raise
+            axes.append(out)
+            k_eff = effective_kernel(kk, dl)
+            windows.append(Window(k_eff - 1, ss, half(k_eff - 1 - 2 * pp)))
+            if self.ceil_mode and (out.size - 1) * ss + k_eff > n + 2 * pp:
+                notes.append(
+                    Note(
+                        WarningCode.CEIL_EXTRA_WINDOW,
+                        f"axis {axis}: ceil_mode adds a last window that hangs over the input's "
+                        "end and sees fewer values",
+                        {"axis": axis},
+                    )
+                )
+        return Step(
+            output=(x[0], *(a.size for a in axes)),
+            windows=tuple(windows),
+            axes=tuple(axes),
+            notes=tuple(notes),
+        )
+
+    def pool_kwargs(self) -> dict[str, Any]:
+        """The constructor arguments both pools take."""
+        return {
+            "kernel_size": self.kernel_size,
+            "stride": self.stride,
+            "padding": self.padding,
+            "ceil_mode": self.ceil_mode,
+        }
+
+
+class MaxPool(PoolFamily):
+    """Max pooling (``nn.MaxPool1d/2d/3d``; ``pool`` is max pooling).
+
+    Shape, per spatial axis: ``O = floor((N + 2P - D(K - 1) - 1) / S) + 1``; with ``ceil_mode``
+    the division rounds up, then the last window is dropped if it would start in the right
+    padding (``(O - 1) S >= N + P``). ``P <= K // 2``. No parameters.
+    """
+
+    type: Annotated[Literal["maxpool1d", "maxpool2d", "maxpool3d", "maxpool", "pool"], Tag]
+    dilation: PosAxes = Field(1, validation_alias=alias("dilation", "D", "d"))
+    torch_class: ClassVar[str] = "MaxPool{d}d"
+
+    def infer(self, x: Shape) -> Step:
+        """Output and windows of the max pooling."""
+        return self.pool(x, self.dilation)
+
+    def torch_kwargs(self, x: Shape) -> dict[str, Any]:
+        """``nn.MaxPoolNd`` arguments."""
+        return {**self.pool_kwargs(), "dilation": self.dilation}
+
+
+class AvgPool(PoolFamily):
+    """Average pooling (``nn.AvgPool1d/2d/3d``).
+
+    Shape as max pooling without dilation: ``O = floor((N + 2P - K) / S) + 1`` (or the
+    ceil_mode rule). ``count_include_pad`` and ``divisor_override`` change values, not shapes.
+    """
+
+    type: Annotated[Literal["avgpool1d", "avgpool2d", "avgpool3d", "avgpool"], Tag]
+    count_include_pad: Bool = True
+    divisor_override: Pos | None = None
+    torch_class: ClassVar[str] = "AvgPool{d}d"
+
+    def infer(self, x: Shape) -> Step:
+        """Output and windows of the average pooling."""
+        if self.divisor_override is not None and self.dims(x) == 1:
+            raise FieldError(
+                "divisor_override",
+                "AvgPool1d has no divisor_override",
+                ErrorCode.UNSUPPORTED,
+            )
+        return self.pool(x, 1)
+
+    def torch_kwargs(self, x: Shape) -> dict[str, Any]:
+        """``nn.AvgPoolNd`` arguments."""
+        kwargs = {**self.pool_kwargs(), "count_include_pad": self.count_include_pad}
+        if self.divisor_override is not None:
+            kwargs["divisor_override"] = self.divisor_override
+        return kwargs
+
+
+OutputSize = Pos | None | tuple[Pos | None, ...]
+
+
+class AdaptivePoolFamily(LayerSpec):
+    """Adaptive pooling: the output size is given, the windows follow from it.
+
+    Output ``i`` of ``M`` pools input rows ``[floor(i N / M), ceil((i + 1) N / M))``; a
+    ``None`` size keeps the input's. When ``M`` divides ``N`` this is a pooling of kernel and
+    stride ``N / M``. Otherwise the windows differ by one: the receptive field takes the
+    widest, ``ceil((N + M - gcd(N, M)) / M)``, a jump of ``N / M`` (a fraction), and the
+    first window's centre for its start.
+    """
+
+    output_size: OutputSize
+
+    def infer(self, x: Shape) -> Step:
+        """Output and windows of the adaptive pooling."""
+        d = self.expect_spatial(x)
+        sizes = self.output_size
+        wanted = (
+            (sizes,) * d
+            if sizes is None or isinstance(sizes, int)
+            else self.per_axis_optional(sizes, d)
+        )
+        out: list[int] = []
+        windows: list[Window] = []
+        notes: list[Note] = []
+        for axis, (n, m) in enumerate(zip(x[1:], wanted, strict=True)):
+            m = n if m is None else m
+            out.append(m)
+            if n % m == 0:
+                k = n // m
+                windows.append(Window(k - 1, k, half(k - 1)))
+                continue
+            first = -(-n // m)
+            windows.append(Window(adaptive_max_window(n, m) - 1, ratio(n, m), half(first - 1)))
+            notes.append(
+                Note(
+                    WarningCode.UNEVEN_ADAPTIVE,
+                    f"axis {axis}: {m} does not divide {n}, so the windows overlap and differ "
+                    "in size",
+                    {"axis": axis, "input": n, "output": m},
+                )
+            )
+        return Step(output=(x[0], *out), windows=tuple(windows), notes=tuple(notes))
+
+    def per_axis_optional(self, sizes: tuple[int | None, ...], d: int) -> tuple[int | None, ...]:
+        """One output size (or ``None``) per axis."""
+        if len(sizes) != d:
+            raise FieldError(
+                "output_size",
+                f"output_size has {len(sizes)} values but the input has {d} spatial axes",
+                ErrorCode.AXES,
+                params={"given": len(sizes), "axes": d},
+            )
+        return sizes
+
+    def torch_kwargs(self, x: Shape) -> dict[str, Any]:
+        """``nn.AdaptiveXPoolNd`` arguments."""
+        return {"output_size": self.output_size}
+
+
+class AdaptiveAvgPool(AdaptivePoolFamily):
+    """Adaptive average pooling (``nn.AdaptiveAvgPool1d/2d/3d``); see the family's rule."""
+
+    type: Annotated[
+        Literal["adaptiveavgpool1d", "adaptiveavgpool2d", "adaptiveavgpool3d", "adaptiveavgpool"],
+        Tag,
+    ]
+    torch_class: ClassVar[str] = "AdaptiveAvgPool{d}d"
+
+
+class AdaptiveMaxPool(AdaptivePoolFamily):
+    """Adaptive max pooling (``nn.AdaptiveMaxPool1d/2d/3d``); see the family's rule."""
+
+    type: Annotated[
+        Literal["adaptivemaxpool1d", "adaptivemaxpool2d", "adaptivemaxpool3d", "adaptivemaxpool"],
+        Tag,
+    ]
+    torch_class: ClassVar[str] = "AdaptiveMaxPool{d}d"

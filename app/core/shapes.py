@@ -1,0 +1,144 @@
+"""Per-axis size arithmetic, written once and mirrored on PyTorch's own rules.
+
+Shapes never include the batch dimension: ``(C, H, W)`` for an image. Every function here
+works on one spatial axis and on Python ints, so counts never overflow and never become
+floats. The rules follow ATen: ``conv_output_size`` / ``check_shape_forward`` for
+convolutions and ``pooling_output_shape_pad_lr`` / ``pool2d_shape_check`` for pooling
+(``aten/src/ATen/native/Pool.h``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import gcd
+
+from app.core.errors import ErrorCode, FieldError
+
+Shape = tuple[int, ...]
+"""A tensor shape without the batch dimension."""
+
+
+@dataclass(frozen=True, slots=True)
+class AxisOutput:
+    """One spatial axis of a sliding-window layer.
+
+    Attributes:
+        size: the output size along the axis.
+        span: what the stride divides, ``N + P_l + P_r - k_eff`` (0 when not applicable).
+        stride: the stride along the axis.
+        unread: input rows/columns (padding excluded) after the last window, never read.
+    """
+
+    size: int
+    span: int = 0
+    stride: int = 1
+    unread: int = 0
+
+    @property
+    def exact(self) -> bool:
+        """Whether the stride divides the span, so that no floor (or ceil) was needed."""
+        return self.span % self.stride == 0
+
+
+def effective_kernel(kernel: int, dilation: int) -> int:
+    """The extent a dilated kernel covers: ``k_eff = D × (K - 1) + 1``."""
+    return dilation * (kernel - 1) + 1
+
+
+def _unread(n: int, pad_l: int, out: int, stride: int, k_eff: int) -> int:
+    """Input positions (padding excluded) after the last window: ``N + P_l - ((O-1)S + k_eff)``."""
+    last_read = (out - 1) * stride + k_eff - pad_l  # one past the last input index read
+    return max(0, n - last_read)
+
+
+def conv_out(n: int, k: int, s: int, pad_l: int, pad_r: int, d: int) -> AxisOutput:
+    """Convolution: ``O = floor((N + P_l + P_r - D(K-1) - 1) / S) + 1``.
+
+    With symmetric padding this is the course's ``(N - K + 2P) / S + 1``, floored.
+
+    Raises:
+        FieldError: the padded input is smaller than the effective kernel (PyTorch: "Kernel
+            size can't be greater than actual input size").
+    """
+    k_eff = effective_kernel(k, d)
+    padded = n + pad_l + pad_r
+    if padded < k_eff:
+        what = "kernel" if d == 1 else "dilated kernel"
+        raise FieldError(
+            "kernel_size",
+            f"{what} {k_eff} is larger than the padded input {padded}"
+            " (Kernel size can't be greater than actual input size)",
+            ErrorCode.KERNEL_TOO_LARGE,
+            params={"kernel": k_eff, "padded": padded},
+        )
+    span = padded - k_eff
+    out = span // s + 1
+    return AxisOutput(out, span, s, _unread(n, pad_l, out, s, k_eff))
+
+
+def pool_out(n: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> AxisOutput:
+    """Pooling: ``O = floor((N + 2P - D(K-1) - 1) / S) + 1``, or with ``ceil_mode``
+    ``O = ceil((N + 2P - D(K-1) - 1) / S) + 1``, less one when that last window would start
+    in the right padding, i.e. when ``(O - 1) S >= N + P`` (``pooling_output_shape_pad_lr``).
+
+    Raises:
+        FieldError: padding over half the kernel (``K // 2 >= P`` is required), a kernel
+            larger than the padded input, or an output below 1 (PyTorch: "Output size is
+            too small").
+    """
+    if p > k // 2:
+        raise FieldError(
+            "padding",
+            f"pad should be at most half of effective kernel size, but got pad={p}, "
+            f"kernel_size={k} and dilation={d}",
+            ErrorCode.PADDING_TOO_LARGE,
+            params={"padding": p, "kernel": k, "dilation": d},
+        )
+    k_eff = effective_kernel(k, d)
+    span = n + 2 * p - k_eff
+    if span < 0:
+        raise FieldError(
+            "kernel_size",
+            f"kernel {k_eff} is larger than the padded input {n + 2 * p} (Output size is too small)",
+            ErrorCode.KERNEL_TOO_LARGE,
+            params={"kernel": k_eff, "padded": n + 2 * p},
+        )
+    out = (span + (s - 1 if ceil_mode else 0)) // s + 1
+    if ceil_mode and (out - 1) * s >= n + p:
+        out -= 1
+    return AxisOutput(out, span, s, _unread(n, p, out, s, k_eff))
+
+
+def conv_transpose_out(n: int, k: int, s: int, p: int, op: int, d: int) -> AxisOutput:
+    """Transposed convolution: ``O = (N - 1) S - 2P + D(K - 1) + OP + 1``.
+
+    Raises:
+        FieldError: an output below 1.
+    """
+    out = (n - 1) * s - 2 * p + d * (k - 1) + op + 1
+    if out < 1:
+        raise FieldError(
+            "padding",
+            f"padding {p} leaves an output size of {out}; it must be at least 1",
+            ErrorCode.OUTPUT_TOO_SMALL,
+            params={"padding": p, "size": out},
+        )
+    return AxisOutput(out)
+
+
+def adaptive_window(n: int, m: int, i: int) -> tuple[int, int]:
+    """Input rows ``[start, end)`` pooled into output ``i`` of ``m`` from ``n``.
+
+    ``start = floor(i N / M)``, ``end = ceil((i + 1) N / M)`` (ATen's ``start_index`` and
+    ``end_index`` in ``AdaptivePooling.h``).
+    """
+    return (i * n) // m, -((-(i + 1) * n) // m)
+
+
+def adaptive_max_window(n: int, m: int) -> int:
+    """The widest window adaptive pooling uses from ``n`` to ``m``: ``ceil((N + M - g) / M)``.
+
+    Window ``i`` is ``ceil((r + N) / M)`` wide, where ``r = iN mod M`` runs over the multiples
+    of ``g = gcd(N, M)`` below ``M``; the largest ``r`` is ``M - g``.
+    """
+    return -(-(n + m - gcd(n, m)) // m)
