@@ -1,0 +1,83 @@
+"""Service settings, read from ``CNNCALC_*`` environment variables; no import-time singleton."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+
+from app.core.analysis import Limits
+
+PREFIX = "CNNCALC_"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Every limit and switch of the service (the README tables them).
+
+    Attributes:
+        max_layers: layers in one stack.
+        max_rank: axes of ``input_shape`` (channels included).
+        max_dim: any size of the input or of an output.
+        max_value: any integer field of a layer.
+        max_batch: ``batch_size``.
+        max_elements: elements of one layer's output for the whole batch.
+        max_body_bytes: request body; over it, 413 before the rest is read.
+        max_json_depth: nesting of the request's JSON.
+        max_verify_elements: the largest output (whole batch) the torch check runs on; it runs
+            on the meta device, so this bounds the bookkeeping, not memory.
+        verify_timeout_s: how long a request waits for the torch check.
+        max_concurrent_verify: torch checks running at once; more wait their turn.
+        cors_origins: origins allowed by CORS (``*``: any, credentials never allowed).
+        access_log: one JSON line per request on stderr.
+    """
+
+    max_layers: int = 2048
+    max_rank: int = 4
+    max_dim: int = 2**24
+    max_value: int = 2**24
+    max_batch: int = 2**20
+    max_elements: int = 2**50
+    max_body_bytes: int = 1 << 20
+    max_json_depth: int = 32
+    max_verify_elements: int = 2**50
+    verify_timeout_s: float = 30.0
+    max_concurrent_verify: int = 2
+    cors_origins: tuple[str, ...] = ("*",)
+    access_log: bool = True
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Settings from ``CNNCALC_<FIELD>`` variables (``CNNCALC_MAX_LAYERS=100``).
+
+        Raises:
+            ValueError: a variable does not parse as its field's type.
+        """
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = env.get(PREFIX + f.name.upper())
+            if raw is None:
+                continue
+            default = getattr(cls(), f.name)
+            if isinstance(default, bool):
+                values[f.name] = raw.strip().lower() in ("1", "true", "yes", "on")
+            elif isinstance(default, int):
+                values[f.name] = int(raw)
+            elif isinstance(default, float):
+                values[f.name] = float(raw)
+            else:
+                values[f.name] = tuple(o.strip() for o in raw.split(",") if o.strip())
+        return cls(**values)  # type: ignore[arg-type]
+
+    @property
+    def limits(self) -> Limits:
+        """The core's bounds."""
+        return Limits(
+            max_layers=self.max_layers,
+            max_rank=self.max_rank,
+            max_dim=self.max_dim,
+            max_value=self.max_value,
+            max_batch=self.max_batch,
+            max_elements=self.max_elements,
+        )
