@@ -1,0 +1,658 @@
+"""Layer stacks written as text: the course's notation and PyTorch's printed ``nn.Sequential``.
+
+Both notations are read by one small grammar, parsed by recursive descent (never ``eval``)::
+
+    stack    := sep* [item (sep+ item)*] sep* EOF          sep := NEWLINE | "," | ";"
+    item     := [label ":"] [INT "x"] layer [cells]
+    label    := "(" (NAME | INT ["-" INT]) ")"             PyTorch's child names: (0), (features)
+    layer    := NAME ["." NAME]* ["(" body ")"]
+    body     := item* when it starts with a label (a container such as Sequential, flattened)
+              | arg ("," arg)* [","]
+    arg      := NAME ("=" | ":") value | value ["->" value]
+    value    := ["-"] NUMBER | STRING | NAME | "(" [value ("," value)* [","]] ")" | "[" … "]"
+    cells    := the rest of a pasted table line, sizes such as ``20 x 28 x 28`` (ignored)
+
+The course writes ``Conv (Cout=20, K=5, P=2, S=1)``, ``ReLU``, ``MaxPool(K=2, S=2)``,
+``Flatten``, ``Linear (2450 -> 500)``, one layer per line or separated by commas; PyTorch
+prints ``Conv2d(1, 20, kernel_size=(5, 5), stride=(1, 1), padding=(2, 2))`` inside
+``Sequential(...)``. Names are matched without regard to case, spaces or underscores, so the
+short forms (``Conv``, ``MaxPool``) become the API's dimension-free tags. Positional
+arguments follow PyTorch's constructor order, except that a lone number is the course's
+``Conv(20)`` (out_channels) or ``Linear(500)`` (out_features). A container's children are
+read in the order printed, which is the order ``nn.Sequential`` runs them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Final
+
+from app.core.errors import CnnCalcError
+from app.core.layers import TYPE_INDEX, LayerSpec
+
+
+class NotationError(CnnCalcError):
+    """A syntax error in a text stack, with its 1-based line and column.
+
+    The message reads ``line 3, column 12: expected ')'``; ``loc`` places it in a request.
+    """
+
+    def __init__(self, line: int, column: int, reason: str) -> None:
+        message = f"line {line}, column {column}: {reason}"
+        super().__init__(message)
+        self.line = line
+        self.column = column
+        self.reason = reason
+        self.message = message
+        self.loc: tuple[str | int, ...] = ("body", "layers")
+        self.code = "notation_syntax"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (NotationError, (self.line, self.column, self.reason))
+
+
+# Token kinds.
+NAME: Final = "name"
+NUMBER: Final = "number"
+STRING: Final = "string"
+NEWLINE: Final = "newline"
+ARROW: Final = "->"
+EOF: Final = "end of text"
+PUNCT = frozenset("()[],;:=-.")
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """A token and where it starts (1-based line and column)."""
+
+    kind: str
+    text: str
+    line: int
+    column: int
+    value: Any = None
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split ``text`` into tokens; ``#`` starts a comment that runs to the end of the line.
+
+    Raises:
+        NotationError: an unexpected character or an unterminated string.
+    """
+    tokens: list[Token] = []
+    i, line, col = 0, 1, 1
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        start_col = col
+        if ch == "\n":
+            tokens.append(Token(NEWLINE, "\n", line, col))
+            i, line, col = i + 1, line + 1, 1
+            continue
+        if ch in " \t\r\f\v\u00a0\u202f":
+            i, col = i + 1, col + 1
+            continue
+        if ch == "#":
+            while i < n and text[i] != "\n":
+                i, col = i + 1, col + 1
+            continue
+        if (ch == "-" and text.startswith("->", i)) or ch == "→":
+            width = 1 if ch == "→" else 2
+            tokens.append(Token(ARROW, "->", line, col))
+            i, col = i + width, col + width
+            continue
+        if ch.isdigit() or (ch == "." and i + 1 < n and text[i + 1].isdigit()):
+            j = i
+            while j < n and (text[j].isdigit() or text[j] in "._"):
+                j += 1
+            if j < n and text[j] in "eE":
+                k = j + 1
+                if k < n and text[k] in "+-":
+                    k += 1
+                if k < n and text[k].isdigit():
+                    j = k
+                    while j < n and text[j].isdigit():
+                        j += 1
+            raw = text[i:j]
+            try:
+                value: int | float = (
+                    int(raw) if raw.replace("_", "").isdigit() else float(raw.replace("_", ""))
+                )
+            except ValueError:
+                raise NotationError(line, start_col, f"cannot read the number {raw!r}") from None
+            tokens.append(Token(NUMBER, raw, line, col, value))
+            col += j - i
+            i = j
+            continue
+        if ch.isalpha() or ch == "_":
+            j = i
+            while j < n and (text[j].isalnum() or text[j] == "_"):
+                j += 1
+            word = text[i:j]
+            tokens.append(Token(NAME, word, line, col, word))
+            col += j - i
+            i = j
+            continue
+        if ch in "'\"":
+            j = i + 1
+            while j < n and text[j] != ch and text[j] != "\n":
+                j += 1
+            if j >= n or text[j] != ch:
+                raise NotationError(line, start_col, "this string is never closed")
+            tokens.append(Token(STRING, text[i : j + 1], line, col, text[i + 1 : j]))
+            col += j + 1 - i
+            i = j + 1
+            continue
+        if ch in "×*":
+            tokens.append(Token("x", ch, line, col))
+            i, col = i + 1, col + 1
+            continue
+        if ch in PUNCT:
+            tokens.append(Token(ch, ch, line, col))
+            i, col = i + 1, col + 1
+            continue
+        raise NotationError(line, col, f"unexpected character {ch!r}")
+    tokens.append(Token(EOF, "", line, col))
+    return tokens
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One parsed layer: its name, its arguments and where it was written."""
+
+    name: str
+    positional: tuple[Any, ...]
+    keywords: tuple[tuple[str, Any, Token], ...]
+    token: Token
+    children: tuple[Call, ...] | None = None
+    repeat: int = 1
+
+
+CONTAINERS = frozenset({"sequential", "modulelist"})
+"""Containers that may be printed empty."""
+
+HEADER_WORDS = frozenset({"couche", "layer", "layers", "entree", "entrée", "input", "sortie"})
+"""First words of the course table's lines that are not layers (its header and input row)."""
+
+
+class Parser:
+    """Recursive descent over the tokens of one text stack."""
+
+    def __init__(self, text: str) -> None:
+        self.tokens = tokenize(text)
+        self.pos = 0
+
+    @property
+    def tok(self) -> Token:
+        """The current token."""
+        return self.tokens[self.pos]
+
+    def peek(self, ahead: int = 1) -> Token:
+        """The token ``ahead`` positions on (the end token past the end)."""
+        return self.tokens[min(self.pos + ahead, len(self.tokens) - 1)]
+
+    def advance(self) -> Token:
+        """Consume the current token and return it."""
+        token = self.tok
+        if token.kind != EOF:
+            self.pos += 1
+        return token
+
+    def fail(self, reason: str, token: Token | None = None) -> NotationError:
+        """A syntax error at ``token`` (the current one by default)."""
+        token = token or self.tok
+        return NotationError(token.line, token.column, reason)
+
+    def expect(self, kind: str) -> Token:
+        """Consume a token of ``kind`` or fail with "expected ...".
+
+        Raises:
+            NotationError: the current token is of another kind.
+        """
+        if self.tok.kind != kind:
+            raise self.fail(f"expected {_show(kind)}, found {_describe(self.tok)}")
+        return self.advance()
+
+    def skip_newlines(self) -> None:
+        """Skip line breaks (inside brackets they mean nothing)."""
+        while self.tok.kind == NEWLINE:
+            self.advance()
+
+    def stack(self) -> list[Call]:
+        """``stack := sep* [item (sep+ item)*] sep* EOF``."""
+        calls: list[Call] = []
+        while True:
+            while self.tok.kind in (NEWLINE, ",", ";"):
+                self.advance()
+            if self.tok.kind == EOF:
+                return calls
+            if self.tok.kind == NAME and _norm(self.tok.text) in HEADER_WORDS:
+                self.skip_line()
+                continue
+            calls.append(self.item(top=True))
+            if self.tok.kind not in (NEWLINE, ",", ";", EOF):
+                raise self.fail(
+                    f"expected a new line or ',' before the next layer, found {_describe(self.tok)}"
+                )
+
+    def skip_line(self) -> None:
+        """Skip to the end of the current line."""
+        while self.tok.kind not in (NEWLINE, EOF):
+            self.advance()
+
+    def item(self, *, top: bool) -> Call:
+        """``item := [label ":"] [INT "x"] layer [cells]``."""
+        if self.tok.kind == "(":
+            self.label()
+            self.expect(":")
+        repeat = 1
+        if (
+            self.tok.kind == NUMBER
+            and self.peek().kind in ("x", NAME)
+            and self.peek().text
+            in (
+                "x",
+                "X",
+                "×",
+                "*",
+            )
+        ):
+            count = self.advance()
+            if not isinstance(count.value, int) or count.value < 1:
+                raise self.fail("a repeat count must be a whole number of at least 1", count)
+            repeat = count.value
+            self.advance()
+        call = self.layer()
+        if repeat != 1:
+            call = Call(
+                call.name, call.positional, call.keywords, call.token, call.children, repeat
+            )
+        if top and self.tok.kind == NUMBER:
+            self.cells()
+        return call
+
+    def label(self) -> None:
+        """``label := "(" (NAME | INT ["-" INT]) ")"``."""
+        self.expect("(")
+        if self.tok.kind == NAME:
+            self.advance()
+        elif self.tok.kind == NUMBER:
+            self.advance()
+            if self.tok.kind == "-":
+                self.advance()
+                self.expect(NUMBER)
+        else:
+            raise self.fail(f"expected a child's name or number, found {_describe(self.tok)}")
+        self.expect(")")
+
+    def cells(self) -> None:
+        """The sizes a pasted table line puts after its layer (``20 x 28 x 28  20 x 1 x 5 x 5``)."""
+        while self.tok.kind not in (NEWLINE, EOF):
+            token = self.advance()
+            if token.kind == NUMBER or token.kind == "x":
+                continue
+            if token.kind == NAME and token.text.lower() in ("x", "by"):
+                continue
+            if (
+                token.kind == NAME
+                and token.text.lower().startswith("x")
+                and token.text[1:].isdigit()
+            ):
+                continue  # "28x28" reads as 28 then x28
+            raise self.fail(
+                "after a layer, expected a new line, ',' or the sizes of a table row, found "
+                f"{_describe(token)}",
+                token,
+            )
+
+    def layer(self) -> Call:
+        """``layer := NAME ["." NAME]* ["(" body ")"]``."""
+        start = self.tok
+        if start.kind != NAME:
+            raise self.fail(f"expected a layer name, found {_describe(start)}")
+        parts = [self.advance().text]
+        while self.tok.kind == "." and self.peek().kind == NAME:
+            self.advance()
+            parts.append(self.advance().text)
+        name = parts[-1]
+        if self.tok.kind != "(":
+            return Call(name, (), (), start)
+        self.advance()
+        self.skip_newlines()
+        if self.tok.kind == ")" and _norm(name) in CONTAINERS:
+            self.advance()
+            return Call(name, (), (), start, ())
+        if self.tok.kind == "(" and self.is_label():
+            children: list[Call] = []
+            while self.tok.kind == "(":
+                children.append(self.item(top=False))
+                self.skip_newlines()
+            self.expect(")")
+            return Call(name, (), (), start, tuple(children))
+        positional: list[Any] = []
+        keywords: list[tuple[str, Any, Token]] = []
+        while self.tok.kind != ")":
+            if self.tok.kind == NAME and self.peek().kind in ("=", ":"):
+                key = self.advance()
+                self.advance()
+                self.skip_newlines()
+                if any(k == key.text for k, _, _ in keywords):
+                    raise self.fail(f"{key.text} is given twice", key)
+                keywords.append((key.text, self.value(), key))
+            else:
+                if keywords and self.tok.kind not in (",", ")"):
+                    raise self.fail("a positional argument cannot follow a named one")
+                first = self.value()
+                if self.tok.kind == ARROW:
+                    self.advance()
+                    self.skip_newlines()
+                    positional.append(Arrow(first, self.value()))
+                else:
+                    positional.append(first)
+            self.skip_newlines()
+            if self.tok.kind == ",":
+                self.advance()
+                self.skip_newlines()
+            elif self.tok.kind != ")":
+                raise self.fail(f"expected ',' or ')', found {_describe(self.tok)}")
+        self.advance()
+        return Call(name, tuple(positional), tuple(keywords), start)
+
+    def is_label(self) -> bool:
+        """Whether the ``(`` at hand opens a child label such as ``(0):`` or ``(0-2):``."""
+        a, b, c = self.peek(1), self.peek(2), self.peek(3)
+        if a.kind in (NAME, NUMBER) and b.kind == ")" and c.kind == ":":
+            return True
+        return (
+            a.kind == NUMBER
+            and b.kind == "-"
+            and c.kind == NUMBER
+            and self.peek(4).kind == ")"
+            and self.peek(5).kind == ":"
+        )
+
+    def value(self) -> Any:
+        """``value := ["-"] NUMBER | STRING | NAME | tuple | list``."""
+        token = self.tok
+        if token.kind == "-":
+            self.advance()
+            number = self.expect(NUMBER)
+            return -number.value
+        if token.kind == NUMBER:
+            self.advance()
+            sizes = [token.value]
+            while True:  # the course's "5x5" or "5 × 5" for one size per axis
+                if self.tok.kind == "x" or (self.tok.kind == NAME and self.tok.text == "x"):
+                    self.advance()
+                    sizes.append(self.expect(NUMBER).value)
+                elif self.tok.kind == NAME and re.fullmatch(r"x\d+", self.tok.text):
+                    sizes.append(int(self.advance().text[1:]))
+                else:
+                    break
+            return sizes[0] if len(sizes) == 1 else sizes
+        if token.kind == STRING:
+            return self.advance().value
+        if token.kind == NAME:
+            self.advance()
+            return {"True": True, "False": False, "None": None}.get(token.text, token.text)
+        if token.kind in ("(", "["):
+            close = ")" if token.kind == "(" else "]"
+            self.advance()
+            self.skip_newlines()
+            items: list[Any] = []
+            while self.tok.kind != close:
+                items.append(self.value())
+                self.skip_newlines()
+                if self.tok.kind == ",":
+                    self.advance()
+                    self.skip_newlines()
+                elif self.tok.kind != close:
+                    raise self.fail(f"expected ',' or {_show(close)}, found {_describe(self.tok)}")
+            self.advance()
+            return items
+        raise self.fail(f"expected a value, found {_describe(token)}")
+
+
+@dataclass(frozen=True, slots=True)
+class Arrow:
+    """The course's ``2450 -> 500``: input and output sizes of a linear layer."""
+
+    source: Any
+    target: Any
+
+
+def _show(kind: str) -> str:
+    return {NAME: "a name", NUMBER: "a number", EOF: "the end of the text"}.get(kind, repr(kind))
+
+
+def _describe(token: Token) -> str:
+    if token.kind == EOF:
+        return "the end of the text"
+    if token.kind == NEWLINE:
+        return "the end of the line"
+    return repr(token.text)
+
+
+def _norm(name: str) -> str:
+    return name.lower().replace("_", "").replace("-", "")
+
+
+NAME_ALIASES: Final = {
+    "convolution": "conv",
+    "conv2D": "conv2d",
+    "pooling": "pool",
+    "maxpooling": "maxpool",
+    "maxpooling2d": "maxpool2d",
+    "avgpooling": "avgpool",
+    "averagepool": "avgpool",
+    "averagepooling": "avgpool",
+    "avgpooling2d": "avgpool2d",
+    "fc": "linear",
+    "dense": "linear",
+    "fullyconnected": "linear",
+    "bn": "batchnorm",
+    "batchnormalization": "batchnorm",
+    "deconv": "convtranspose",
+    "transposedconv": "convtranspose",
+    "upconv": "convtranspose",
+}
+"""Other spellings of the course and of other libraries' summaries."""
+
+KEY_ALIASES: Final[dict[str, tuple[str, ...]]] = {
+    "cout": ("out_channels",),
+    "out": ("out_channels", "out_features"),
+    "filters": ("out_channels",),
+    "cin": ("in_channels",),
+    "in": ("in_channels", "in_features"),
+    "k": ("kernel_size",),
+    "kernel": ("kernel_size",),
+    "s": ("stride",),
+    "p": ("padding",),
+    "pad": ("padding",),
+    "d": ("dilation",),
+}
+"""The course's short field names. A kind's own field wins (``p`` of a dropout)."""
+
+POSITIONAL: Final[dict[str, tuple[str, ...]]] = {
+    "Conv": (
+        "in_channels",
+        "out_channels",
+        "kernel_size",
+        "stride",
+        "padding",
+        "dilation",
+        "groups",
+        "bias",
+        "padding_mode",
+    ),
+    "ConvTranspose": (
+        "in_channels",
+        "out_channels",
+        "kernel_size",
+        "stride",
+        "padding",
+        "output_padding",
+        "groups",
+        "bias",
+        "dilation",
+        "padding_mode",
+    ),
+    "MaxPool": ("kernel_size", "stride", "padding", "dilation", "return_indices", "ceil_mode"),
+    "AvgPool": (
+        "kernel_size",
+        "stride",
+        "padding",
+        "ceil_mode",
+        "count_include_pad",
+        "divisor_override",
+    ),
+    "AdaptiveAvgPool": ("output_size",),
+    "AdaptiveMaxPool": ("output_size", "return_indices"),
+    "BatchNorm": ("num_features", "eps", "momentum", "affine", "track_running_stats"),
+    "LayerNorm": ("normalized_shape", "eps", "elementwise_affine", "bias"),
+    "GroupNorm": ("num_groups", "num_channels", "eps", "affine"),
+    "Linear": ("in_features", "out_features", "bias"),
+    "Flatten": ("start_dim", "end_dim"),
+    "Activation": ("inplace",),
+    "LeakyReLU": ("negative_slope", "inplace"),
+    "ELU": ("alpha", "inplace"),
+    "GELU": ("approximate",),
+    "Softmax": ("dim",),
+    "PReLU": ("num_parameters", "init"),
+    "Dropout": ("p", "inplace"),
+    "FeatureDropout": ("p", "inplace"),
+}
+"""PyTorch's constructor order for positional arguments, per kind."""
+
+LONE_POSITIONAL: Final = {
+    "Conv": "out_channels",
+    "ConvTranspose": "out_channels",
+    "Linear": "out_features",
+}
+"""The course's one-number forms: ``Conv(20)`` and ``Linear(500)``."""
+
+AFFINE_FIELD: Final = {"BatchNorm": "affine", "GroupNorm": "affine"}
+"""Kinds whose printout (torch 2.6 and later) repeats ``affine`` as ``bias``."""
+
+
+def _kind(call: Call) -> tuple[str, type[LayerSpec]]:
+    """The API tag and the kind of a call's name.
+
+    Raises:
+        NotationError: the name is no known layer kind.
+    """
+    key = _norm(call.name)
+    key = NAME_ALIASES.get(key, key)
+    kind = TYPE_INDEX.get(key)
+    if kind is None:
+        raise NotationError(
+            call.token.line,
+            call.token.column,
+            f"unknown layer {call.name!r}; GET /v1/layers lists the known kinds",
+        )
+    return key, kind
+
+
+def _field_name(key: str, fields: set[str]) -> str:
+    """PyTorch's name for a key: the kind's own field first, then the course's short names."""
+    if key in fields:
+        return key
+    for candidate in KEY_ALIASES.get(_norm(key), ()):
+        if candidate in fields:
+            return candidate
+    return key  # left for the kind's schema to accept (an alias) or reject
+
+
+def to_layer(call: Call) -> dict[str, Any]:
+    """A parsed call as a layer dict in the API's JSON form.
+
+    Raises:
+        NotationError: too many positional arguments, an arrow outside a linear layer, or a
+            field given twice.
+    """
+    tag, kind = _kind(call)
+    family = kind.__name__
+    fields = set(kind.model_fields)
+    layer: dict[str, Any] = {"type": tag}
+    where = call.token
+
+    def put(name: str, value: Any, token: Token) -> None:
+        if name in layer:
+            raise NotationError(token.line, token.column, f"{name} is given twice")
+        layer[name] = value
+
+    positional = list(call.positional)
+    if positional and isinstance(positional[0], Arrow):
+        arrow = positional.pop(0)
+        if family != "Linear" or positional:
+            raise NotationError(
+                where.line, where.column, "'a -> b' gives the sizes of a linear layer only"
+            )
+        put("in_features", arrow.source, where)
+        put("out_features", arrow.target, where)
+    elif any(isinstance(v, Arrow) for v in positional):
+        raise NotationError(where.line, where.column, "'a -> b' must be the only argument")
+    elif len(positional) == 1 and family in LONE_POSITIONAL:
+        put(LONE_POSITIONAL[family], positional[0], where)
+    else:
+        order = POSITIONAL.get(family, ())
+        if len(positional) > len(order):
+            raise NotationError(
+                where.line,
+                where.column,
+                f"{call.name} takes at most {len(order)} positional arguments, got "
+                f"{len(positional)}",
+            )
+        for name, value in zip(order, positional, strict=False):
+            put(name, value, where)
+    for key, value, token in call.keywords:
+        put(_field_name(key, fields), value, token)
+    affine = AFFINE_FIELD.get(family)
+    if affine and "bias" in layer:
+        bias = layer.pop("bias")
+        if bias != layer.get(affine, True):
+            raise NotationError(
+                where.line,
+                where.column,
+                f"{call.name} with bias={bias} and affine={layer.get(affine, True)} is not "
+                "supported (the weight and the bias come together)",
+            )
+    if family in ("MaxPool", "AdaptiveMaxPool") and layer.pop("return_indices", False):
+        raise NotationError(
+            where.line, where.column, "return_indices=True returns a tuple, not a tensor"
+        )
+    return layer
+
+
+def _flatten(calls: list[Call] | tuple[Call, ...]) -> list[Call]:
+    out: list[Call] = []
+    for call in calls:
+        body = _flatten(call.children) if call.children is not None else [call]
+        for _ in range(call.repeat):
+            out.extend(body)
+    return out
+
+
+def parse_stack(text: str) -> list[dict[str, Any]]:
+    """Layer dicts in the API's JSON form from the course's notation or a PyTorch printout.
+
+    Args:
+        text: one layer per line or comma-separated (``Conv (Cout=20, K=5, P=2, S=1)``,
+            ``ReLU``, ``Linear (2450 -> 500)``), rows of the course's table, or the output
+            of ``print(model)`` for an ``nn.Sequential`` (nested containers are flattened).
+
+    Returns:
+        One dict per layer: ``type`` is PyTorch's lower-case name (or the short form
+        ``conv``/``maxpool`` when the text gives no dimension), fields carry PyTorch's names,
+        and a given ``in_channels``/``in_features`` is kept so that it is checked.
+
+    Raises:
+        NotationError: a syntax error or an unknown layer, with its line and column.
+    """
+    calls = _flatten(Parser(text).stack())
+    if not calls:
+        raise NotationError(1, 1, "no layer found in the text")
+    return [to_layer(call) for call in calls]
+
+
+__all__ = ["NotationError", "parse_stack", "tokenize"]
