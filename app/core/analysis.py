@@ -188,7 +188,9 @@ def check_input(input_shape: Sequence[int], batch_size: int, limits: Limits) -> 
             )
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise StackError(
-            ("batch_size",), f"batch_size must be at least 1, got {batch_size!r}", ErrorCode.INPUT_SHAPE
+            ("batch_size",),
+            f"batch_size must be at least 1, got {batch_size!r}",
+            ErrorCode.INPUT_SHAPE,
         )
     if batch_size > limits.max_batch:
         raise LimitError(
@@ -429,7 +431,9 @@ def _advance(fields: list[_Field], step: Step, is_global: bool) -> bool:
     return False
 
 
-def _report_field(fields: list[_Field], extents: tuple[int, ...], is_global: bool) -> ReceptiveField:
+def _report_field(
+    fields: list[_Field], extents: tuple[int, ...], is_global: bool
+) -> ReceptiveField:
     if is_global:
         return ReceptiveField(
             size=list(extents),

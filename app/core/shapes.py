@@ -77,9 +77,11 @@ def conv_out(n: int, k: int, s: int, pad_l: int, pad_r: int, d: int) -> AxisOutp
 
 
 def pool_out(n: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> AxisOutput:
-    """Pooling: ``O = floor((N + 2P - D(K-1) - 1) / S) + 1``, or with ``ceil_mode``
-    ``O = ceil((N + 2P - D(K-1) - 1) / S) + 1``, less one when that last window would start
-    in the right padding, i.e. when ``(O - 1) S >= N + P`` (``pooling_output_shape_pad_lr``).
+    """Pooling: ``O = floor((N + 2P - D(K-1) - 1) / S) + 1``, or the ceil_mode rule.
+
+    With ``ceil_mode``, ``O = ceil((N + 2P - D(K-1) - 1) / S) + 1``, less one when that last
+    window would start in the right padding, i.e. when ``(O - 1) S >= N + P``
+    (``pooling_output_shape_pad_lr``).
 
     Raises:
         FieldError: padding over half the kernel (``K // 2 >= P`` is required), a kernel
@@ -99,7 +101,8 @@ def pool_out(n: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> AxisOut
     if span < 0:
         raise FieldError(
             "kernel_size",
-            f"kernel {k_eff} is larger than the padded input {n + 2 * p} (Output size is too small)",
+            f"kernel {k_eff} is larger than the padded input {n + 2 * p} "
+            "(Output size is too small)",
             ErrorCode.KERNEL_TOO_LARGE,
             params={"kernel": k_eff, "padded": n + 2 * p},
         )

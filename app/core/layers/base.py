@@ -9,12 +9,22 @@ description, so a graph of layers can reuse it unchanged.
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from enum import StrEnum, unique
 from fractions import Fraction
-from typing import Annotated, Any, ClassVar, Literal, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
 
-from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Strict
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Strict,
+)
+from pydantic import Tag as UnionTag
 
 from app.core.errors import ErrorCode, FieldError
 from app.core.shapes import AxisOutput, Shape
@@ -23,8 +33,45 @@ Int = Annotated[int, Strict()]
 """An integer that refuses ``"3"``, ``true`` and ``3.0``."""
 Bool = Annotated[bool, Strict()]
 """A boolean that refuses ``"true"`` and ``1``."""
-PerAxis = Int | tuple[Int, ...]
-"""An int for every spatial axis, or one int per axis."""
+
+
+def _one_or_per_axis(value: Any) -> str:
+    return "tuple" if isinstance(value, list | tuple) else "int"
+
+
+def _one_per_axis_or_name(value: Any) -> str:
+    return "str" if isinstance(value, str) else _one_or_per_axis(value)
+
+
+def axes_of(item: Any, names: Any = None) -> Any:
+    """One ``item`` for every spatial axis, or a list of one per axis (or one of ``names``).
+
+    A tagged union rather than a plain one, so that a wrong value gets one clear error
+    instead of one per alternative (the tags are dropped from the error's ``loc``).
+    """
+    members: list[Any] = [
+        Annotated[item, UnionTag("int")],
+        Annotated[tuple[item, ...], UnionTag("tuple")],
+    ]
+    if names is not None:
+        members.append(Annotated[names, UnionTag("str")])
+    chooser = _one_per_axis_or_name if names is not None else _one_or_per_axis
+    return Annotated[Union[tuple(members)], Discriminator(chooser)]  # noqa: UP007
+
+
+Pos = Annotated[int, Field(strict=True, ge=1)]
+"""A whole number of at least 1 (``"3"``, ``true`` and ``3.0`` are refused)."""
+NonNeg = Annotated[int, Field(strict=True, ge=0)]
+"""A whole number of at least 0."""
+if TYPE_CHECKING:
+    PosAxes = int | tuple[int, ...]
+    NonNegAxes = int | tuple[int, ...]
+else:
+    PosAxes = axes_of(Pos)
+    NonNegAxes = axes_of(NonNeg)
+
+UNION_TAGS = frozenset({"int", "tuple", "str"})
+"""Tags that the per-axis unions add to an error's ``loc``."""
 
 Number = int | Fraction
 """Receptive-field arithmetic stays exact: ints, and fractions where a stride is fractional."""
@@ -152,14 +199,12 @@ class LayerSpec(BaseModel):
     torch_class: ClassVar[str]
     """The ``torch.nn`` class, ``{d}`` standing for the number of spatial axes."""
     tags: ClassVar[tuple[str, ...]] = ()
-    fixed_dims: ClassVar[int | None] = None
-    """Spatial axes the kind requires, when it has a fixed dimensionality."""
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         """Register every subclass that declares its own ``type`` tags."""
         super().__pydantic_init_subclass__(**kwargs)
-        if "type" not in cls.__dict__.get("__annotations__", {}):
+        if "type" not in inspect.get_annotations(cls):
             return  # a family base
         cls.tags = _literal_tags(cls.model_fields["type"].annotation)
         REGISTRY.append(cls)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from math import gcd
-from typing import Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
@@ -11,12 +11,17 @@ from app.core.errors import ErrorCode, FieldError
 from app.core.layers.base import (
     Bool,
     LayerSpec,
+    NonNeg,
+    NonNegAxes,
     Note,
+    Pos,
+    PosAxes,
     Step,
     Tag,
     WarningCode,
     Window,
     alias,
+    axes_of,
     fmt,
     half,
     prod,
@@ -24,10 +29,10 @@ from app.core.layers.base import (
 )
 from app.core.shapes import AxisOutput, Shape, conv_out, conv_transpose_out, effective_kernel
 
-Pos = Annotated[int, Field(strict=True, ge=1)]
-NonNeg = Annotated[int, Field(strict=True, ge=0)]
-PosAxes = Pos | tuple[Pos, ...]
-NonNegAxes = NonNeg | tuple[NonNeg, ...]
+if TYPE_CHECKING:
+    Padding = int | tuple[int, ...] | Literal["same", "valid"]
+else:
+    Padding = axes_of(NonNeg, Literal["same", "valid"])
 
 
 class ConvFamily(LayerSpec):
@@ -104,15 +109,13 @@ class Conv(ConvFamily):
     """
 
     type: Annotated[Literal["conv1d", "conv2d", "conv3d", "conv"], Tag]
-    padding: NonNegAxes | Literal["same", "valid"] = Field(
-        0, validation_alias=alias("padding", "P")
-    )
+    padding: Padding = Field(0, validation_alias=alias("padding", "P"))
     padding_mode: Literal["zeros", "reflect", "replicate", "circular"] = "zeros"
     torch_class: ClassVar[str] = "Conv{d}d"
 
-    def pads(self, d: int, k: tuple[int, ...], s: tuple[int, ...], dil: tuple[int, ...]) -> list[
-        tuple[int, int]
-    ]:
+    def pads(
+        self, d: int, k: tuple[int, ...], s: tuple[int, ...], dil: tuple[int, ...]
+    ) -> list[tuple[int, int]]:
         """Left and right padding per axis, resolving ``"same"`` and ``"valid"``.
 
         Raises:
@@ -274,7 +277,9 @@ class ConvTranspose(ConvFamily):
                 raise
             k_eff = effective_kernel(kk, dl)
             windows.append(
-                Window(transposed_span(kk, ss, dl), ratio(1, ss), ratio(2 * p - (k_eff - 1), 2 * ss))
+                Window(
+                    transposed_span(kk, ss, dl), ratio(1, ss), ratio(2 * p - (k_eff - 1), 2 * ss)
+                )
             )
         weight = (c_in, self.out_channels // self.groups, *k)
         out_spatial = tuple(a.size for a in axes)

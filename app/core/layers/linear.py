@@ -7,8 +7,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import Field
 
 from app.core.errors import ErrorCode, FieldError
-from app.core.layers.base import Bool, Int, LayerSpec, Note, Step, Tag, WarningCode, fmt, prod
-from app.core.layers.conv import Pos
+from app.core.layers.base import Bool, Int, LayerSpec, Note, Pos, Step, Tag, WarningCode, fmt, prod
 from app.core.shapes import Shape
 
 

@@ -7,8 +7,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import Field
 
 from app.core.errors import ErrorCode, FieldError
-from app.core.layers.base import Bool, LayerSpec, Note, Step, Tag, WarningCode, fmt, prod
-from app.core.layers.conv import Pos
+from app.core.layers.base import Bool, LayerSpec, Note, Pos, Step, Tag, WarningCode, fmt, prod
 from app.core.shapes import Shape
 
 Eps = Annotated[float, Field(gt=0, allow_inf_nan=False)]
@@ -191,4 +190,3 @@ class GroupNorm(LayerSpec):
             "eps": self.eps,
             "affine": self.affine,
         }
-

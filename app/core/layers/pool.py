@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
@@ -10,16 +10,19 @@ from app.core.errors import ErrorCode, FieldError
 from app.core.layers.base import (
     Bool,
     LayerSpec,
+    NonNegAxes,
     Note,
+    Pos,
+    PosAxes,
     Step,
     Tag,
     WarningCode,
     Window,
     alias,
+    axes_of,
     half,
     ratio,
 )
-from app.core.layers.conv import NonNegAxes, Pos, PosAxes
 from app.core.shapes import (
     AxisOutput,
     Shape,
@@ -135,7 +138,10 @@ class AvgPool(PoolFamily):
         return kwargs
 
 
-OutputSize = Pos | None | tuple[Pos | None, ...]
+if TYPE_CHECKING:
+    OutputSize = int | None | tuple[int | None, ...]
+else:
+    OutputSize = axes_of(Pos | None)
 
 
 class AdaptivePoolFamily(LayerSpec):

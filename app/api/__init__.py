@@ -1,0 +1,1 @@
+"""The HTTP layer: FastAPI lives only here."""

@@ -1,0 +1,71 @@
+"""``create_app(settings)``: the FastAPI application, wired from its parts."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import TypeAdapter
+
+from app import __version__
+from app.api.problems import install_problem_handlers
+from app.api.routes import router
+from app.api.schemas import AnalyzeRequest
+from app.settings import Settings
+
+WEB = Path(__file__).resolve().parent.parent / "web"
+
+DESCRIPTION = """\
+For a stack of CNN layers: every layer's output shape, weight-tensor shape, parameter count,
+receptive field and cost, exactly as PyTorch builds and runs it.
+
+Shapes exclude the batch. MACs are multiply-accumulates (bias excluded) for the whole batch.
+Errors are `application/problem+json` (RFC 9457) whose `errors[].loc` names the layer and field.
+"""
+
+RAW_BODY_MODELS: dict[str, type[Any]] = {"AnalyzeRequest": AnalyzeRequest}
+"""Request models read from the raw body, whose schemas the generated document must hold."""
+
+
+def custom_openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document, plus the schemas of bodies declared through ``openapi_extra``."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title,
+        version=app.version,
+        description=app.description,
+        routes=app.routes,
+    )
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for name, model in RAW_BODY_MODELS.items():
+        body = TypeAdapter(model).json_schema(ref_template="#/components/schemas/{model}")
+        for def_name, definition in body.pop("$defs", {}).items():
+            components.setdefault(def_name, definition)
+        components[name] = body
+    app.openapi_schema = schema
+    return schema
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The service, with ``settings`` (from the environment when not given)."""
+    settings = settings or Settings.from_env()
+    app = FastAPI(title="cnncalc", version=__version__, description=DESCRIPTION)
+    app.state.settings = settings
+    app.state.limits = settings.limits
+    app.state.verify_slots = asyncio.Semaphore(settings.max_concurrent_verify)
+    install_problem_handlers(app)
+    app.include_router(router)
+    app.mount("/static", StaticFiles(directory=WEB, check_dir=False), name="static")
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> FileResponse:
+        return FileResponse(WEB / "index.html", media_type="text/html")
+
+    app.openapi = lambda: custom_openapi(app)  # type: ignore[method-assign]
+    return app

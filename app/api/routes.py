@@ -1,0 +1,213 @@
+"""Thin handlers: parse, call the core, serialise.
+
+``POST /v1/analyze`` reads the raw body and validates it once with a pre-built
+``TypeAdapter`` (``validate_json``: no ``json.loads`` then a second walk), and answers with
+bytes serialised by another pre-built adapter; the core costs microseconds, so this is where
+a request's time goes. Its schema is declared through ``openapi_extra`` (see
+``app.api.app.custom_openapi``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import platform
+from dataclasses import fields, replace
+from functools import cache
+from importlib.metadata import PackageNotFoundError, version
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from app import __version__
+from app.api.problems import PROBLEM_RESPONSES, problem, validation_entries, validation_problem
+from app.api.schemas import (
+    ANALYZE_REQUEST,
+    ANALYZE_RESPONSE,
+    AnalyzeRequest,
+    AnalyzeResponse,
+    Health,
+    Lang,
+)
+from app.core import Analysis, LayerSpec, analyze, catalogue
+from app.settings import Settings
+from app.verify import INSTALL_HINT, Verification, VerificationStatus, torch_available
+
+router = APIRouter()
+
+
+def get_settings(request: Request) -> Settings:
+    """The settings the app was created with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+JSON_BODY = ("application/json",)
+
+
+def json_body_schema(name: str, examples: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``openapi_extra`` declaring a JSON request body of the component ``name``."""
+    content: dict[str, Any] = {"schema": {"$ref": f"#/components/schemas/{name}"}}
+    if examples:
+        content["examples"] = examples
+    return {"requestBody": {"required": True, "content": {"application/json": content}}}
+
+
+@cache
+def _example_bodies() -> dict[str, Any]:
+    from app.core.examples import EXAMPLES
+
+    swagger = ("lenet5_course", "course_32x32", "text_cnn_1d", "video_cnn_3d", "vgg16")
+    return {
+        name: {
+            "summary": EXAMPLES[name]["title"],
+            "value": {
+                "input_shape": EXAMPLES[name]["input_shape"],
+                "layers": EXAMPLES[name]["layers"],
+            },
+        }
+        for name in swagger
+        if name in EXAMPLES
+    }
+
+
+def is_json(request: Request) -> bool:
+    """Whether the request says its body is JSON (``application/json`` or ``+json``)."""
+    kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    return kind == "application/json" or kind.endswith("+json")
+
+
+@router.post(
+    "/v1/analyze",
+    response_model=AnalyzeResponse,
+    responses=PROBLEM_RESPONSES,
+    summary="Shapes, weights, parameters, receptive field and cost of every layer",
+    openapi_extra=json_body_schema("AnalyzeRequest"),
+)
+async def analyze_stack(request: Request, settings: SettingsDep) -> Response:
+    """Analyse a stack; with ``verify``, also run it in PyTorch and compare."""
+    if not is_json(request):
+        return problem(415, "Unsupported Media Type", "send the stack as application/json")
+    try:
+        req = ANALYZE_REQUEST.validate_json(await request.body())
+    except ValidationError as error:
+        return validation_problem(validation_entries(error.errors(), ("body",)))
+    try:
+        specs = req.specs()
+    except ValidationError as error:
+        return validation_problem(validation_entries(error.errors(), ("body", "layers")))
+    analysis = analyze(
+        req.input_shape,
+        specs,
+        batch_size=req.batch_size,
+        dtype=req.dtype,
+        strict=req.strict,
+        limits=request.app.state.limits,
+    )
+    if req.explain or req.lang != "en":
+        analysis = _teach(analysis, specs, req)
+    verification = await _verify(request, settings, req, specs, analysis) if req.verify else None
+    body = AnalyzeResponse(
+        **{f.name: getattr(analysis, f.name) for f in fields(Analysis)}, verification=verification
+    )
+    return Response(ANALYZE_RESPONSE.dump_json(body, by_alias=True), media_type="application/json")
+
+
+def _teach(analysis: Analysis, specs: list[LayerSpec], req: AnalyzeRequest) -> Analysis:
+    """Worked formulas and translated warnings (the ``explain`` module)."""
+    from app.core import explain  # type: ignore[attr-defined,unused-ignore]
+
+    if req.explain:
+        analysis = explain.explain_analysis(analysis, specs, req.lang)
+    if req.lang == Lang.EN:
+        return analysis
+    layers = [
+        replace(r, warnings=[explain.translate_warning(w, req.lang) for w in r.warnings])
+        for r in analysis.layers
+    ]
+    return replace(analysis, layers=layers, warnings=[w for r in layers for w in r.warnings])
+
+
+async def _verify(
+    request: Request,
+    settings: Settings,
+    req: AnalyzeRequest,
+    specs: list[LayerSpec],
+    analysis: Analysis,
+) -> Verification:
+    """Run the torch check off the event loop, bounded before it starts."""
+    if not torch_available():
+        return Verification(
+            VerificationStatus.UNAVAILABLE, reason=f"torch is not installed: {INSTALL_HINT}"
+        )
+    largest = max((req.batch_size * _elements(r.output_shape) for r in analysis.layers), default=0)
+    if largest > settings.max_verify_elements:
+        return Verification(
+            VerificationStatus.UNAVAILABLE,
+            reason=(
+                f"an output of {largest} elements is over the torch check's limit of "
+                f"{settings.max_verify_elements}"
+            ),
+        )
+    from app.verify.torch_backend import verify_stack
+
+    slots: asyncio.Semaphore = request.app.state.verify_slots
+    async with slots:
+        try:
+            return await asyncio.wait_for(
+                run_in_threadpool(
+                    verify_stack,
+                    req.input_shape,
+                    specs,
+                    analysis,
+                    batch_size=req.batch_size,
+                    max_elements=settings.max_verify_elements,
+                ),
+                timeout=settings.verify_timeout_s,
+            )
+        except TimeoutError:
+            return Verification(
+                VerificationStatus.UNAVAILABLE,
+                reason=f"the torch check took over {settings.verify_timeout_s} s",
+            )
+
+
+def _elements(shape: list[int]) -> int:
+    out = 1
+    for n in shape:
+        out *= n
+    return out
+
+
+@router.get(
+    "/v1/layers", summary="The catalogue of layer kinds: fields, defaults, aliases, formulas"
+)
+async def layers() -> list[dict[str, Any]]:
+    """Every layer kind, generated from the core's registry."""
+    return catalogue()
+
+
+@router.get("/v1/examples", summary="Built-in example stacks (the course's LeNet-5, VGG-16, …)")
+async def examples() -> dict[str, Any]:
+    """Named request bodies ready to send to ``POST /v1/analyze``."""
+    from app.core.examples import EXAMPLES
+
+    return EXAMPLES
+
+
+@cache
+def _health() -> Health:
+    try:
+        torch_version: str | None = version("torch")
+    except PackageNotFoundError:
+        torch_version = None
+    return Health("ok", __version__, platform.python_version(), torch_version)
+
+
+@router.get("/healthz", summary="Liveness, with versions")
+async def healthz() -> Health:
+    """``{"status": "ok"}`` and the versions in use."""
+    return _health()

@@ -1,0 +1,100 @@
+"""Request and response envelopes of the HTTP API (the results themselves are the core's)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum, unique
+from typing import Annotated, Any, Union
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Strict, TypeAdapter
+from pydantic import Tag as UnionTag
+
+from app.core import Analysis, AnyLayer, DType, LayerSpec
+from app.verify import Verification
+
+
+@unique
+class Lang(StrEnum):
+    """Languages of explanations, warnings and error messages."""
+
+    __slots__ = ()
+
+    EN = "en"
+    FR = "fr"
+
+
+def _layers_form(value: Any) -> str:
+    return "text" if isinstance(value, str) else "list"
+
+
+Layers = Annotated[
+    Union[  # noqa: UP007 - a tagged union needs the Union form
+        Annotated[list[AnyLayer], UnionTag("list")],
+        Annotated[str, UnionTag("text"), Field(max_length=200_000)],
+    ],
+    Discriminator(_layers_form),
+    Field(
+        description=(
+            "The stack: a list of layers, or text in the course's notation "
+            "(`Conv (Cout=20, K=5, P=2, S=1)`, one per line) or PyTorch's printed "
+            "`nn.Sequential`."
+        )
+    ),
+]
+
+
+class StackRequest(BaseModel):
+    """A stack of layers and the tensor it receives."""
+
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
+    input_shape: list[Annotated[int, Strict(), Field(ge=1)]] = Field(
+        min_length=1,
+        max_length=4,
+        description="`[C, L]`, `[C, H, W]`, `[C, D, H, W]` or `[F]`; the batch is excluded.",
+    )
+    layers: Layers
+    batch_size: Annotated[int, Strict(), Field(ge=1)] = 1
+    dtype: DType = DType.FLOAT32
+    strict: Annotated[bool, Strict()] = Field(
+        False, description="Reject a stride that does not divide N - K + 2P instead of flooring."
+    )
+    lang: Lang = Lang.EN
+
+
+class AnalyzeRequest(StackRequest):
+    """``POST /v1/analyze``: the stack, and what to add to the numbers."""
+
+    verify: Annotated[bool, Strict()] = Field(
+        False, description="Also build and run the stack in PyTorch and compare."
+    )
+    explain: Annotated[bool, Strict()] = Field(
+        False, description="Add each layer's worked formulas in `lang`."
+    )
+
+    def specs(self) -> list[LayerSpec]:
+        """The layers as specs (text is parsed by the core)."""
+        from app.core.analysis import parse_layers
+
+        return parse_layers(self.layers)
+
+
+@dataclass(frozen=True, slots=True)
+class AnalyzeResponse(Analysis):
+    """The core's analysis, with the torch cross-check when asked for."""
+
+    verification: Verification | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    """``GET /healthz``."""
+
+    status: str
+    version: str
+    python: str
+    torch: str | None
+
+
+ANALYZE_REQUEST: TypeAdapter[AnalyzeRequest] = TypeAdapter(AnalyzeRequest)
+ANALYZE_RESPONSE: TypeAdapter[AnalyzeResponse] = TypeAdapter(AnalyzeResponse)

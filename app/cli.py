@@ -1,0 +1,239 @@
+"""``cnncalc``: the command line.
+
+    cnncalc analyze STACK.json [--format table|json|markdown] [--lang en|fr] [--verify]
+    cnncalc layers
+    cnncalc serve [--host 127.0.0.1] [--port 8000] [--workers 1]
+
+``STACK.json`` is the body of ``POST /v1/analyze`` (``-`` reads standard input). Exit codes:
+0 done, 1 invalid stack (the problem on stderr), 2 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import fields
+from pathlib import Path
+from typing import Any, TextIO
+
+from pydantic import TypeAdapter, ValidationError
+
+from app.core import Analysis, CnnCalcError, LayerReport, analyze, catalogue
+
+HEADERS = {
+    "en": ("Layer", "Output size", "Weight size", "Params", "RF", "MACs"),
+    "fr": ("Couche", "Taille Sortie", "Taille Poids", "Paramètres", "Champ réceptif", "MACs"),
+}
+TOTALS = {
+    "en": ("Input", "Total parameters", "Total MACs", "Memory (params / activations)"),
+    "fr": (
+        "Entrée",
+        "Nombre total de paramètres",
+        "MACs au total",
+        "Mémoire (poids / activations)",
+    ),
+}
+
+
+def read_json(path: str) -> Any:
+    """JSON from a file, or standard input for ``-``."""
+    text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def times(shape: Sequence[int] | None) -> str:
+    """``20 x 28 x 28``, as the course's table writes shapes."""
+    return "" if shape is None else " x ".join(str(n) for n in shape)
+
+
+def layer_label(report: LayerReport) -> str:
+    """``Conv2d`` and its output channels, for the table's first column."""
+    return f"{report.index} {report.torch_class}"
+
+
+def rows(analysis: Analysis, lang: str) -> list[tuple[str, ...]]:
+    """The course's table: layer, output size, weight size, params, receptive field, MACs."""
+    out: list[tuple[str, ...]] = [(TOTALS[lang][0], times(analysis.input_shape), "", "", "", "")]
+    for r in analysis.layers:
+        rf = r.receptive_field
+        field = "global" if rf.global_ else " x ".join(f"{s:g}" for s in rf.size)
+        out.append(
+            (
+                layer_label(r),
+                times(r.output_shape),
+                times(r.weight_shape),
+                f"{r.params:,}",
+                field,
+                f"{r.macs:,}",
+            )
+        )
+    return out
+
+
+def table(analysis: Analysis, lang: str, markdown: bool) -> str:
+    """The per-layer table and the totals, as plain text or Markdown."""
+    header = HEADERS[lang]
+    body = rows(analysis, lang)
+    if markdown:
+        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        lines += ["| " + " | ".join(row) + " |" for row in body]
+    else:
+        widths = [max(len(row[i]) for row in (header, *body)) for i in range(len(header))]
+        lines = ["  ".join(cell.ljust(w) for cell, w in zip(header, widths, strict=True))]
+        lines.append("  ".join("-" * w for w in widths))
+        lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in body]
+        lines = [line.rstrip() for line in lines]
+    names = TOTALS[lang]
+    lines += [
+        "",
+        f"{names[1]}: {analysis.total_params:,}",
+        f"{names[2]}: {analysis.total_macs:,}",
+        f"{names[3]}: {analysis.param_bytes:,} B / {analysis.activation_bytes:,} B",
+    ]
+    lines += [f"! {w.message}" for w in analysis.warnings]
+    return "\n".join(lines)
+
+
+def _problem(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        parts = [
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+            for e in error.errors(include_input=False)
+        ]
+        return "invalid request: " + "; ".join(parts)
+    return str(error)
+
+
+def cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
+    """Analyse a stack file and print the table (or the API's JSON body)."""
+    from app.api.schemas import ANALYZE_RESPONSE, AnalyzeRequest, AnalyzeResponse
+
+    body = read_json(args.stack)
+    if not isinstance(body, dict):
+        raise SystemExit("the stack file must hold a JSON object like the API's request body")
+    if args.verify:
+        body["verify"] = True
+    if args.lang:
+        body["lang"] = args.lang
+    try:
+        req = AnalyzeRequest.model_validate(body)
+        specs = req.specs()
+        analysis = analyze(
+            req.input_shape, specs, batch_size=req.batch_size, dtype=req.dtype, strict=req.strict
+        )
+    except (CnnCalcError, ValidationError) as error:
+        print(_problem(error), file=sys.stderr)
+        return 1
+    verification = None
+    if req.verify:
+        from app.verify import INSTALL_HINT, Verification, VerificationStatus, torch_available
+
+        if torch_available():
+            from app.verify.torch_backend import verify_stack
+
+            verification = verify_stack(
+                req.input_shape, specs, analysis, batch_size=req.batch_size, max_elements=2**50
+            )
+        else:
+            verification = Verification(
+                VerificationStatus.UNAVAILABLE, reason=f"torch is not installed: {INSTALL_HINT}"
+            )
+    if args.format == "json":
+        response = AnalyzeResponse(
+            **{f.name: getattr(analysis, f.name) for f in fields(Analysis)},
+            verification=verification,
+        )
+        out.write(ANALYZE_RESPONSE.dump_json(response, by_alias=True, indent=2).decode() + "\n")
+        return 0
+    print(table(analysis, req.lang, args.format == "markdown"), file=out)
+    if verification is not None:
+        print(f"PyTorch: {verification.status}" + _verification_detail(verification), file=out)
+        if verification.status == "failed":
+            return 1
+    return 0
+
+
+def _verification_detail(verification: Any) -> str:
+    if verification.reason:
+        return f" ({verification.reason})"
+    if verification.mismatches:
+        return "".join(
+            f"\n  layer {m.layer} {m.field}: cnncalc {m.calculated}, torch {m.torch}"
+            for m in verification.mismatches
+        )
+    return f" ({verification.engine})" if verification.engine else ""
+
+
+def cmd_layers(args: argparse.Namespace, out: TextIO) -> int:
+    """Print the catalogue of layer kinds."""
+    if args.json:
+        out.write(TypeAdapter(list[dict[str, Any]]).dump_json(catalogue(), indent=2).decode())
+        out.write("\n")
+        return 0
+    for entry in catalogue():
+        print(f"{', '.join(entry['types'])}  ({entry['torch_class']})", file=out)
+        print(f"    {entry['summary']}", file=out)
+        for f in entry["fields"]:
+            default = "required" if f["required"] else f"default {f['default']!r}"
+            aliases = f"  aliases {', '.join(f['aliases'])}" if f["aliases"] else ""
+            print(f"    - {f['name']}: {default}{aliases}", file=out)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
+    """Run the service with uvicorn."""
+    import uvicorn
+
+    uvicorn.run(
+        "app.main:app",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        access_log=False,
+        timeout_keep_alive=5,
+        timeout_graceful_shutdown=10,
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="cnncalc",
+        description="Exact CNN layer arithmetic: shapes, weights, parameters, receptive fields.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("analyze", help="analyse a stack (the JSON body of POST /v1/analyze)")
+    p.add_argument("stack", help="a JSON file, or - for standard input")
+    p.add_argument("--format", choices=("table", "json", "markdown"), default="table")
+    p.add_argument("--lang", choices=("en", "fr"), default=None)
+    p.add_argument("--verify", action="store_true", help="also run the stack in PyTorch")
+    p.set_defaults(handler=cmd_analyze)
+
+    p = sub.add_parser("layers", help="list the layer kinds, their fields and defaults")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_layers)
+
+    p = sub.add_parser("serve", help="run the HTTP service")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1)
+    p.set_defaults(handler=cmd_serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.handler(args, sys.stdout)
+    except BrokenPipeError:
+        sys.stderr.close()  # piped into head: nothing more to say
+        return 0
+    except (OSError, json.JSONDecodeError) as error:
+        print(f"cnncalc: {error}", file=sys.stderr)
+        return 2
+    return code

@@ -1,0 +1,149 @@
+"""Every error is problem+json naming the layer and field; never a 500 for client input."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from app.api.app import create_app
+from app.settings import Settings
+
+PROBLEM = "application/problem+json"
+LAYER0 = ["body", "layers", 0]
+CONV_WITH = (
+    b'{"input_shape": [1, 8, 8], "layers": [{"type": "conv2d", "out_channels": %s, "K": 3}]}'
+)
+
+
+def post(client: TestClient, body: Any) -> Any:
+    r = client.post("/v1/analyze", json=body)
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"] == PROBLEM
+    data = r.json()
+    assert data["type"] == "about:blank"
+    assert data["status"] == 422
+    return data
+
+
+def test_impossible_stack_names_layer_and_field(client: TestClient) -> None:
+    data = post(
+        client,
+        {
+            "input_shape": [1, 8, 8],
+            "layers": [
+                {"type": "conv2d", "out_channels": 4, "kernel_size": 3},
+                {"type": "relu"},
+                {"type": "maxpool2d", "kernel_size": 2},
+                {"type": "maxpool2d", "kernel_size": 5},
+            ],
+        },
+    )
+    assert data["title"] == "Invalid layer stack"
+    assert data["detail"] == (
+        "layer 3 (maxpool2d): kernel 5 is larger than the padded input 3 (Output size is too small)"
+    )
+    assert data["errors"][0]["loc"] == ["body", "layers", 3, "kernel_size"]
+    assert data["errors"][0]["type"] == "kernel_too_large"
+
+
+@pytest.mark.parametrize(
+    ("layer", "loc"),
+    [
+        (
+            {"type": "conv2d", "out_channels": 4, "kernal_size": 3},
+            ["body", "layers", 0, "kernal_size"],
+        ),
+        (
+            {"type": "conv2d", "out_channels": "4", "kernel_size": 3},
+            ["body", "layers", 0, "out_channels"],
+        ),
+        (
+            {"type": "conv2d", "out_channels": True, "kernel_size": 3},
+            ["body", "layers", 0, "out_channels"],
+        ),
+        (
+            {"type": "conv2d", "out_channels": 4.0, "kernel_size": 3},
+            ["body", "layers", 0, "out_channels"],
+        ),
+        (
+            {"type": "conv2d", "out_channels": 4, "kernel_size": [3, "x"]},
+            ["body", "layers", 0, "kernel_size", 1],
+        ),
+        ({"type": "maxpool2d", "kernel_size": 0}, ["body", "layers", 0, "kernel_size"]),
+        ({"type": "conv9d"}, ["body", "layers", 0]),
+    ],
+    ids=["typo", "string", "bool", "float", "tuple-item", "zero", "unknown-type"],
+)
+def test_schema_errors_name_the_field(
+    client: TestClient, layer: dict[str, Any], loc: list[Any]
+) -> None:
+    data = post(client, {"input_shape": [1, 8, 8], "layers": [layer]})
+    assert loc in [e["loc"] for e in data["errors"]]
+    assert "input" not in data["errors"][0]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        CONV_WITH % b"NaN",
+        CONV_WITH % b"1e400",
+        CONV_WITH % b"Infinity",
+        CONV_WITH % (b"9" * 5000),
+        b'{"input_shape": [1, 8, 8], "layers": ',
+        b"[" * 10_000,
+    ],
+    ids=["nan", "1e400", "infinity", "giant-int", "truncated", "deep"],
+)
+def test_hostile_json_is_422(client: TestClient, raw: bytes) -> None:
+    r = client.post("/v1/analyze", content=raw, headers={"content-type": "application/json"})
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"] == PROBLEM
+    assert len(r.content) < 4096  # the input is never echoed back
+
+
+def test_giant_integer_is_a_limit_not_a_hang(client_factory: Any) -> None:
+    client = client_factory(max_value=1000)
+    data = post(
+        client,
+        {"input_shape": [1, 8, 8], "layers": [{"type": "conv2d", "out_channels": 10**30, "K": 1}]},
+    )
+    assert data["errors"][0]["loc"] == ["body", "layers", 0, "out_channels"]
+
+
+def test_input_shape_errors(client: TestClient) -> None:
+    data = post(client, {"input_shape": [1, 0, 8], "layers": []})
+    assert data["errors"][0]["loc"][:2] == ["body", "input_shape"]
+    data = post(client, {"input_shape": [1, 2, 3, 4, 5], "layers": []})
+    assert data["errors"][0]["loc"][:2] == ["body", "input_shape"]
+
+
+def test_wrong_content_type_is_415(client: TestClient) -> None:
+    r = client.post("/v1/analyze", content=b"input_shape=1", headers={"content-type": "text/plain"})
+    assert r.status_code == 415
+    assert r.headers["content-type"] == PROBLEM
+
+
+def test_not_found_and_method(client: TestClient) -> None:
+    r = client.get("/v2/nothing")
+    assert r.status_code == 404
+    assert r.headers["content-type"] == PROBLEM
+    r = client.get("/v1/analyze")
+    assert r.status_code == 405
+    assert r.json()["title"] == "Method Not Allowed"
+
+
+def test_unexpected_errors_are_a_problem_500() -> None:
+    app: FastAPI = create_app(Settings())
+
+    @app.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("internal detail that must not leak")
+
+    client = TestClient(app, raise_server_exceptions=False)
+    r = client.get("/boom")
+    assert r.status_code == 500
+    assert r.headers["content-type"] == PROBLEM
+    assert "internal detail" not in r.text
