@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import TypeAdapter
 
 from app import __version__
+from app.api.middleware import install_middleware
 from app.api.problems import install_problem_handlers
 from app.api.routes import router
 from app.api.schemas import AnalyzeRequest
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.limits = settings.limits
     app.state.verify_slots = asyncio.Semaphore(settings.max_concurrent_verify)
     install_problem_handlers(app)
+    install_middleware(app, settings)
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=WEB, check_dir=False), name="static")
 
