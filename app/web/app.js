@@ -1,0 +1,1145 @@
+// cnncalc's page: edit a stack (rows or text), see the course's table, the picture, the
+// worked formulas; check with PyTorch, export, grade homework, share by link.
+// It talks only to /v1 and runs under a strict Content-Security-Policy (no inline code).
+
+import { browserLang, translator } from "./i18n.js";
+import { displayName, formatLayer, formatText, parseText } from "./notation.js";
+import { draw, fieldOf } from "./picture.js";
+
+const $ = (id) => document.getElementById(id);
+const DEBOUNCE_MS = 200;
+/** Fields shown on the row itself, in this order; the others go under "more". */
+const PRIMARY = ["out_channels", "kernel_size", "padding", "stride", "out_features", "p", "output_size", "num_groups", "negative_slope", "dim"];
+/** The course's names for PyTorch's fields. */
+const SHORT = { out_channels: "C_out", kernel_size: "K", padding: "P", stride: "S", dilation: "D", out_features: "out", in_features: "in", in_channels: "C_in" };
+const ANSWER_FIELDS = ["output_shape", "weight_shape", "params", "receptive_field"];
+
+const state = {
+  input: [1, 28, 28],
+  layers: [],
+  text: "",
+  source: "rows", // which view the user edited last: its content is sent to the server
+  view: "rows",
+  lang: "en",
+  strict: false,
+  homework: false,
+  reveal: false,
+  preset: "",
+  sel: null,
+  unit: null,
+  answers: {},
+  grades: {},
+};
+
+let catalogue = [];
+const kindOfType = new Map();
+let examples = {};
+let t = translator("en");
+let analysis = null;
+let analysisOk = false;
+let seq = 0;
+let controller = null;
+let timer = 0;
+let lastHash = "";
+let explainTarget = null;
+
+// ---------- small helpers ----------
+
+function h(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === "class") node.className = v;
+    else if (k === "text") node.textContent = v;
+    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else node.setAttribute(k, v === true ? "" : String(v));
+  }
+  for (const child of children.flat()) {
+    if (child !== null && child !== undefined && child !== false) node.append(child);
+  }
+  return node;
+}
+
+const numberFormat = () => new Intl.NumberFormat(state.lang === "fr" ? "fr-FR" : "en-US");
+const fmtInt = (n) => numberFormat().format(n);
+const fmtShape = (shape) => (shape && shape.length ? shape.join(" × ") : "");
+
+function fmtCompact(n) {
+  return new Intl.NumberFormat(state.lang === "fr" ? "fr-FR" : "en-US", { notation: "compact", maximumFractionDigits: 1 }).format(n);
+}
+
+function fmtBytes(bytes) {
+  const units = state.lang === "fr" ? ["o", "Kio", "Mio", "Gio", "Tio"] : ["B", "KiB", "MiB", "GiB", "TiB"];
+  let value = bytes;
+  let u = 0;
+  while (value >= 1024 && u < units.length - 1) {
+    value /= 1024;
+    u += 1;
+  }
+  const digits = u === 0 || value >= 100 ? 0 : 1;
+  return `${new Intl.NumberFormat(state.lang === "fr" ? "fr-FR" : "en-US", { maximumFractionDigits: digits }).format(value)} ${units[u]}`;
+}
+
+function fmtRf(rf) {
+  if (!rf) return "";
+  const size = rf.size.map((s) => (Number.isInteger(s) ? s : s.toFixed(1))).join(" × ");
+  return rf.global ? `${t("global")} (${size})` : size;
+}
+
+/** "1 x 28 x 28", "1,28,28", "[1, 28, 28]" -> [1, 28, 28]; null if not a shape. */
+function parseShape(text) {
+  const parts = String(text).replace(/[[\]()]/g, "").split(/\s*[x×*,;]\s*|\s+/).filter(Boolean);
+  if (!parts.length || !parts.every((p) => /^\d+$/.test(p))) return null;
+  return parts.map((p) => Number.parseInt(p, 10));
+}
+
+/** A row field's text -> the JSON value the API takes (unparsable text is sent as is). */
+function parseFieldValue(raw) {
+  const text = raw.trim();
+  if (!text) return undefined;
+  if (/^-?\d+$/.test(text)) return Number.parseInt(text, 10);
+  if (/^-?(\d+\.\d*|\.\d+|\d+)(e-?\d+)?$/i.test(text)) return Number.parseFloat(text);
+  const shape = /^\(?\s*\d+(\s*[,x×]\s*\d+)+\s*,?\s*\)?$/.test(text) ? parseShape(text) : null;
+  if (shape) return shape;
+  if (/^(none|null)$/i.test(text)) return null;
+  return text;
+}
+
+function showFieldValue(value) {
+  if (value === undefined || value === null) return "";
+  if (Array.isArray(value)) return value.join(", ");
+  return String(value);
+}
+
+function layerLabel(layer) {
+  const spec = state.layers[layer.index];
+  if (spec && spec.type === layer.type) return formatLayer(spec, layer.input_shape.length === 1 ? layer.input_shape[0] : undefined);
+  return displayName(layer.type);
+}
+
+// ---------- URL state ----------
+
+function encodeState() {
+  const data = { v: 1, i: state.input, l: state.layers, lang: state.lang };
+  if (state.source === "text") data.t = state.text;
+  if (state.strict) data.s = 1;
+  if (state.homework) data.h = 1;
+  if (state.preset) data.p = state.preset;
+  if (state.sel !== null) data.sel = state.sel;
+  if (state.unit) data.u = state.unit;
+  const bytes = new TextEncoder().encode(JSON.stringify(data));
+  let binary = "";
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function decodeState(hash) {
+  const m = /^#s=([A-Za-z0-9_-]+)$/.exec(hash);
+  if (!m) return null;
+  try {
+    const b64 = m[1].replace(/-/g, "+").replace(/_/g, "/");
+    const binary = atob(b64 + "===".slice((b64.length + 3) % 4));
+    const data = JSON.parse(new TextDecoder().decode(Uint8Array.from(binary, (c) => c.charCodeAt(0))));
+    if (!data || !Array.isArray(data.l) || !Array.isArray(data.i)) return null;
+    return data;
+  } catch {
+    return null;
+  }
+}
+
+function applyDecoded(data) {
+  state.input = data.i;
+  state.layers = data.l.filter((l) => l && typeof l.type === "string");
+  state.source = typeof data.t === "string" ? "text" : "rows";
+  state.text = typeof data.t === "string" ? data.t : "";
+  if (data.lang === "fr" || data.lang === "en") state.lang = data.lang;
+  state.strict = Boolean(data.s);
+  state.homework = Boolean(data.h);
+  state.preset = typeof data.p === "string" ? data.p : "";
+  state.sel = Number.isInteger(data.sel) ? data.sel : null;
+  state.unit = Array.isArray(data.u) ? data.u : null;
+  state.answers = {};
+  state.grades = {};
+}
+
+function writeUrl() {
+  const hash = `#s=${encodeState()}`;
+  if (hash !== location.hash) {
+    lastHash = hash;
+    history.replaceState(null, "", hash);
+  }
+}
+
+// ---------- requests ----------
+
+function requestBody(extra = {}) {
+  const layers = state.source === "text" ? state.text : state.layers.map(cleanLayer);
+  return { input_shape: state.input, layers, lang: state.lang, strict: state.strict, ...extra };
+}
+
+function cleanLayer(layer) {
+  const out = {};
+  for (const [k, v] of Object.entries(layer)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+async function postJson(path, body, signal) {
+  const response = await fetch(path, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "application/json, application/problem+json, text/x-python" },
+    body: JSON.stringify(body),
+    signal,
+  });
+  const type = response.headers.get("content-type") || "";
+  const data = type.includes("json") ? await response.json() : await response.text();
+  return { ok: response.ok, status: response.status, data };
+}
+
+function schedule(delay = DEBOUNCE_MS) {
+  clearTimeout(timer);
+  writeUrl();
+  timer = setTimeout(runAnalysis, delay);
+}
+
+async function runAnalysis() {
+  clearTimeout(timer);
+  const shapeOk = checkInputShape();
+  if (!shapeOk) return;
+  if (state.source === "rows" && !state.layers.length) {
+    setStatus(t("emptyStack"));
+    return;
+  }
+  if (controller) controller.abort();
+  controller = new AbortController();
+  const mine = ++seq;
+  document.body.dataset.busy = "1";
+  setStatus(t("computing"));
+  try {
+    const result = await postJson("/v1/analyze", requestBody(), controller.signal);
+    if (mine !== seq) return;
+    clearErrors();
+    if (result.ok) {
+      analysis = result.data;
+      analysisOk = true;
+      $("problem").hidden = true;
+      if (state.source === "text") syncRowsFromText();
+      keepSelection();
+      setStatus(t("ready", { n: analysis.layers.length, p: fmtInt(analysis.total_params) }));
+      renderResults();
+    } else {
+      analysisOk = false;
+      showProblem(result.data, result.status);
+      $("table").classList.add("stale");
+    }
+  } catch (error) {
+    if (error.name === "AbortError") return;
+    setStatus(t("offline", { e: error.message }));
+  } finally {
+    if (mine === seq) document.body.dataset.busy = "0";
+  }
+}
+
+function setStatus(text) {
+  $("status").textContent = text;
+}
+
+// ---------- errors on the field at fault ----------
+
+function clearErrors() {
+  for (const node of document.querySelectorAll("[aria-invalid='true']")) node.removeAttribute("aria-invalid");
+  for (const node of document.querySelectorAll(".field-error, .row-error")) node.textContent = "";
+  for (const node of document.querySelectorAll(".row.has-error")) node.classList.remove("has-error");
+  $("problem").hidden = true;
+}
+
+function showProblem(problem, status) {
+  const box = $("problem");
+  const detail = typeof problem === "object" && problem ? problem.detail || problem.title : String(problem);
+  box.textContent = "";
+  box.append(h("strong", { text: `${t("invalid")} ` }), h("span", { text: detail || `HTTP ${status}` }));
+  box.hidden = false;
+  setStatus(t("invalid"));
+  const errors = (problem && Array.isArray(problem.errors) && problem.errors) || [];
+  for (const err of errors) placeError(err);
+}
+
+function placeError(err) {
+  const loc = (err.loc || []).filter((part, i) => !(i === 0 && part === "body"));
+  const msg = err.msg || "";
+  if (loc[0] === "input_shape" || loc[0] === "batch_size") {
+    $("input-shape").setAttribute("aria-invalid", "true");
+    $("input-shape-error").textContent = msg;
+    return;
+  }
+  if (loc[0] !== "layers") return;
+  const index = loc[1];
+  if (!Number.isInteger(index)) {
+    $("stack-text").setAttribute("aria-invalid", "true");
+    $("stack-text-error").textContent = msg;
+    return;
+  }
+  const field = typeof loc[2] === "string" ? loc[2] : null;
+  if (state.source === "text") {
+    $("stack-text").setAttribute("aria-invalid", "true");
+    $("stack-text-error").textContent = `${t("layerN", { n: index })}${field ? ` (${field})` : ""}: ${msg}`;
+  }
+  const row = document.querySelector(`#rows .row[data-index="${index}"]`);
+  if (!row) return;
+  row.classList.add("has-error");
+  const input = field ? row.querySelector(`[data-field="${field}"]`) : null;
+  if (input) {
+    input.setAttribute("aria-invalid", "true");
+    const details = input.closest("details");
+    if (details) details.open = true;
+    const slot = input.closest(".field").querySelector(".field-error");
+    slot.textContent = msg;
+  } else {
+    row.querySelector(".row-error").textContent = field ? `${field}: ${msg}` : msg;
+  }
+}
+
+function checkInputShape() {
+  const box = $("input-shape");
+  const shape = parseShape(box.value);
+  if (!shape) {
+    box.setAttribute("aria-invalid", "true");
+    $("input-shape-error").textContent = state.lang === "fr" ? "Écrivez une taille comme 1 x 28 x 28." : "Write a shape such as 1 x 28 x 28.";
+    return false;
+  }
+  return true;
+}
+
+// ---------- rows editor ----------
+
+function kindOf(type) {
+  return kindOfType.get(String(type).toLowerCase());
+}
+
+/** A layer with PyTorch's field names (presets and text may use the course's: K, P, S…). */
+function normalizeLayer(layer) {
+  const kind = kindOf(layer.type);
+  if (!kind) return { ...layer };
+  const out = { type: String(layer.type).toLowerCase() };
+  for (const [key, value] of Object.entries(layer)) {
+    if (key === "type") continue;
+    const field = kind.fields.find((f) => f.name === key || (f.aliases || []).includes(key));
+    out[field ? field.name : key] = value;
+  }
+  return out;
+}
+
+const normalizeAll = (layers) => layers.map(normalizeLayer);
+
+function typeSelect(layer, index) {
+  const select = h("select", { class: "type", id: `type-${index}`, "aria-label": `${t("type")} — ${t("layerN", { n: index })}` });
+  let found = false;
+  for (const kind of catalogue) {
+    const group = h("optgroup", { label: kind.kind });
+    for (const tag of kind.types) {
+      const option = h("option", { value: tag, text: displayName(tag) });
+      if (tag === String(layer.type).toLowerCase()) {
+        option.selected = true;
+        found = true;
+      }
+      group.append(option);
+    }
+    select.append(group);
+  }
+  if (!found) select.prepend(h("option", { value: layer.type, text: layer.type, selected: true }));
+  select.addEventListener("change", () => {
+    const kind = kindOf(select.value);
+    const names = new Set(kind ? kind.fields.map((f) => f.name) : []);
+    const next = { type: select.value };
+    for (const [k, v] of Object.entries(state.layers[index])) if (names.has(k)) next[k] = v;
+    for (const f of kind ? kind.fields : []) {
+      if (f.required && next[f.name] === undefined) next[f.name] = defaultFor(f.name);
+    }
+    state.layers[index] = next;
+    edited();
+    renderRows(`#type-${index}`);
+    schedule(0);
+  });
+  return select;
+}
+
+function defaultFor(name) {
+  return { out_channels: 16, kernel_size: 3, out_features: 10, output_size: 1, num_groups: 1 }[name] ?? 1;
+}
+
+function fieldEditor(layer, index, field) {
+  const id = `f-${index}-${field.name}`;
+  const short = SHORT[field.name] || field.name;
+  const schema = field.schema || {};
+  const value = layer[field.name];
+  const label = `${short}${short !== field.name ? ` (${field.name})` : ""} — ${t("layerN", { n: index })}`;
+  if (schema.type === "boolean") {
+    const box = h("input", { type: "checkbox", id, "data-field": field.name, "aria-label": label });
+    box.checked = value === undefined ? Boolean(field.default) : Boolean(value);
+    box.addEventListener("change", () => {
+      state.layers[index][field.name] = box.checked;
+      edited();
+      schedule(0);
+    });
+    return h("div", { class: "field check-field" }, h("label", { for: id, title: field.name }, box, ` ${short}`), h("span", { class: "field-error", role: "alert" }));
+  }
+  let control;
+  if (Array.isArray(schema.enum)) {
+    control = h("select", { id, "data-field": field.name, "aria-label": label });
+    for (const option of schema.enum) control.append(h("option", { value: option, text: option, selected: (value ?? field.default) === option }));
+    control.addEventListener("change", () => {
+      state.layers[index][field.name] = control.value;
+      edited();
+      schedule(0);
+    });
+  } else {
+    const placeholder = field.default === null || field.default === undefined ? (field.name === "stride" ? "= K" : "") : showFieldValue(field.default);
+    control = h("input", {
+      type: "text", id, "data-field": field.name, "aria-label": label, value: showFieldValue(value),
+      placeholder, inputmode: /size|channels|features|padding|stride|dilation|groups/.test(field.name) ? "numeric" : "text",
+      autocomplete: "off", spellcheck: "false", size: 5, "aria-required": field.required ? "true" : undefined,
+    });
+    control.addEventListener("input", () => {
+      state.layers[index][field.name] = parseFieldValue(control.value);
+      control.removeAttribute("aria-invalid");
+      edited();
+      schedule();
+    });
+  }
+  return h("div", { class: `field${field.required ? " required" : ""}` }, h("label", { for: id, title: field.name }, short), control, h("span", { class: "field-error", role: "alert" }));
+}
+
+function toolButton(symbol, label, onclick, disabled = false) {
+  return h("button", { type: "button", class: "tool", "aria-label": label, title: label, onclick, disabled }, symbol);
+}
+
+function renderRows(focusSelector) {
+  const list = $("rows");
+  list.replaceChildren();
+  state.layers.forEach((layer, index) => {
+    const kind = kindOf(layer.type);
+    const fields = kind ? kind.fields : [];
+    const primary = fields.filter((f) => PRIMARY.includes(f.name) || f.required).sort((a, b) => PRIMARY.indexOf(a.name) - PRIMARY.indexOf(b.name));
+    const others = fields.filter((f) => !primary.includes(f));
+    const row = h("li", { class: "row", "data-index": index, "aria-label": t("layerN", { n: index }) });
+    const head = h("div", { class: "row-main" }, h("span", { class: "row-num", "aria-hidden": "true" }, String(index)));
+    head.append(h("div", { class: "row-body" }, typeSelect(layer, index), h("div", { class: "fields" }, primary.map((f) => fieldEditor(layer, index, f)))));
+    const n = state.layers.length;
+    head.append(
+      h("div", { class: "row-tools" },
+        toolButton("↑", t("moveUp", { n: index }), () => move(index, -1), index === 0),
+        toolButton("↓", t("moveDown", { n: index }), () => move(index, 1), index === n - 1),
+        toolButton("⊕", t("duplicate", { n: index }), () => duplicate(index)),
+        toolButton("✕", t("remove", { n: index }), () => remove(index)),
+      ),
+    );
+    if (others.length) {
+      const extra = others.some((f) => layer[f.name] !== undefined);
+      head.append(h("details", { class: "more", open: extra }, h("summary", {}, t("more")), h("div", { class: "fields" }, others.map((f) => fieldEditor(layer, index, f)))));
+    }
+    row.append(head, h("p", { class: "row-error", role: "alert" }));
+    list.append(row);
+  });
+  if (focusSelector) {
+    const target = document.querySelector(focusSelector);
+    if (target) target.focus();
+  }
+}
+
+function edited() {
+  state.source = "rows";
+  state.preset = "";
+  state.grades = {};
+  $("preset").value = "";
+}
+
+function move(index, delta) {
+  const to = index + delta;
+  const [layer] = state.layers.splice(index, 1);
+  state.layers.splice(to, 0, layer);
+  edited();
+  renderRows();
+  // Keep the keyboard on the same arrow of the moved row (or its other arrow at an end).
+  const tools = document.querySelectorAll(`#rows .row[data-index="${to}"] .tool`);
+  const same = tools[delta < 0 ? 0 : 1];
+  const other = tools[delta < 0 ? 1 : 0];
+  (same && !same.disabled ? same : other).focus();
+  schedule(0);
+}
+
+function duplicate(index) {
+  state.layers.splice(index + 1, 0, structuredClone(state.layers[index]));
+  edited();
+  renderRows(`#type-${index + 1}`);
+  schedule(0);
+}
+
+function remove(index) {
+  state.layers.splice(index, 1);
+  edited();
+  renderRows();
+  const next = Math.min(index, state.layers.length - 1);
+  if (next >= 0) $(`type-${next}`).focus();
+  else $("add-layer").focus();
+  schedule(0);
+}
+
+function addLayer() {
+  const last = analysisOk && analysis && analysis.layers.length ? analysis.output_shape : state.input;
+  const layer = last && last.length > 1
+    ? { type: "conv2d".replace("2", String(Math.min(3, Math.max(1, last.length - 1)))), out_channels: 16, kernel_size: 3, padding: 1, stride: 1 }
+    : { type: "linear", out_features: 10 };
+  state.layers.push(layer);
+  edited();
+  renderRows(`#type-${state.layers.length - 1}`);
+  schedule(0);
+}
+
+// ---------- text view ----------
+
+function syncRowsFromText() {
+  try {
+    state.layers = normalizeAll(parseText(state.text));
+    $("stack-text-note").textContent = "";
+    if (state.view === "rows") renderRows();
+  } catch {
+    $("stack-text-note").textContent = t("textNotSynced");
+  }
+}
+
+function textFromRows() {
+  const inputs = analysisOk && analysis ? analysis.layers.map((l) => l.input_shape) : [];
+  return formatText(state.layers, inputs);
+}
+
+function showView(view) {
+  state.view = view;
+  const rows = view === "rows";
+  $("tab-rows").setAttribute("aria-selected", String(rows));
+  $("tab-text").setAttribute("aria-selected", String(!rows));
+  $("tab-rows").tabIndex = rows ? 0 : -1;
+  $("tab-text").tabIndex = rows ? -1 : 0;
+  $("view-rows").hidden = !rows;
+  $("view-text").hidden = rows;
+  if (rows) {
+    if (state.source === "text") syncRowsFromText();
+    renderRows();
+  } else if (state.source === "rows") {
+    state.text = textFromRows();
+    $("stack-text").value = state.text;
+  }
+}
+
+// ---------- results ----------
+
+function columns() {
+  const cols = [
+    { key: "index", label: t("colIndex") },
+    { key: "layer", label: t("colLayer") },
+    { key: "output", label: t("colOutput"), answer: "output_shape" },
+    { key: "weight", label: t("colWeight"), answer: "weight_shape" },
+    { key: "params", label: t("colParams"), answer: "params" },
+    { key: "rf", label: t("colRf"), answer: "receptive_field" },
+  ];
+  if (!state.homework) cols.push({ key: "macs", label: t("colMacs") }, { key: "memory", label: t("colMemory") });
+  return cols;
+}
+
+function cellValue(layer, key) {
+  switch (key) {
+    case "output": return fmtShape(layer.output_shape);
+    case "weight": return layer.weight_shape ? fmtShape(layer.weight_shape) : "";
+    case "params": return layer.params ? fmtInt(layer.params) : "0";
+    case "rf": return fmtRf(layer.receptive_field);
+    case "macs": return layer.macs ? fmtCompact(layer.macs) : "0";
+    case "memory": return fmtBytes(layer.output_bytes);
+    default: return "";
+  }
+}
+
+function cellTitle(layer, key) {
+  if (key === "macs") return fmtInt(layer.macs);
+  if (key === "memory") return `${fmtInt(layer.output_bytes)} B`;
+  return undefined;
+}
+
+function renderResults() {
+  if (!analysis) return;
+  renderTable();
+  renderTotals();
+  renderPicture();
+  $("table").classList.remove("stale");
+}
+
+function renderTable() {
+  const cols = columns();
+  const table = $("table");
+  table.classList.toggle("homework", state.homework);
+  $("table-help").textContent = state.homework ? t("tableHelpHomework") : t("tableHelp");
+  const headRow = table.tHead.rows[0];
+  headRow.replaceChildren(...cols.map((c) => h("th", { scope: "col", class: `c-${c.key}` }, c.label)));
+  const body = table.tBodies[0];
+  body.replaceChildren();
+  body.append(
+    h("tr", { class: "input-row" },
+      h("td", { class: "c-index" }),
+      h("th", { scope: "row", class: "c-layer" }, t("inputRow")),
+      h("td", { class: "c-output" }, fmtShape(analysis.input_shape)),
+      cols.slice(3).map((c) => h("td", { class: `c-${c.key}` })),
+    ),
+  );
+  for (const layer of analysis.layers) {
+    const warned = layer.warnings && layer.warnings.length;
+    const tr = h("tr", { class: warned ? "warned" : undefined, "data-layer": layer.index });
+    for (const c of cols) {
+      if (c.key === "index") tr.append(h("td", { class: "c-index" }, String(layer.index)));
+      else if (c.key === "layer") tr.append(h("th", { scope: "row", class: "c-layer" }, warned ? h("span", { class: "warn-icon", "aria-hidden": "true" }, "⚠ ") : null, layerLabel(layer)));
+      else if (state.homework && c.answer) tr.append(h("td", { class: `c-${c.key}` }, answerCell(layer, c)));
+      else {
+        const text = cellValue(layer, c.key);
+        const button = h("button", {
+          type: "button", class: "cell", title: cellTitle(layer, c.key),
+          "aria-label": `${c.label}, ${t("layerN", { n: layer.index })}: ${text || "—"}${c.key === "weight" && layer.bias_shape ? `, bias ${fmtShape(layer.bias_shape)}` : ""}`,
+          onclick: (event) => openExplain(layer.index, c, event.currentTarget),
+        }, text || "—");
+        if (c.key === "weight" && layer.bias_shape) button.append(h("span", { class: "bias", "aria-hidden": "true" }, ` + ${fmtShape(layer.bias_shape)}`));
+        tr.append(h("td", { class: `c-${c.key}` }, button));
+      }
+    }
+    body.append(tr);
+    if (warned) {
+      body.append(h("tr", { class: "warning-row" }, h("td", { colspan: cols.length }, layer.warnings.map((w) => h("p", { class: "warning", "data-code": w.code }, `⚠ ${w.message}`)))));
+    }
+  }
+  const foot = table.tFoot;
+  foot.replaceChildren();
+  const totalCells = cols.map((c) => {
+    if (c.key === "layer") return h("th", { scope: "row", class: "c-layer" }, t("total"));
+    if (c.key === "output") return h("td", { class: "c-output" }, fmtShape(analysis.output_shape));
+    if (c.key === "params") {
+      if (state.homework) return h("td", { class: "c-params" }, answerCell(null, { key: "params", answer: "total_params", label: t("colParams") }));
+      return h("td", { class: "c-params total-params" }, fmtInt(analysis.total_params));
+    }
+    if (c.key === "macs") return h("td", { class: "c-macs", title: fmtInt(analysis.total_macs) }, fmtCompact(analysis.total_macs));
+    if (c.key === "memory") return h("td", { class: "c-memory" }, fmtBytes(analysis.activation_bytes));
+    return h("td", { class: `c-${c.key}` });
+  });
+  foot.append(h("tr", {}, totalCells));
+  const stack = $("stack-warnings");
+  stack.replaceChildren(...(analysis.warnings || []).filter((w) => w.layer === null || w.layer === undefined).map((w) => h("li", { class: "warning" }, `⚠ ${w.message}`)));
+  $("homework-bar").hidden = !state.homework;
+  $("reveal").textContent = state.reveal ? t("hide") : t("reveal");
+}
+
+function answerKey(layerIndex, field) {
+  return `${layerIndex === null ? "total" : layerIndex}:${field}`;
+}
+
+function answerCell(layer, col) {
+  const index = layer ? layer.index : null;
+  const key = answerKey(index, col.answer);
+  const id = `answer-${index === null ? "total" : index}-${col.answer}`;
+  const grade = state.grades[key];
+  const input = h("input", {
+    type: "text", id, class: "answer", value: state.answers[key] || "", autocomplete: "off", spellcheck: "false",
+    "aria-label": t("yourAnswer", { what: col.label, n: index === null ? t("total") : index }),
+    "aria-invalid": grade && !grade.correct ? "true" : undefined,
+    "data-answer": col.answer, "data-layer": index === null ? "total" : index,
+  });
+  input.addEventListener("input", () => {
+    state.answers[key] = input.value;
+    delete state.grades[key];
+    input.classList.remove("ok", "bad");
+    input.removeAttribute("aria-invalid");
+  });
+  if (grade) input.classList.add(grade.correct ? "ok" : "bad");
+  const wrap = h("div", { class: "answer-wrap" }, input);
+  if (grade) {
+    const mark = h("span", { class: `mark ${grade.correct ? "ok" : "bad"}` }, grade.correct ? `✓ ${t("correct")}` : `✗ ${t("wrong")}`);
+    wrap.append(mark);
+    const explanation = grade.explanation || [];
+    if (!grade.correct || explanation.length) {
+      wrap.append(h("button", {
+        type: "button", class: "why", onclick: (event) => showSteps(`${t("layerN", { n: index ?? t("total") })} — ${col.label}`, explanation, grade, event.currentTarget),
+      }, t("why")));
+    }
+  }
+  if (state.reveal && analysis) {
+    const expected = layer ? cellValue(layer, col.key) : fmtInt(analysis.total_params);
+    wrap.append(h("span", { class: "revealed" }, expected || "—"));
+  }
+  return wrap;
+}
+
+function renderTotals() {
+  const box = $("totals");
+  const item = (label, value, cls) => h("div", { class: `total ${cls}` }, h("dt", {}, label), h("dd", {}, value));
+  const list = h("dl", {});
+  if (!state.homework) list.append(item(t("totalParams"), fmtInt(analysis.total_params), "t-params"));
+  list.append(
+    item(t("paramBytes"), fmtBytes(analysis.param_bytes), "t-param-bytes"),
+    item(t("totalMacs"), fmtInt(analysis.total_macs), "t-macs"),
+    item(t("activationBytes"), fmtBytes(analysis.activation_bytes), "t-activations"),
+    item(t("outputShape"), fmtShape(analysis.output_shape), "t-output"),
+  );
+  box.replaceChildren(list);
+}
+
+// ---------- worked formulas ----------
+
+const COLUMN_WORDS = {
+  output: /output|sortie|size|taille|H'|W'|L'|O =/i,
+  weight: /weight|poids|bias|biais|tenseur/i,
+  params: /param/i,
+  rf: /recept|réceptif|champ|jump|saut/i,
+  macs: /mac|multipl/i,
+  memory: /byte|octet|memory|mémoire/i,
+};
+
+/** The worked formulas (explain=true) of the analysis on screen, fetched on first use. */
+async function explanations() {
+  const current = analysis;
+  if (current.explained) return current.explained;
+  const result = await postJson("/v1/analyze", requestBody({ explain: true }));
+  if (!result.ok) throw new Error((result.data && result.data.detail) || `HTTP ${result.status}`);
+  current.explained = result.data.layers.map((l) => l.explanation || []);
+  return current.explained;
+}
+
+async function openExplain(index, col, origin) {
+  const layer = analysis.layers[index];
+  const title = t("howTitle", { n: index, name: displayName(layer.type), what: col.label });
+  for (const tr of document.querySelectorAll("#table tr.current")) tr.classList.remove("current");
+  const tr = document.querySelector(`#table tr[data-layer="${index}"]`);
+  if (tr) tr.classList.add("current");
+  if (state.sel !== index) {
+    state.sel = index;
+    state.unit = null;
+    keepSelection();
+    renderPicture();
+    writeUrl();
+  }
+  let steps = [];
+  try {
+    steps = (await explanations())[index] || [];
+  } catch (error) {
+    showSteps(title, [{ text: t("offline", { e: error.message }) }], null, origin);
+    return;
+  }
+  const words = COLUMN_WORDS[col.key];
+  const first = words ? steps.filter((s) => words.test(`${s.text} ${s.formula || ""}`)) : [];
+  const rest = steps.filter((s) => !first.includes(s));
+  showSteps(title, first.length ? first : steps, null, origin, first.length ? rest : []);
+}
+
+function stepItem(step) {
+  return h("li", {}, h("p", {}, step.text || ""), step.formula ? h("code", { class: "formula" }, step.formula) : null);
+}
+
+function showSteps(title, steps, grade, origin, more = []) {
+  explainTarget = origin || null;
+  const panel = $("explain");
+  $("explain-title").textContent = title;
+  const list = $("explain-steps");
+  list.replaceChildren();
+  if (grade) {
+    const given = Array.isArray(grade.given) ? fmtShape(grade.given) : String(grade.given ?? "");
+    const expected = Array.isArray(grade.expected) ? fmtShape(grade.expected) : typeof grade.expected === "number" ? fmtInt(grade.expected) : String(grade.expected ?? "");
+    list.append(h("li", { class: grade.correct ? "ok" : "bad" }, h("p", {}, `${grade.correct ? "✓" : "✗"} ${given} — ${t("expected", { v: expected })}`)));
+    for (const extra of [grade.note, grade.message, grade.mistake].filter((x) => typeof x === "string" && x)) list.append(h("li", {}, h("p", {}, extra)));
+  }
+  if (!steps.length && !grade) list.append(h("li", {}, h("p", {}, t("noExplain"))));
+  list.append(...steps.map(stepItem));
+  if (more.length) list.append(h("li", { class: "more-steps" }, h("details", {}, h("summary", {}, "…"), h("ol", {}, more.map(stepItem)))));
+  panel.hidden = false;
+  panel.focus();
+}
+
+function closeExplain() {
+  $("explain").hidden = true;
+  if (explainTarget && document.contains(explainTarget)) explainTarget.focus();
+}
+
+// ---------- picture ----------
+
+function defaultSelection() {
+  let best = null;
+  for (const layer of analysis.layers) if (layer.output_shape.length > 1) best = layer.index;
+  return best ?? (analysis.layers.length ? analysis.layers.length - 1 : null);
+}
+
+function keepSelection() {
+  if (!analysis) return;
+  if (state.sel === null || state.sel >= analysis.layers.length) {
+    state.sel = defaultSelection();
+    state.unit = null;
+  }
+  if (state.sel === null) return;
+  const spatial = analysis.layers[state.sel].output_shape.slice(1);
+  if (!state.unit || state.unit.length !== spatial.length) state.unit = spatial.map((n) => Math.floor((n - 1) / 2));
+  state.unit = state.unit.map((u, a) => Math.max(0, Math.min(spatial[a] - 1, u)));
+}
+
+function renderPicture() {
+  if (!analysis) return;
+  const names = { input: t("inputRow"), layer: (l) => displayName(l.type) };
+  draw($("net"), {
+    analysis,
+    selected: state.sel ?? -1,
+    unit: state.unit,
+    names,
+    label: (block) => t("blockLabel", { name: block.name, shape: fmtShape(block.shape) }),
+    onSelect: (index, unit) => {
+      state.sel = index;
+      state.unit = unit;
+      keepSelection();
+      renderPicture();
+      writeUrl();
+      const node = document.querySelector(`#net [data-layer]:not([data-layer="-1"]).selected`);
+      if (node) node.focus();
+    },
+    onMove: ([dr, dc]) => {
+      const spatial = analysis.layers[state.sel].output_shape.slice(1);
+      if (!spatial.length) return;
+      const unit = [...state.unit];
+      const n = unit.length;
+      if (n === 1) unit[0] += dc || dr;
+      else {
+        unit[n - 2] += dr;
+        unit[n - 1] += dc;
+      }
+      state.unit = unit;
+      keepSelection();
+      renderPicture();
+      writeUrl();
+      const node = document.querySelector("#net .block.selected");
+      if (node) node.focus();
+    },
+  });
+  renderCaption();
+}
+
+function renderCaption() {
+  const caption = $("rf-caption");
+  if (state.sel === null || !analysis.layers[state.sel]) {
+    caption.textContent = t("inputCaption");
+    return;
+  }
+  const layer = analysis.layers[state.sel];
+  const name = displayName(layer.type);
+  if (layer.receptive_field && layer.receptive_field.global) {
+    caption.textContent = t("unitCaptionGlobal", { n: layer.index, name });
+    return;
+  }
+  const ranges = fieldOf(layer, analysis.input_shape, state.unit || []);
+  const axisNames = ranges.length === 2 ? [t("rowsAxis"), t("colsAxis")] : ranges.map((_, a) => (ranges.length === 1 ? t("positions") : ["D", "H", "W"][a]));
+  const text = ranges.map((r, a) => `${axisNames[a]} ${r.lo}–${r.hi}`).join(", ");
+  caption.textContent = t("unitCaption", {
+    unit: `(${(state.unit || []).join(", ")})`, n: layer.index, name, shape: fmtShape(layer.output_shape), ranges: text,
+    size: layer.receptive_field.size.join(" × "),
+  });
+}
+
+// ---------- actions ----------
+
+async function verify() {
+  const box = $("verification");
+  box.hidden = false;
+  box.className = "verification";
+  box.textContent = t("verifying");
+  try {
+    const result = await postJson("/v1/analyze", requestBody({ verify: true }));
+    if (!result.ok) {
+      showProblem(result.data, result.status);
+      box.textContent = (result.data && result.data.detail) || `HTTP ${result.status}`;
+      box.classList.add("failed");
+      return;
+    }
+    const v = result.data.verification || { status: "unavailable", reason: "" };
+    box.textContent = "";
+    box.classList.add(v.status);
+    if (v.status === "passed") box.append(h("p", {}, `✓ ${t("verifyPassed", { engine: v.engine || "torch" })}`));
+    else if (v.status === "failed") {
+      box.append(h("p", {}, `✗ ${t("verifyFailed", { engine: v.engine || "torch" })}`));
+      box.append(h("ul", {}, (v.mismatches || []).map((m) => h("li", {}, t("mismatch", { layer: m.layer, field: m.field, calculated: JSON.stringify(m.calculated), torch: JSON.stringify(m.torch) })))));
+      if (v.reason) box.append(h("p", {}, v.reason));
+    } else {
+      box.append(h("p", {}, t("verifyUnavailable", { reason: v.reason || "" })));
+      if (v.install) box.append(h("code", {}, v.install));
+    }
+  } catch (error) {
+    box.textContent = t("offline", { e: error.message });
+  }
+}
+
+async function exportCode() {
+  const result = await postJson("/v1/export/pytorch", requestBody()).catch((error) => ({ ok: false, status: 0, data: { detail: error.message } }));
+  if (!result.ok) {
+    showProblem(result.data, result.status);
+    return;
+  }
+  $("export-code").textContent = typeof result.data === "string" ? result.data : JSON.stringify(result.data, null, 2);
+  $("export-box").hidden = false;
+  $("copy-code").focus();
+}
+
+async function copyText(text, okMessage) {
+  let ok = false;
+  try {
+    await navigator.clipboard.writeText(text);
+    ok = true;
+  } catch {
+    const area = h("textarea", { class: "offscreen", readonly: true });
+    area.value = text;
+    document.body.append(area);
+    area.select();
+    try {
+      ok = document.execCommand("copy");
+    } catch {
+      ok = false;
+    }
+    area.remove();
+  }
+  toast(ok ? okMessage : t("copyFailed"));
+}
+
+function toast(text) {
+  const node = $("toast");
+  node.textContent = text;
+}
+
+function answerValue(field, raw) {
+  const text = raw.trim();
+  if (field === "params" || field === "total_params") {
+    const digits = text.replace(/[\s,._'\u00a0\u202f]/g, "");
+    return /^\d+$/.test(digits) ? Number.parseInt(digits, 10) : text;
+  }
+  const numbers = text.match(/\d+/g);
+  if (field === "receptive_field" && numbers && numbers.length === 1) return Number.parseInt(numbers[0], 10);
+  const shape = parseShape(text);
+  return shape || text;
+}
+
+async function grade() {
+  const answers = new Map();
+  let total;
+  for (const [key, raw] of Object.entries(state.answers)) {
+    if (!raw || !raw.trim()) continue;
+    const [where, field] = key.split(":");
+    if (where === "total") {
+      total = answerValue("total_params", raw);
+      continue;
+    }
+    const layer = Number.parseInt(where, 10);
+    if (!answers.has(layer)) answers.set(layer, { layer });
+    answers.get(layer)[field] = answerValue(field, raw);
+  }
+  if (!answers.size && total === undefined) {
+    $("score").textContent = t("nothingToGrade");
+    return;
+  }
+  const body = requestBody({ answers: [...answers.values()] });
+  if (total !== undefined) body.total_params = total;
+  const result = await postJson("/v1/check", body).catch((error) => ({ ok: false, status: 0, data: { detail: error.message } }));
+  if (!result.ok) {
+    showProblem(result.data, result.status);
+    return;
+  }
+  state.grades = {};
+  for (const r of result.data.results || []) {
+    const where = r.field === "total_params" || r.layer === null || r.layer === undefined ? null : r.layer;
+    state.grades[answerKey(where, r.field)] = r;
+  }
+  const score = result.data.score || { correct: 0, total: 0 };
+  $("score").textContent = t("score", { c: score.correct, t: score.total });
+  renderTable();
+}
+
+// ---------- language ----------
+
+function applyLang() {
+  t = translator(state.lang);
+  document.documentElement.lang = state.lang;
+  $("lang").value = state.lang;
+  for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
+  for (const node of document.querySelectorAll("[data-i18n-label]")) node.setAttribute("aria-label", t(node.dataset.i18nLabel));
+  const axes = state.input.length === 2 ? "C × L" : state.input.length === 4 ? "C × D × H × W" : state.input.length === 1 ? "F" : "C × H × W";
+  const label = document.querySelector("label[for='input-shape']");
+  label.textContent = t("inputShape").replace("C × H × W", axes);
+  fillPresets();
+  renderRows();
+  if (analysis) {
+    renderResults();
+    if (analysisOk) setStatus(t("ready", { n: analysis.layers.length, p: fmtInt(analysis.total_params) }));
+  }
+}
+
+function presetTitle(example, name) {
+  const title = example.title;
+  if (title && typeof title === "object") return title[state.lang] || title.en || name;
+  return title || name;
+}
+
+function fillPresets() {
+  const select = $("preset");
+  select.replaceChildren(h("option", { value: "" }, t("custom")));
+  for (const [name, example] of Object.entries(examples)) select.append(h("option", { value: name }, presetTitle(example, name)));
+  select.value = state.preset in examples ? state.preset : "";
+}
+
+function loadPreset(name) {
+  const example = examples[name];
+  if (!example) return;
+  state.preset = name;
+  state.input = [...example.input_shape];
+  state.layers = normalizeAll(typeof example.layers === "string" ? parseText(example.layers) : example.layers);
+  state.source = "rows";
+  state.sel = null;
+  state.unit = null;
+  state.answers = {};
+  state.grades = {};
+  $("score").textContent = "";
+  $("input-shape").value = fmtShape(state.input);
+  $("export-box").hidden = true;
+  $("verification").hidden = true;
+  $("explain").hidden = true;
+  if (state.view === "text") {
+    state.text = formatText(state.layers);
+    $("stack-text").value = state.text;
+  }
+  renderRows();
+  applyLang();
+  schedule(0);
+}
+
+function applyState() {
+  $("input-shape").value = fmtShape(state.input);
+  $("strict").checked = state.strict;
+  $("homework").checked = state.homework;
+  $("stack-text").value = state.text;
+  if (state.source === "text") {
+    try {
+      state.layers = normalizeAll(parseText(state.text));
+    } catch {
+      // the rows stay as they were; the server's answer names the fault
+    }
+  }
+  applyLang();
+  showView(state.source === "text" ? "text" : "rows");
+}
+
+// ---------- start ----------
+
+async function getJson(path) {
+  const response = await fetch(path, { headers: { Accept: "application/json" } });
+  if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+  return response.json();
+}
+
+function wire() {
+  $("input-shape").addEventListener("input", () => {
+    const shape = parseShape($("input-shape").value);
+    $("input-shape").removeAttribute("aria-invalid");
+    $("input-shape-error").textContent = "";
+    if (shape) {
+      state.input = shape;
+      state.preset = "";
+      $("preset").value = "";
+      state.grades = {};
+    }
+    schedule();
+  });
+  $("stack-text").addEventListener("input", () => {
+    state.text = $("stack-text").value;
+    state.source = "text";
+    state.preset = "";
+    state.grades = {};
+    $("preset").value = "";
+    $("stack-text").removeAttribute("aria-invalid");
+    schedule();
+  });
+  $("tab-rows").addEventListener("click", () => showView("rows"));
+  $("tab-text").addEventListener("click", () => showView("text"));
+  for (const tab of [$("tab-rows"), $("tab-text")]) {
+    tab.addEventListener("keydown", (event) => {
+      if (event.key === "ArrowLeft" || event.key === "ArrowRight") {
+        const next = state.view === "rows" ? "text" : "rows";
+        showView(next);
+        $(`tab-${next}`).focus();
+      }
+    });
+  }
+  $("add-layer").addEventListener("click", addLayer);
+  $("preset").addEventListener("change", () => {
+    if ($("preset").value) loadPreset($("preset").value);
+  });
+  $("lang").addEventListener("change", () => {
+    state.lang = $("lang").value;
+    applyLang();
+    schedule(0);
+  });
+  $("strict").addEventListener("change", () => {
+    state.strict = $("strict").checked;
+    schedule(0);
+  });
+  $("homework").addEventListener("change", () => {
+    state.homework = $("homework").checked;
+    state.reveal = false;
+    $("score").textContent = "";
+    writeUrl();
+    if (analysis) renderResults();
+  });
+  $("grade").addEventListener("click", grade);
+  $("reveal").addEventListener("click", () => {
+    state.reveal = !state.reveal;
+    renderTable();
+  });
+  $("verify").addEventListener("click", verify);
+  $("export").addEventListener("click", exportCode);
+  $("copy-code").addEventListener("click", () => copyText($("export-code").textContent, t("copied")));
+  $("share").addEventListener("click", () => {
+    writeUrl();
+    copyText(location.href, t("linkCopied"));
+  });
+  $("explain-close").addEventListener("click", closeExplain);
+  $("explain").addEventListener("keydown", (event) => {
+    if (event.key === "Escape") closeExplain();
+  });
+  window.addEventListener("hashchange", () => {
+    if (location.hash === lastHash) return;
+    const data = decodeState(location.hash);
+    if (!data) return;
+    applyDecoded(data);
+    state.layers = normalizeAll(state.layers);
+    applyState();
+    schedule(0);
+  });
+}
+
+async function start() {
+  wire();
+  const fromUrl = decodeState(location.hash);
+  state.lang = fromUrl && (fromUrl.lang === "fr" || fromUrl.lang === "en") ? fromUrl.lang : browserLang();
+  t = translator(state.lang);
+  try {
+    const [layers, presets] = await Promise.all([getJson("/v1/layers"), getJson("/v1/examples").catch(() => ({}))]);
+    catalogue = Array.isArray(layers) ? layers : layers.layers || layers.kinds || [];
+    for (const kind of catalogue) for (const tag of kind.types) kindOfType.set(tag, kind);
+    examples = presets && typeof presets === "object" ? presets.examples || presets : {};
+  } catch (error) {
+    setStatus(t("offline", { e: error.message }));
+  }
+  if (fromUrl) {
+    applyDecoded(fromUrl);
+    state.layers = normalizeAll(state.layers);
+  } else if (examples.lenet5_course) {
+    state.preset = "lenet5_course";
+    state.input = [...examples.lenet5_course.input_shape];
+    state.layers = normalizeAll(examples.lenet5_course.layers);
+  }
+  applyState();
+  document.body.dataset.ready = "1";
+  await runAnalysis();
+  writeUrl();
+}
+
+start();
