@@ -1,0 +1,1306 @@
+"""Worked formulas, in English and in French, with every number substituted.
+
+Each layer's explanation is a list of ``ExplanationStep(text, formula)``: a sentence for a
+student, and the formula alone so that a page can typeset it. Formulas are the same in both
+languages and use the course's notation (``(N - K + 2P) / S + 1``,
+``C_out × (C_in × K_h × K_w + 1)``, ``1 + L × (K − 1)``); the French sentences use the
+course's words (couche, noyau/filtre, pas, rembourrage/padding, champ réceptif, taille de
+sortie, nombre de paramètres). Every number comes from the layer's own ``infer()`` and from
+``shapes.py``, the functions ``analyze()`` uses, so an explanation cannot disagree with the
+analysis; a division that is not exact is said to be so and shown with its floor (or ceil).
+
+Formulas chain ``symbolic = substituted = … = result``: every part without letters
+evaluates to the same number.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from fractions import Fraction
+from math import gcd
+from typing import Any, Final, Literal
+
+from app.core.analysis import (
+    AXIS_NAMES,
+    Analysis,
+    ExplanationStep,
+    LayerReport,
+    LayerWarning,
+)
+from app.core.errors import ErrorCode, LayerError
+from app.core.layers import LayerSpec, Step
+from app.core.layers.activation import Dropout, FeatureDropout, PReLU, Softmax
+from app.core.layers.base import WarningCode, Window, prod
+from app.core.layers.conv import Conv, ConvTranspose
+from app.core.layers.linear import Flatten, Linear
+from app.core.layers.norm import BatchNorm, GroupNorm, LayerNorm
+from app.core.layers.pool import AdaptivePoolFamily, AvgPool, MaxPool, PoolFamily
+from app.core.shapes import AxisOutput, Shape, adaptive_max_window, effective_kernel
+
+Lang = Literal["en", "fr"]
+LANGS: Final = ("en", "fr")
+
+FIELDS: Final = ("output_shape", "weight_shape", "bias_shape", "params", "receptive_field")
+"""The fields an explanation covers, in the order they are told."""
+
+FieldSteps = dict[str, list[ExplanationStep]]
+
+
+def lang_of(lang: str) -> Lang:
+    """``"fr"`` for French (``fr``, ``fr-FR``, ``FR``), ``"en"`` otherwise."""
+    return "fr" if lang.lower().startswith("fr") else "en"
+
+
+# --- numbers and formulas -------------------------------------------------------------------
+
+
+def num(value: int | float | Fraction) -> str:
+    """A number as a formula writes it: ``32``, ``7/2`` for a fraction, ``0.5``."""
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        value = Fraction(value).limit_denominator(1 << 20)
+    if isinstance(value, Fraction):
+        if value.denominator == 1:
+            return str(value.numerator)
+        return f"{value.numerator}/{value.denominator}"
+    return str(value)
+
+
+def shape_text(shape: Sequence[int | float]) -> str:
+    """A shape as the course writes it in a sentence: ``10×32×32``."""
+    return "×".join(num(n) for n in shape) if shape else "1"
+
+
+def shape_formula(shape: Sequence[int | float]) -> str:
+    """A shape inside a formula: ``10 × 32 × 32``."""
+    return " × ".join(num(n) for n in shape) if shape else "1"
+
+
+def kernel_symbols(d: int) -> list[str]:
+    """``K`` in 1-D, ``K_h × K_w`` in 2-D, ``K_d × K_h × K_w`` in 3-D."""
+    if d == 1:
+        return ["K"]
+    return ["K_" + name.lower() for name in AXIS_NAMES.get(d, tuple(str(i) for i in range(d)))]
+
+
+def axis_names(d: int) -> tuple[str, ...]:
+    """``L``; ``H, W``; ``D, H, W``."""
+    return AXIS_NAMES.get(d, tuple(f"X{i}" for i in range(d)))
+
+
+def tensor_names(rank: int) -> tuple[str, ...]:
+    """Names of a tensor's axes, channels first: ``C × H × W``; a bare vector is ``F``."""
+    if rank == 1:
+        return ("F",)
+    return ("C", *axis_names(rank - 1))
+
+
+# --- sentences ------------------------------------------------------------------------------
+
+TEXT: Final[dict[str, tuple[str, str]]] = {
+    "size_conv": (
+        "Output size along {axes}: input {n}, kernel K = {k}, padding P = {p}, stride S = {s}.",
+        "Taille de sortie selon {axes} : entrée {n}, noyau K = {k}, padding P = {p}, pas S = {s}.",
+    ),
+    "size_conv_asym": (
+        "Output size along {axes}: input {n}, kernel K = {k}, padding {pl} before and {pr} "
+        "after, stride S = {s}.",
+        "Taille de sortie selon {axes} : entrée {n}, noyau K = {k}, padding {pl} avant et {pr} "
+        "après, pas S = {s}.",
+    ),
+    "size_pool": (
+        "Output size along {axes}: input {n}, window K = {k}, padding P = {p}, stride S = {s}.",
+        "Taille de sortie selon {axes} : entrée {n}, fenêtre K = {k}, padding P = {p}, "
+        "pas S = {s}.",
+    ),
+    "same_axes": (" (the same for {others})", " (de même pour {others})"),
+    "stride_default": (
+        "The stride was not given: a pooling's stride defaults to its kernel size, S = {s}.",
+        "Le pas n'est pas donné : pour un pooling il vaut par défaut la taille du noyau, S = {s}.",
+    ),
+    "dilation": (
+        "Dilation D = {d} spreads the {k} taps of the kernel over D × (K - 1) + 1 = {keff} inputs.",
+        "La dilatation D = {d} écarte les {k} coefficients du noyau : il couvre "
+        "D × (K - 1) + 1 = {keff} entrées.",
+    ),
+    "same": (
+        "padding='same' keeps the size (stride 1): it pads D × (K - 1) = {total} in all, {pl} "
+        "before and {pr} after.",
+        "padding='same' garde la taille (pas de 1) : il ajoute D × (K - 1) = {total} au total, "
+        "{pl} avant et {pr} après.",
+    ),
+    "valid": (
+        "padding='valid' means no padding: P = 0.",
+        "padding='valid' veut dire sans padding : P = 0.",
+    ),
+    "exact": (
+        "{span} / {s} is whole: the last window ends exactly at the end of the padded input.",
+        "{span} / {s} tombe juste : la dernière fenêtre s'arrête pile à la fin de l'entrée "
+        "avec son padding.",
+    ),
+    "floor": (
+        "{span} / {s} is not whole: PyTorch rounds down (floor), so {left}.",
+        "{span} / {s} n'est pas entier : PyTorch arrondit à l'entier inférieur (partie entière), "
+        "donc {left}.",
+    ),
+    "ceil": (
+        "{span} / {s} is not whole and ceil_mode=True: PyTorch rounds up (ceil), adding a last "
+        "window that hangs over the end.",
+        "{span} / {s} n'est pas entier et ceil_mode=True : PyTorch arrondit à l'entier "
+        "supérieur, ce qui ajoute une dernière fenêtre qui déborde.",
+    ),
+    "ceil_drop": (
+        "But that last window would start in the right padding ((O - 1) × S ≥ N + P), so "
+        "PyTorch drops it.",
+        "Mais cette dernière fenêtre commencerait dans le padding de droite "
+        "((O - 1) × S ≥ N + P) : PyTorch la retire.",
+    ),
+    "unread": (
+        "the last {u} input {unit}{plural} never read",
+        "les {u} dernières {unit_fr} de l'entrée ne sont jamais lues",
+    ),
+    "unread_one": (
+        "the last input {unit} is never read",
+        "la dernière {unit_fr1} de l'entrée n'est jamais lue",
+    ),
+    "unread_pad": (
+        "only padding is left out",
+        "seul du padding est laissé de côté",
+    ),
+    "transposed": (
+        "Output size along {axes} of the transposed convolution: input {n}, kernel K = {k}, "
+        "stride S = {s}, padding P = {p}, output padding OP = {op}; it runs the convolution "
+        "formula backwards.",
+        "Taille de sortie selon {axes} de la convolution transposée : entrée {n}, noyau "
+        "K = {k}, pas S = {s}, padding P = {p}, output_padding OP = {op} ; c'est la formule de "
+        "la convolution à l'envers.",
+    ),
+    "adaptive_given": (
+        "Adaptive pooling is told its output size along {axes}: {m}.",
+        "Le pooling adaptatif reçoit sa taille de sortie selon {axes} : {m}.",
+    ),
+    "adaptive_kept": (
+        "Output size None along {axes}: the input's size {n} is kept.",
+        "Taille de sortie None selon {axes} : la taille d'entrée {n} est gardée.",
+    ),
+    "adaptive_even": (
+        "{m} divides {n}: this is a pooling with kernel and stride N / M = {k}.",
+        "{m} divise {n} : c'est un pooling de noyau et de pas N / M = {k}.",
+    ),
+    "adaptive_uneven": (
+        "{m} does not divide {n}: window i covers inputs ⌊i × N / M⌋ to ⌈(i + 1) × N / M⌉, so "
+        "the windows overlap and differ in size, the widest covering {widest}.",
+        "{m} ne divise pas {n} : la fenêtre i couvre les entrées ⌊i × N / M⌋ à "
+        "⌈(i + 1) × N / M⌉ ; les fenêtres se chevauchent et n'ont pas toutes la même taille, "
+        "la plus large en couvre {widest}.",
+    ),
+    "out_conv": (
+        "So the output is {shape}: one channel per filter (C_out = {c}).",
+        "Donc la sortie fait {shape} : un canal par filtre (C_out = {c}).",
+    ),
+    "out_pool": (
+        "So the output is {shape}: pooling keeps the {c} channels.",
+        "Donc la sortie fait {shape} : le pooling garde les {c} canaux.",
+    ),
+    "out_kept": (
+        "The shape is kept: {shape}.",
+        "La taille ne change pas : {shape}.",
+    ),
+    "out_flatten": (
+        "Flatten lays the {shape_in} tensor out as one vector of {n} values.",
+        "Flatten met le tenseur {shape_in} à plat en un vecteur de {n} valeurs.",
+    ),
+    "out_flatten_part": (
+        "Flatten merges dimensions {start} to {end} (the batch is dimension 0): {shape}.",
+        "Flatten fusionne les dimensions {start} à {end} (le batch est la dimension 0) : {shape}.",
+    ),
+    "out_linear": (
+        "A linear layer gives out_features = {m} values.",
+        "Une couche linéaire donne out_features = {m} valeurs.",
+    ),
+    "out_linear_last": (
+        "A linear layer acts on the last axis only ({n} features) and keeps the others: {shape}.",
+        "Une couche linéaire n'agit que sur le dernier axe ({n} valeurs) et garde les autres : "
+        "{shape}.",
+    ),
+    "groups": (
+        "With groups G = {g}, each filter sees only the C_in / G channels of its group.",
+        "Avec groups G = {g}, chaque filtre ne voit que les C_in / G canaux de son groupe.",
+    ),
+    "weight_conv": (
+        "Weight tensor: one filter of size {filter} per output channel (C_out = {c}).",
+        "Taille du tenseur de poids : un filtre de taille {filter} par canal de sortie "
+        "(C_out = {c}).",
+    ),
+    "weight_transposed": (
+        "Weight tensor: PyTorch stores a transposed convolution's weight input-first, "
+        "C_in × C_out/G × kernel.",
+        "Taille du tenseur de poids : PyTorch range les poids d'une convolution transposée "
+        "entrée d'abord, C_in × C_out/G × noyau.",
+    ),
+    "weight_linear": (
+        "Weight matrix: PyTorch stores it as out_features × in_features = {out}×{inn} (the "
+        "course's table writes it in × out, {inn} x {out}).",
+        "Matrice de poids : PyTorch la range en out_features × in_features = {out}×{inn} (le "
+        "tableau du cours l'écrit entrée × sortie, {inn} x {out}).",
+    ),
+    "weight_norm": (
+        "Weight (scale γ): one per {what}.",
+        "Poids (échelle γ) : un par {what_fr}.",
+    ),
+    "weight_prelu": (
+        "Weight: {n} learned negative slope{plural}.",
+        "Poids : {n} pente{plural} négative{plural} apprise{plural}.",
+    ),
+    "bias_conv": ("Bias: one per filter.", "Biais : un par filtre."),
+    "bias_linear": ("Bias: one per output.", "Biais : un par sortie."),
+    "bias_norm": ("Bias (shift β): one per {what}.", "Biais (décalage β) : un par {what_fr}."),
+    "no_bias": ("No bias (bias=False).", "Pas de biais (bias=False)."),
+    "params_filter": (
+        "Each filter has {per} weights plus 1 bias.",
+        "Chaque filtre a {per} poids plus 1 biais.",
+    ),
+    "params_conv": (
+        "Number of parameters: {each} per filter, times the number of filters C_out = {c}.",
+        "Nombre de paramètres : {each} par filtre, multiplié par le nombre de filtres C_out = {c}.",
+    ),
+    "params_conv_nobias": (
+        "Number of parameters: the weights only, no bias.",
+        "Nombre de paramètres : les poids seuls, sans biais.",
+    ),
+    "params_transposed": (
+        "Number of parameters: the weights plus one bias per output channel.",
+        "Nombre de paramètres : les poids plus un biais par canal de sortie.",
+    ),
+    "params_linear": (
+        "Number of parameters: each of the {out} outputs has {inn} weights plus 1 bias.",
+        "Nombre de paramètres : chacune des {out} sorties a {inn} poids plus 1 biais.",
+    ),
+    "params_norm": (
+        "Number of parameters: γ and β, {n} each.",
+        "Nombre de paramètres : γ et β, {n} chacun.",
+    ),
+    "params_norm_weight": (
+        "Number of parameters: γ only, {n}.",
+        "Nombre de paramètres : γ seul, {n}.",
+    ),
+    "params_prelu": ("Number of parameters: the slopes.", "Nombre de paramètres : les pentes."),
+    "buffers": (
+        "running_mean and running_var ({c} each) and num_batches_tracked are buffers, not "
+        "parameters: they are not learned.",
+        "running_mean et running_var ({c} chacun) et num_batches_tracked sont des buffers, pas "
+        "des paramètres : ils ne sont pas appris.",
+    ),
+    "params_none_pool": (
+        "No parameters to learn: pooling applies a window without weights.",
+        "Pas de paramètres à apprendre : le pooling applique une fenêtre sans poids.",
+    ),
+    "params_none": ("No parameters to learn.", "Pas de paramètres à apprendre."),
+    "kept_activation": (
+        "{name} is applied value by value.",
+        "{name} s'applique valeur par valeur.",
+    ),
+    "kept_dropout": (
+        "Dropout zeroes {what} with probability p = {p} while training, and does nothing in "
+        "eval mode.",
+        "Le dropout met à zéro {what_fr} avec la probabilité p = {p} pendant l'entraînement, et "
+        "ne fait rien en évaluation.",
+    ),
+    "kept_softmax": (
+        "{name} normalises along dimension {dim} (the batch is dimension 0).",
+        "{name} normalise selon la dimension {dim} (le batch est la dimension 0).",
+    ),
+    "kept_norm": (
+        "{name} normalises without changing the shape.",
+        "{name} normalise sans changer la taille.",
+    ),
+    "rf_shortcut": (
+        "Receptive field along {axes}: the layers so far have filters of size K = {k} and the "
+        "earlier ones stride 1, so the course's formula applies: after L layers (here "
+        "L = {layers}) a unit sees 1 + L × (K − 1) input pixels.",
+        "Champ réceptif selon {axes} : les couches jusqu'ici ont des filtres de taille K = {k} "
+        "et les précédentes un pas de 1, donc la formule du cours s'applique : après L couches "
+        "(ici L = {layers}), une sortie « voit » 1 + L × (K − 1) pixels de l'entrée.",
+    ),
+    "rf_sum": (
+        "Receptive field along {axes}: the earlier layers have stride 1, so each layer adds "
+        "K − 1 pixels to the first one.",
+        "Champ réceptif selon {axes} : les couches précédentes ont un pas de 1, donc chaque "
+        "couche ajoute K − 1 pixels au premier.",
+    ),
+    "rf_step": (
+        "Receptive field along {axes}: r grows by (K_eff − 1) × j, where j = {jump} is the "
+        "distance, in input pixels, between neighbouring units before this layer; j is then "
+        "multiplied by the stride.",
+        "Champ réceptif selon {axes} : r augmente de (K_eff − 1) × j, où j = {jump} est "
+        "l'écart, en pixels de l'entrée, entre deux sorties voisines avant cette couche ; j est "
+        "ensuite multiplié par le pas.",
+    ),
+    "rf_transposed": (
+        "Receptive field along {axes}: one output of the transposed convolution gathers input "
+        "units spread over Δ + 1 = {span} + 1 of them, so r grows by Δ × j (j = {jump} before "
+        "this layer); the units get closer: j is divided by the stride.",
+        "Champ réceptif selon {axes} : une sortie de la convolution transposée rassemble des "
+        "entrées réparties sur Δ + 1 = {span} + 1 d'entre elles, donc r augmente de Δ × j "
+        "(j = {jump} avant cette couche) ; les sorties se rapprochent : j est divisé par le pas.",
+    ),
+    "rf_kept": (
+        "Receptive field unchanged along {axes}: this layer works value by value.",
+        "Champ réceptif inchangé selon {axes} : cette couche agit valeur par valeur.",
+    ),
+    "rf_global": (
+        "After this layer every value depends on the whole input: the receptive field is the "
+        "input itself.",
+        "Après cette couche chaque valeur dépend de toute l'entrée : le champ réceptif est "
+        "l'entrée entière.",
+    ),
+    "rf_exceeds": (
+        "The receptive field is larger than the input ({input}): the outer part only sees padding.",
+        "Le champ réceptif dépasse l'entrée ({input}) : sa partie extérieure ne voit que du "
+        "padding.",
+    ),
+}
+
+
+def say(key: str, lang: Lang, **values: Any) -> str:
+    """The sentence ``key`` in ``lang`` with ``values`` filled in."""
+    en, fr = TEXT[key]
+    return (fr if lang == "fr" else en).format(**values)
+
+
+def join_axes(names: Sequence[str], lang: Lang) -> str:
+    """``H`` ; ``H and W`` ; ``D, H and W`` (``et`` in French)."""
+    word = " et " if lang == "fr" else " and "
+    names = list(names)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + word + names[-1]
+
+
+def unit_words(name: str) -> dict[str, str]:
+    """Row or column, in both languages, for the sentences on unread input."""
+    if name == "W":
+        return {"unit": "column", "unit_fr": "colonnes", "unit_fr1": "colonne"}
+    if name == "L":
+        return {"unit": "position", "unit_fr": "positions", "unit_fr1": "position"}
+    if name == "D":
+        return {"unit": "slice", "unit_fr": "tranches", "unit_fr1": "tranche"}
+    return {"unit": "row", "unit_fr": "lignes", "unit_fr1": "ligne"}
+
+
+# --- one spatial axis -----------------------------------------------------------------------
+
+
+def window_formula(
+    name: str,
+    n: int,
+    k: int,
+    s: int,
+    pad_l: int,
+    pad_r: int,
+    d: int,
+    out: AxisOutput,
+    *,
+    ceil_mode: bool = False,
+) -> str:
+    """``H' = (H - K + 2P) / S + 1 = (32 - 5 + 2×2) / 1 + 1 = 32``, floored when not exact.
+
+    The symbolic form follows the course when it can (no dilation, symmetric padding) and
+    PyTorch's ``(N + 2P - D × (K - 1) - 1) / S + 1`` otherwise.
+    """
+    if pad_l != pad_r:
+        pads_sym, pads_num = "P_l + P_r", f"{pad_l} + {pad_r}"
+        if d == 1:
+            sym, sub = f"{name} + {pads_sym} - K", f"{n} + {pads_num} - {k}"
+        else:
+            sym = f"{name} + {pads_sym} - D × (K - 1) - 1"
+            sub = f"{n} + {pads_num} - {d} × ({k} - 1) - 1"
+    elif d == 1:
+        sym, sub = f"{name} - K + 2P", f"{n} - {k} + 2×{pad_l}"
+    else:
+        sym = f"{name} + 2P - D × (K - 1) - 1"
+        sub = f"{n} + 2×{pad_l} - {d} × ({k} - 1) - 1"
+    span, size = out.span, out.size
+    if out.exact:
+        text = f"{name}' = ({sym}) / S + 1 = ({sub}) / {s} + 1"
+        if s != 1:
+            text += f" = {span} / {s} + 1"
+        return f"{text} = {size}"
+    if ceil_mode:
+        rounded = -(-span // s)
+        text = (
+            f"{name}' = ⌈({sym}) / S⌉ + 1 = ⌈({sub}) / {s}⌉ + 1 = ⌈{span} / {s}⌉ + 1"
+            f" = {rounded} + 1 = {rounded + 1}"
+        )
+        return text
+    return (
+        f"{name}' = ⌊({sym}) / S⌋ + 1 = ⌊({sub}) / {s}⌋ + 1 = ⌊{span} / {s}⌋ + 1"
+        f" = {span // s} + 1 = {size}"
+    )
+
+
+def division_steps(
+    name: str, out: AxisOutput, lang: Lang, *, ceil_mode: bool = False, n: int = 0, p: int = 0
+) -> list[ExplanationStep]:
+    """What the division did: exact, floored (and what is left unread), or ceiled."""
+    words = unit_words(name)
+    s, span = out.stride, out.span
+    if out.exact:
+        if s == 1:
+            return []
+        return [ExplanationStep(say("exact", lang, span=span, s=s, **words))]
+    if ceil_mode:
+        rounded = -(-span // s) + 1
+        steps = [ExplanationStep(say("ceil", lang, span=span, s=s))]
+        if rounded != out.size:
+            steps.append(
+                ExplanationStep(
+                    say("ceil_drop", lang),
+                    f"({rounded} - 1) × {s} = {(rounded - 1) * s} ≥ {n} + {p} → "
+                    f"{name}' = {rounded} - 1 = {out.size}",
+                )
+            )
+        return steps
+    if out.unread > 1:
+        left = say("unread", lang, u=out.unread, plural="s are", **words)
+    elif out.unread == 1:
+        left = say("unread_one", lang, **words)
+    else:
+        left = say("unread_pad", lang)
+    return [ExplanationStep(say("floor", lang, span=span, s=s, left=left))]
+
+
+def conv_axis_steps(
+    name: str,
+    n: int,
+    k: int,
+    s: int,
+    pad_l: int,
+    pad_r: int,
+    d: int,
+    out: AxisOutput,
+    lang: Lang,
+    *,
+    others: Sequence[str] = (),
+    pool: bool = False,
+    ceil_mode: bool = False,
+) -> list[ExplanationStep]:
+    """The output size of one axis (or several with the same sizes) of a sliding window."""
+    axes = name + (say("same_axes", lang, others=join_axes(others, lang)) if others else "")
+    if pad_l != pad_r:
+        intro = say("size_conv_asym", lang, axes=axes, n=n, k=k, pl=pad_l, pr=pad_r, s=s)
+    else:
+        intro = say("size_pool" if pool else "size_conv", lang, axes=axes, n=n, k=k, p=pad_l, s=s)
+    steps: list[ExplanationStep] = []
+    if d != 1:
+        keff = effective_kernel(k, d)
+        steps.append(
+            ExplanationStep(
+                say("dilation", lang, d=d, k=k, keff=keff),
+                f"K_eff = D × (K - 1) + 1 = {d} × ({k} - 1) + 1 = {keff}",
+            )
+        )
+    formula = window_formula(name, n, k, s, pad_l, pad_r, d, out, ceil_mode=ceil_mode)
+    steps.append(ExplanationStep(intro, formula))
+    steps.extend(division_steps(name, out, lang, ceil_mode=ceil_mode, n=n, p=pad_l))
+    return steps
+
+
+def group_axes(keys: Sequence[Any]) -> list[list[int]]:
+    """Axes grouped by equal keys, in order: ``[(32,5), (32,5)]`` gives ``[[0, 1]]``."""
+    groups: dict[Any, list[int]] = {}
+    for axis, key in enumerate(keys):
+        groups.setdefault(key, []).append(axis)
+    return list(groups.values())
+
+
+# --- one layer, field by field --------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FieldChain:
+    """Per network-input axis, the kernels of the stride-1 layers up to this one.
+
+    ``None`` for an axis where a stride other than 1 (or a non-sliding layer such as an
+    adaptive pooling or a transposed convolution) has already broken the course's shortcut.
+    """
+
+    kernels: tuple[tuple[int, ...] | None, ...]
+
+
+def _field_steps_for_rf(
+    report: LayerReport,
+    step: Step,
+    lang: Lang,
+    chain: FieldChain | None,
+    *,
+    transposed: bool = False,
+) -> list[ExplanationStep]:
+    rf = report.receptive_field
+    names = axis_names(len(rf.size))
+    if rf.global_:
+        return [
+            ExplanationStep(say("rf_global", lang), f"r = {shape_formula(rf.size)}"),
+        ]
+    windows = step.windows
+    if windows is None or len(windows) != len(rf.size):
+        keys = [num(size) for size in rf.size]
+        return [
+            ExplanationStep(
+                say("rf_kept", lang, axes=join_axes([names[a] for a in group], lang)),
+                f"r = {keys[group[0]]}",
+            )
+            for group in group_axes(keys)
+        ]
+    steps: list[ExplanationStep] = []
+    per_axis: list[tuple[str, str, str, str, str, tuple[int, ...] | None]] = []
+    for axis, window in enumerate(windows):
+        jump_out = Fraction(rf.jump[axis]).limit_denominator(1 << 20)
+        w_stride = Fraction(window.stride)
+        j_in = jump_out / w_stride
+        r_out = Fraction(rf.size[axis]).limit_denominator(1 << 20)
+        w_span = Fraction(window.span)
+        r_in = r_out - w_span * j_in
+        chained = chain.kernels[axis] if chain is not None else None
+        per_axis.append((num(r_in), num(j_in), num(w_span), num(w_stride), num(r_out), chained))
+    for group in group_axes(per_axis):
+        size_in, jump_in, span, stride, size_out, kernels = per_axis[group[0]]
+        axes = join_axes([names[a] for a in group], lang)
+        if kernels:
+            if len(set(kernels)) == 1:
+                k = kernels[0]
+                steps.append(
+                    ExplanationStep(
+                        say("rf_shortcut", lang, axes=axes, k=k, layers=len(kernels)),
+                        f"r = 1 + L × (K − 1) = 1 + {len(kernels)} × ({k} − 1) = {size_out}",
+                    )
+                )
+            else:
+                terms = " + ".join(f"({k} − 1)" for k in kernels)
+                steps.append(
+                    ExplanationStep(
+                        say("rf_sum", lang, axes=axes),
+                        f"r = 1 + (K_1 − 1) + … + (K_L − 1) = 1 + {terms} = {size_out}",
+                    )
+                )
+            continue
+        if transposed:
+            steps.append(
+                ExplanationStep(
+                    say("rf_transposed", lang, axes=axes, jump=jump_in, span=span),
+                    f"r' = r + Δ × j = {size_in} + {span} × {jump_in} = {size_out}",
+                )
+            )
+            inverse = num(1 / Fraction(stride))
+            steps.append(
+                ExplanationStep(
+                    "L'écart entre sorties voisines est divisé par le pas."
+                    if lang == "fr"
+                    else "The distance between neighbouring units is divided by the stride.",
+                    f"j' = j / S = {jump_in} / {inverse} = {num_mul(jump_in, stride)}",
+                )
+            )
+            continue
+        steps.append(
+            ExplanationStep(
+                say("rf_step", lang, axes=axes, jump=jump_in),
+                f"r' = r + (K_eff − 1) × j = {size_in} + {span} × {jump_in} = {size_out}",
+            )
+        )
+        steps.append(
+            ExplanationStep("", f"j' = j × S = {jump_in} × {stride} = {num_mul(jump_in, stride)}")
+        )
+    return [s if s.text else dataclasses.replace(s, text=_jump_text(lang)) for s in steps]
+
+
+def num_mul(a: str, b: str) -> str:
+    """The product of two numbers written by ``num``."""
+    return num(Fraction(a) * Fraction(b))
+
+
+def _jump_text(lang: Lang) -> str:
+    return (
+        "L'écart entre sorties voisines est multiplié par le pas."
+        if lang == "fr"
+        else "The distance between neighbouring units is multiplied by the stride."
+    )
+
+
+def _spatial_conv_steps(
+    spec: Conv | PoolFamily, x: Shape, step: Step, lang: Lang
+) -> list[ExplanationStep]:
+    """Output size per axis of a convolution or a pooling, grouped where sizes agree."""
+    d = len(x) - 1
+    k = spec.per_axis("kernel_size", spec.kernel_size, d)
+    steps: list[ExplanationStep] = []
+    if isinstance(spec, Conv):
+        s = spec.per_axis("stride", spec.stride, d)
+        dil = spec.per_axis("dilation", spec.dilation, d)
+        pads = spec.pads(d, k, s, dil)
+        if spec.padding == "same":
+            totals = [dl * (kk - 1) for kk, dl in zip(k, dil, strict=True)]
+            keys = list(zip(k, dil, pads, strict=True))
+            for group in group_axes(keys):
+                a = group[0]
+                steps.append(
+                    ExplanationStep(
+                        say("same", lang, total=totals[a], pl=pads[a][0], pr=pads[a][1]),
+                        f"D × (K - 1) = {dil[a]} × ({k[a]} - 1) = {totals[a]}",
+                    )
+                )
+        elif spec.padding == "valid":
+            steps.append(ExplanationStep(say("valid", lang)))
+        ceil_mode = False
+    else:
+        s = k if spec.stride is None else spec.per_axis("stride", spec.stride, d)
+        dil = spec.per_axis("dilation", spec.dilation, d) if isinstance(spec, MaxPool) else (1,) * d
+        p = spec.per_axis("padding", spec.padding, d)
+        pads = [(pp, pp) for pp in p]
+        ceil_mode = spec.ceil_mode
+        if spec.stride is None:
+            stride_text = shape_text(s) if len(set(s)) > 1 else str(s[0])
+            steps.append(ExplanationStep(say("stride_default", lang, s=stride_text)))
+    names = axis_names(d)
+    axis_keys = [(x[1 + a], k[a], s[a], pads[a], dil[a], step.axes[a]) for a in range(d)]
+    for group in group_axes(axis_keys):
+        a = group[0]
+        steps.extend(
+            conv_axis_steps(
+                names[a],
+                x[1 + a],
+                k[a],
+                s[a],
+                pads[a][0],
+                pads[a][1],
+                dil[a],
+                step.axes[a],
+                lang,
+                others=[names[b] for b in group[1:]],
+                pool=not isinstance(spec, Conv),
+                ceil_mode=ceil_mode,
+            )
+        )
+    return steps
+
+
+def _output_step(key: str, lang: Lang, x: Shape, out: Shape, **values: Any) -> ExplanationStep:
+    d = len(out) - 1
+    symbols = " × ".join(("C_out" if key == "out_conv" else "C", *(f"{n}'" for n in axis_names(d))))
+    return ExplanationStep(
+        say(key, lang, shape=shape_text(out), c=out[0], **values),
+        f"{symbols} = {shape_formula(out)}",
+    )
+
+
+def conv_fields(spec: Conv, report: LayerReport, step: Step, lang: Lang) -> FieldSteps:
+    """Output size, weight, bias and parameters of a convolution."""
+    x = tuple(report.input_shape)
+    out = tuple(report.output_shape)
+    d = len(x) - 1
+    kernel = spec.per_axis("kernel_size", spec.kernel_size, d)
+    ks = kernel_symbols(d)
+    c_in, c_out, g = x[0], spec.out_channels, spec.groups
+    per_group = c_in // g
+    cin_sym = "C_in/G" if g > 1 else "C_in"
+    output = _spatial_conv_steps(spec, x, step, lang)
+    output.append(_output_step("out_conv", lang, x, out))
+    weight: list[ExplanationStep] = []
+    if g > 1:
+        weight.append(
+            ExplanationStep(say("groups", lang, g=g), f"C_in / G = {c_in} / {g} = {per_group}")
+        )
+    filter_text = shape_text((per_group, *kernel))
+    w_sym = " × ".join(("C_out", cin_sym, *ks))
+    w_num = " × ".join(str(v) for v in (c_out, per_group, *kernel))
+    weight.append(
+        ExplanationStep(
+            say("weight_conv", lang, c=c_out, filter=filter_text),
+            f"{w_sym} = {w_num} = {prod((c_out, per_group, *kernel))}",
+        )
+    )
+    bias = (
+        [ExplanationStep(say("bias_conv", lang), f"C_out = {c_out}")]
+        if spec.bias
+        else [ExplanationStep(say("no_bias", lang))]
+    )
+    per_filter_sym = " × ".join((cin_sym, *ks))
+    per_filter_num = " × ".join(str(v) for v in (per_group, *kernel))
+    per = prod((per_group, *kernel))
+    if spec.bias:
+        params = [
+            ExplanationStep(
+                say("params_filter", lang, per=per),
+                f"{per_filter_sym} + 1 = {per_filter_num} + 1 = {per + 1}",
+            ),
+            ExplanationStep(
+                say("params_conv", lang, c=c_out, each=per + 1),
+                f"C_out × ({per_filter_sym} + 1) = {c_out} × ({per_filter_num} + 1) = "
+                f"{report.params}",
+            ),
+        ]
+    else:
+        params = [
+            ExplanationStep(say("params_conv_nobias", lang), f"{w_sym} = {w_num} = {report.params}")
+        ]
+    return {"output_shape": output, "weight_shape": weight, "bias_shape": bias, "params": params}
+
+
+def transposed_fields(
+    spec: ConvTranspose, report: LayerReport, step: Step, lang: Lang
+) -> FieldSteps:
+    """Output size, weight, bias and parameters of a transposed convolution."""
+    x = tuple(report.input_shape)
+    out = tuple(report.output_shape)
+    d = len(x) - 1
+    k = spec.per_axis("kernel_size", spec.kernel_size, d)
+    s = spec.per_axis("stride", spec.stride, d)
+    dil = spec.per_axis("dilation", spec.dilation, d)
+    p = spec.per_axis("padding", spec.padding, d)
+    op = spec.per_axis("output_padding", spec.output_padding, d)
+    names = axis_names(d)
+    output: list[ExplanationStep] = []
+    keys = [(x[1 + a], k[a], s[a], dil[a], p[a], op[a]) for a in range(d)]
+    for group in group_axes(keys):
+        a = group[0]
+        name = names[a]
+        others = [names[b] for b in group[1:]]
+        axes = name + (say("same_axes", lang, others=join_axes(others, lang)) if others else "")
+        n, size = x[1 + a], out[1 + a]
+        if dil[a] == 1 and op[a] == 0:
+            formula = (
+                f"{name}' = ({name} - 1) × S - 2P + K = ({n} - 1) × {s[a]} - 2×{p[a]} + {k[a]}"
+                f" = {size}"
+            )
+        else:
+            formula = (
+                f"{name}' = ({name} - 1) × S - 2P + D × (K - 1) + OP + 1 = ({n} - 1) × {s[a]} - "
+                f"2×{p[a]} + {dil[a]} × ({k[a]} - 1) + {op[a]} + 1 = {size}"
+            )
+        output.append(
+            ExplanationStep(
+                say("transposed", lang, axes=axes, n=n, k=k[a], s=s[a], p=p[a], op=op[a]), formula
+            )
+        )
+    output.append(_output_step("out_conv", lang, x, out))
+    g = spec.groups
+    ks = kernel_symbols(d)
+    cout_sym = "C_out/G" if g > 1 else "C_out"
+    per_group = spec.out_channels // g
+    w_sym = " × ".join(("C_in", cout_sym, *ks))
+    w_num = " × ".join(str(v) for v in (x[0], per_group, *k))
+    weight_count = prod((x[0], per_group, *k))
+    weight = [
+        ExplanationStep(say("weight_transposed", lang), f"{w_sym} = {w_num} = {weight_count}")
+    ]
+    if spec.bias:
+        bias = [ExplanationStep(say("bias_conv", lang), f"C_out = {spec.out_channels}")]
+        params = [
+            ExplanationStep(
+                say("params_transposed", lang),
+                f"{w_sym} + C_out = {w_num} + {spec.out_channels} = {report.params}",
+            )
+        ]
+    else:
+        bias = [ExplanationStep(say("no_bias", lang))]
+        params = [
+            ExplanationStep(say("params_conv_nobias", lang), f"{w_sym} = {w_num} = {report.params}")
+        ]
+    return {"output_shape": output, "weight_shape": weight, "bias_shape": bias, "params": params}
+
+
+def pool_fields(spec: PoolFamily, report: LayerReport, step: Step, lang: Lang) -> FieldSteps:
+    """Output size of a max or average pooling; no parameters."""
+    x = tuple(report.input_shape)
+    out = tuple(report.output_shape)
+    output = _spatial_conv_steps(spec, x, step, lang)
+    output.append(_output_step("out_pool", lang, x, out))
+    return {
+        "output_shape": output,
+        "weight_shape": [],
+        "bias_shape": [],
+        "params": [ExplanationStep(say("params_none_pool", lang))],
+    }
+
+
+def adaptive_fields(
+    spec: AdaptivePoolFamily, report: LayerReport, step: Step, lang: Lang
+) -> FieldSteps:
+    """Output size and windows of an adaptive pooling; no parameters."""
+    x = tuple(report.input_shape)
+    out = tuple(report.output_shape)
+    d = len(x) - 1
+    names = axis_names(d)
+    sizes = spec.output_size
+    given = (sizes,) * d if sizes is None or isinstance(sizes, int) else tuple(sizes)
+    output: list[ExplanationStep] = []
+    keys = [(x[1 + a], given[a]) for a in range(d)]
+    for group in group_axes(keys):
+        a = group[0]
+        axes = join_axes([names[b] for b in group], lang)
+        n, m = x[1 + a], out[1 + a]
+        if given[a] is None:
+            output.append(
+                ExplanationStep(say("adaptive_kept", lang, axes=axes, n=n), f"{names[a]}' = {n}")
+            )
+            continue
+        output.append(
+            ExplanationStep(say("adaptive_given", lang, axes=axes, m=m), f"{names[a]}' = {m}")
+        )
+        if n % m == 0:
+            output.append(
+                ExplanationStep(
+                    say("adaptive_even", lang, n=n, m=m, k=n // m),
+                    f"K = S = N / M = {n} / {m} = {n // m}",
+                )
+            )
+        else:
+            widest = adaptive_max_window(n, m)
+            g = gcd(n, m)
+            output.append(
+                ExplanationStep(
+                    say("adaptive_uneven", lang, n=n, m=m, widest=widest),
+                    f"K_max = ⌈(N + M - gcd(N, M)) / M⌉ = ⌈({n} + {m} - {g}) / {m}⌉ = {widest}",
+                )
+            )
+    output.append(_output_step("out_pool", lang, x, out))
+    return {
+        "output_shape": output,
+        "weight_shape": [],
+        "bias_shape": [],
+        "params": [ExplanationStep(say("params_none_pool", lang))],
+    }
+
+
+def flatten_fields(spec: Flatten, report: LayerReport, step: Step, lang: Lang) -> FieldSteps:
+    """The merged dimensions of a flatten; no parameters."""
+    x = tuple(report.input_shape)
+    out = tuple(report.output_shape)
+    ndim = len(x) + 1
+    start, end = spec.start_dim % ndim, spec.end_dim % ndim
+    merged = x[start - 1 : end]
+    names = tensor_names(len(x))[start - 1 : end]
+    formula = f"{' × '.join(names)} = {shape_formula(merged)} = {prod(merged)}"
+    if start == 1 and end == ndim - 1:
+        text = say("out_flatten", lang, shape_in=shape_text(x), n=prod(merged))
+    else:
+        text = say("out_flatten_part", lang, start=start, end=end, shape=shape_text(out))
+    return {
+        "output_shape": [ExplanationStep(text, formula)],
+        "weight_shape": [],
+        "bias_shape": [],
+        "params": [ExplanationStep(say("params_none", lang))],
+    }
+
+
+def linear_fields(spec: Linear, report: LayerReport, step: Step, lang: Lang) -> FieldSteps:
+    """Output, weight (PyTorch's out × in), bias and parameters of a linear layer."""
+    x = tuple(report.input_shape)
+    out = tuple(report.output_shape)
+    n_in, n_out = x[-1], spec.out_features
+    if len(x) == 1:
+        output = [ExplanationStep(say("out_linear", lang, m=n_out), f"out_features = {n_out}")]
+    else:
+        output = [
+            ExplanationStep(
+                say("out_linear_last", lang, n=n_in, shape=shape_text(out)),
+                f"{shape_formula(x[:-1])} × out_features = {shape_formula(out)}",
+            )
+        ]
+    weight = [
+        ExplanationStep(
+            say("weight_linear", lang, out=n_out, inn=n_in),
+            f"out_features × in_features = {n_out} × {n_in} = {n_out * n_in}",
+        )
+    ]
+    if spec.bias:
+        bias = [ExplanationStep(say("bias_linear", lang), f"out_features = {n_out}")]
+        params = [
+            ExplanationStep(
+                say("params_linear", lang, out=n_out, inn=n_in),
+                f"out × (in + 1) = {n_out} × ({n_in} + 1) = {report.params}",
+            )
+        ]
+    else:
+        bias = [ExplanationStep(say("no_bias", lang))]
+        params = [
+            ExplanationStep(
+                say("params_conv_nobias", lang), f"out × in = {n_out} × {n_in} = {report.params}"
+            )
+        ]
+    return {"output_shape": output, "weight_shape": weight, "bias_shape": bias, "params": params}
+
+
+def norm_fields(
+    spec: BatchNorm | LayerNorm | GroupNorm, report: LayerReport, step: Step, lang: Lang
+) -> FieldSteps:
+    """Shape kept; γ and β; BatchNorm's buffers are not parameters."""
+    x = tuple(report.input_shape)
+    name = report.torch_class or spec.kind
+    output = [
+        ExplanationStep(say("kept_norm", lang, name=name)),
+        ExplanationStep(say("out_kept", lang, shape=shape_text(x)), shape_formula(x)),
+    ]
+    if isinstance(spec, LayerNorm):
+        ns = spec.normalized(x)
+        what, what_fr, count = f"normalised value ({shape_text(ns)})", "valeur normalisée", prod(ns)
+        symbol = "∏normalized_shape"
+        has_weight, has_bias = spec.elementwise_affine, spec.elementwise_affine and spec.bias
+    else:
+        what, what_fr, count, symbol = "channel", "canal", x[0], "C"
+        has_weight = has_bias = spec.affine
+    weight = (
+        [
+            ExplanationStep(
+                say("weight_norm", lang, what=what, what_fr=what_fr), f"{symbol} = {count}"
+            )
+        ]
+        if has_weight
+        else []
+    )
+    bias = (
+        [ExplanationStep(say("bias_norm", lang, what=what, what_fr=what_fr), f"{symbol} = {count}")]
+        if has_bias
+        else [ExplanationStep(say("no_bias", lang))]
+    )
+    if has_weight and has_bias:
+        params = [
+            ExplanationStep(
+                say("params_norm", lang, n=count), f"2 × {symbol} = 2 × {count} = {report.params}"
+            )
+        ]
+    elif has_weight:
+        params = [
+            ExplanationStep(say("params_norm_weight", lang, n=count), f"{symbol} = {report.params}")
+        ]
+    else:
+        params = [ExplanationStep(say("params_none", lang))]
+    if isinstance(spec, BatchNorm) and spec.track_running_stats:
+        c = x[0]
+        params.append(
+            ExplanationStep(
+                say("buffers", lang, c=c),
+                f"2 × C + 1 = 2 × {c} + 1 = {report.buffers}",
+            )
+        )
+    return {"output_shape": output, "weight_shape": weight, "bias_shape": bias, "params": params}
+
+
+def elementwise_fields(spec: LayerSpec, report: LayerReport, lang: Lang) -> FieldSteps:
+    """Activations, dropout, softmax: the shape is kept, PReLU's slopes aside no parameters."""
+    x = tuple(report.input_shape)
+    name = report.torch_class or spec.kind
+    if isinstance(spec, Dropout | FeatureDropout):
+        channel = isinstance(spec, FeatureDropout)
+        first = say(
+            "kept_dropout",
+            lang,
+            p=num(spec.p),
+            what="whole channels" if channel else "values",
+            what_fr="des canaux entiers" if channel else "des valeurs",
+        )
+    elif isinstance(spec, Softmax):
+        dim = spec.dim if spec.dim is not None else "(implicit)"
+        first = say("kept_softmax", lang, name=name, dim=dim)
+    else:
+        first = say("kept_activation", lang, name=name)
+    output = [
+        ExplanationStep(first),
+        ExplanationStep(say("out_kept", lang, shape=shape_text(x)), shape_formula(x)),
+    ]
+    if isinstance(spec, PReLU):
+        n = spec.num_parameters
+        plural = "s" if n > 1 else ""
+        weight = [
+            ExplanationStep(say("weight_prelu", lang, n=n, plural=plural), f"num_parameters = {n}")
+        ]
+        params = [ExplanationStep(say("params_prelu", lang), f"num_parameters = {report.params}")]
+        return {"output_shape": output, "weight_shape": weight, "bias_shape": [], "params": params}
+    return {
+        "output_shape": output,
+        "weight_shape": [],
+        "bias_shape": [],
+        "params": [ExplanationStep(say("params_none", lang))],
+    }
+
+
+def field_steps(
+    spec: LayerSpec,
+    report: LayerReport,
+    lang: str,
+    *,
+    chain: FieldChain | None = None,
+) -> FieldSteps:
+    """The worked steps of one layer, field by field (the keys of ``FIELDS``).
+
+    Args:
+        spec: the layer.
+        report: its report from ``analyze()``; every number shown equals the report's.
+        lang: ``"en"`` or ``"fr"``.
+        chain: the stride-1 kernels so far, to use the course's ``1 + L × (K − 1)``.
+    """
+    language = lang_of(lang)
+    x = tuple(report.input_shape)
+    step = spec.infer(x)
+    fields: FieldSteps
+    if isinstance(spec, Conv):
+        fields = conv_fields(spec, report, step, language)
+    elif isinstance(spec, ConvTranspose):
+        fields = transposed_fields(spec, report, step, language)
+    elif isinstance(spec, MaxPool | AvgPool):
+        fields = pool_fields(spec, report, step, language)
+    elif isinstance(spec, AdaptivePoolFamily):
+        fields = adaptive_fields(spec, report, step, language)
+    elif isinstance(spec, Flatten):
+        fields = flatten_fields(spec, report, step, language)
+    elif isinstance(spec, Linear):
+        fields = linear_fields(spec, report, step, language)
+    elif isinstance(spec, BatchNorm | LayerNorm | GroupNorm):
+        fields = norm_fields(spec, report, step, language)
+    else:
+        fields = elementwise_fields(spec, report, language)
+    fields["receptive_field"] = _field_steps_for_rf(
+        report, step, language, chain, transposed=isinstance(spec, ConvTranspose)
+    )
+    return fields
+
+
+def explain_layer(
+    spec: LayerSpec, report: LayerReport, lang: str, *, chain: FieldChain | None = None
+) -> list[ExplanationStep]:
+    """Every worked step of one layer: output size, weight, bias, parameters, receptive field.
+
+    Args:
+        spec: the layer.
+        report: its report from ``analyze()``.
+        lang: ``"en"`` or ``"fr"``.
+        chain: the stride-1 kernels so far (``explain_analysis`` supplies it); without it the
+            receptive field is told with the general recurrence only.
+    """
+    fields = field_steps(spec, report, lang, chain=chain)
+    return [s for name in FIELDS for s in fields[name]]
+
+
+def field_chains(analysis: Analysis, specs: Sequence[LayerSpec]) -> list[FieldChain | None]:
+    """For each layer, the stride-1 kernels of the sliding windows up to it, per axis.
+
+    The course's ``1 + L × (K − 1)`` holds while every earlier sliding layer has stride 1
+    (the layer's own stride only matters to the layers after it); an axis where that fails,
+    or where a layer that is no sliding window changed the field, is ``None`` from then on.
+    """
+    chains: list[FieldChain | None] = []
+    d = len(analysis.input_shape) - 1
+    kernels: list[list[int] | None] = [[] for _ in range(d)]
+    for spec, report in zip(specs, analysis.layers, strict=True):
+        step = spec.infer(tuple(report.input_shape))
+        windows: tuple[Window, ...] | None = step.windows
+        sliding = isinstance(spec, Conv | MaxPool | AvgPool)
+        if report.receptive_field.global_ or windows is None:
+            if report.receptive_field.global_:
+                kernels = [None] * d
+            chains.append(None)
+            continue
+        if len(windows) != d or not sliding:
+            kernels = [None] * d
+            chains.append(None)
+            continue
+        for axis, window in enumerate(windows):
+            current = kernels[axis]
+            if current is not None and window.span != 0:
+                current.append(int(window.span) + 1)
+        # This layer's stride only spreads the units of the layers after it.
+        chains.append(FieldChain(tuple(tuple(k) if k else None for k in kernels)))
+        for axis, window in enumerate(windows):
+            if window.stride != 1:
+                kernels[axis] = None
+    return chains
+
+
+def explain_fields(analysis: Analysis, specs: Sequence[LayerSpec], lang: str) -> list[FieldSteps]:
+    """``field_steps`` for every layer of an analysis, with the course's shortcut where it holds."""
+    chains = field_chains(analysis, specs)
+    return [
+        field_steps(spec, report, lang, chain=chain)
+        for spec, report, chain in zip(specs, analysis.layers, chains, strict=True)
+    ]
+
+
+def explain_analysis(analysis: Analysis, specs: Sequence[LayerSpec], lang: str) -> Analysis:
+    """A copy of ``analysis`` with every layer's ``explanation`` filled in, in ``lang``.
+
+    Warnings are translated too when ``lang`` is French.
+    """
+    fields = explain_fields(analysis, specs, lang)
+    layers = []
+    for report, steps in zip(analysis.layers, fields, strict=True):
+        explanation = [s for name in FIELDS for s in steps[name]]
+        warnings = [translate_warning(w, lang) for w in report.warnings]
+        layers.append(dataclasses.replace(report, explanation=explanation, warnings=warnings))
+    return dataclasses.replace(
+        analysis,
+        layers=layers,
+        warnings=[translate_warning(w, lang) for w in analysis.warnings],
+    )
+
+
+# --- warnings and errors in French ----------------------------------------------------------
+
+
+def _axis_fr(axis: Any) -> str:
+    return f"axe {axis}"
+
+
+WARNINGS_FR: Final[dict[str, Callable[[Mapping[str, Any]], str]]] = {
+    WarningCode.UNREAD_INPUT: lambda p: (
+        f"{_axis_fr(p['axis'])} : le pas {p['stride']} ne divise pas N - K + 2P = {p['span']}, "
+        "donc la taille est arrondie à l'entier inférieur et "
+        + (
+            f"les {p['unread']} dernières lignes ou colonnes de l'entrée ne sont jamais lues"
+            if p["unread"] > 1
+            else "la dernière ligne ou colonne de l'entrée n'est jamais lue"
+            if p["unread"] == 1
+            else "seul du padding est laissé de côté"
+        )
+    ),
+    WarningCode.RF_EXCEEDS_INPUT: lambda p: (
+        f"le champ réceptif ({shape_text(p['size'])}) dépasse déjà l'entrée "
+        f"({shape_text(p['input'])}) : les couches suivantes voient du padding"
+    ),
+    WarningCode.ASYMMETRIC_SAME: lambda p: (
+        f"{_axis_fr(p['axis'])} : padding='same' avec un noyau effectif pair ajoute {p['left']} "
+        f"avant et {p['right']} après"
+    ),
+    WarningCode.CEIL_EXTRA_WINDOW: lambda p: (
+        f"{_axis_fr(p['axis'])} : ceil_mode ajoute une dernière fenêtre qui déborde de l'entrée "
+        "et voit moins de valeurs"
+    ),
+    WarningCode.LINEAR_ON_LAST_AXIS: lambda p: (
+        f"la couche linéaire n'agit que sur le dernier axe d'un tenseur {shape_text(p['shape'])} ;"
+        " ajoutez un flatten avant pour relier toutes les valeurs"
+    ),
+    WarningCode.UNEVEN_ADAPTIVE: lambda p: (
+        f"{_axis_fr(p['axis'])} : {p['output']} ne divise pas {p['input']}, donc les fenêtres se "
+        "chevauchent et n'ont pas toutes la même taille"
+    ),
+    WarningCode.SINGLE_VALUE_NORM: lambda p: (
+        "chaque canal n'a qu'une valeur par exemple : l'entraînement avec un batch de 1 échoue "
+        "(Expected more than 1 value per channel when training)"
+    ),
+    WarningCode.IMPLICIT_DIM: lambda p: (
+        f"dim n'est pas donné : PyTorch choisit dim={p['dim']} (batch compris) ; donnez dim"
+    ),
+}
+
+
+def translate_warning(w: LayerWarning, lang: str) -> LayerWarning:
+    """The warning with its message in ``lang`` (unchanged in English or for an unknown code)."""
+    if lang_of(lang) != "fr":
+        return w
+    render = WARNINGS_FR.get(w.code)
+    if render is None:
+        return w
+    try:
+        message = render(w.params)
+    except (KeyError, TypeError):
+        return w
+    return dataclasses.replace(w, message=message)
+
+
+ERRORS_FR: Final[dict[str, Callable[[Mapping[str, Any]], str]]] = {
+    ErrorCode.KERNEL_TOO_LARGE: lambda p: (
+        f"le noyau ({p['kernel']}) est plus grand que l'entrée avec son padding ({p['padded']})"
+    ),
+    ErrorCode.OUTPUT_TOO_SMALL: lambda p: (
+        f"un padding de {p['padding']} donne une taille de sortie de {p['size']} ; elle doit "
+        "valoir au moins 1"
+    ),
+    ErrorCode.PADDING_TOO_LARGE: lambda p: (
+        f"le padding doit valoir au plus la moitié du noyau, or padding={p['padding']}, "
+        f"kernel_size={p['kernel']} et dilation={p['dilation']}"
+        if "kernel" in p
+        else f"le padding {p['padding']} est trop grand pour une entrée de taille {p['size']}"
+    ),
+    ErrorCode.SAME_WITH_STRIDE: lambda p: (
+        "padding='same' n'est pas possible avec un pas (stride) différent de 1"
+    ),
+    ErrorCode.GROUPS: lambda p: (
+        f"{p['name']} doit être divisible par groups ({p['name']} = {p['count']}, "
+        f"groups = {p['groups']})"
+        if "name" in p
+        else f"le nombre de canaux ({p['channels']}) doit être divisible par num_groups "
+        f"({p['groups']})"
+    ),
+    ErrorCode.CHANNELS: lambda p: (
+        f"la couche attend {p['given']} canaux mais le tenseur d'entrée en a {p['actual']}"
+    ),
+    ErrorCode.FEATURES: lambda p: (
+        f"la couche attend {p['given']} valeurs mais le tenseur d'entrée en a {p['actual']}"
+        if "given" in p
+        else f"normalized_shape={p['normalized_shape']} ne correspond pas à la fin de la forme "
+        f"d'entrée {shape_text(p['shape'])}"
+    ),
+    ErrorCode.RANK: lambda p: (
+        f"cette couche ne prend pas un tenseur de forme {shape_text(p['shape'])}"
+        + (f" : elle attend {p['expected']} dimensions (sans le batch)" if "expected" in p else "")
+    ),
+    ErrorCode.AXES: lambda p: (
+        f"{p['given']} valeurs données, mais l'entrée a {p['axes']} axe"
+        f"{'s' if p['axes'] > 1 else ''} spatia{'ux' if p['axes'] > 1 else 'l'}"
+    ),
+    ErrorCode.OUTPUT_PADDING: lambda p: (
+        f"output_padding ({p['output_padding']}) doit être plus petit que le pas ({p['stride']}) "
+        f"ou que la dilatation ({p['dilation']})"
+    ),
+    ErrorCode.PADDING_MODE: lambda p: (
+        f"seul padding_mode='zeros' est possible ici (reçu {p['padding_mode']!r})"
+    ),
+    ErrorCode.DIM_RANGE: lambda p: (
+        f"dimension hors limites (attendue entre {p['low']} et {p['high']}, reçue {p['dim']}) ; "
+        "le batch est la dimension 0"
+        if "dim" in p
+        else f"start_dim ({p['start']}) ne peut pas venir après end_dim ({p['end']})"
+    ),
+    ErrorCode.INEXACT: lambda p: (
+        f"{_axis_fr(p['axis'])} : le pas {p['stride']} ne divise pas N - K + 2P = {p['span']} "
+        f"({p['span']} / {p['stride']} n'est pas entier ; PyTorch arrondirait à l'entier "
+        "inférieur)"
+    ),
+}
+
+
+def translate_error_message(
+    code: str | None, params: Mapping[str, Any] | None, default: str, lang: str
+) -> str:
+    """An error's message in ``lang``; ``default`` (English) when no translation fits."""
+    if lang_of(lang) != "fr" or code is None:
+        return default
+    render = ERRORS_FR.get(str(code))
+    if render is None:
+        return default
+    try:
+        return render(params or {})
+    except (KeyError, TypeError):
+        return default
+
+
+def translate_layer_error(error: LayerError, lang: str) -> str:
+    """``couche 3 (maxpool2d) : …`` in French, the error's own message otherwise."""
+    if lang_of(lang) != "fr":
+        return str(error)
+    message = translate_error_message(error.code, error.params, error.message, lang)
+    return f"couche {error.index} ({error.layer_type}) : {message}"
+
+
+__all__ = [
+    "FIELDS",
+    "FieldChain",
+    "explain_analysis",
+    "explain_fields",
+    "explain_layer",
+    "field_steps",
+    "translate_error_message",
+    "translate_layer_error",
+    "translate_warning",
+    "window_formula",
+]
