@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import TypeAdapter
 
 from app import __version__
+from app.api.docs import install_docs
 from app.api.middleware import install_middleware
 from app.api.problems import install_problem_handlers
 from app.api.routes import router
@@ -56,13 +57,20 @@ def custom_openapi(app: FastAPI) -> dict[str, Any]:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The service, with ``settings`` (from the environment when not given)."""
     settings = settings or Settings.from_env()
-    app = FastAPI(title="cnncalc", version=__version__, description=DESCRIPTION)
+    app = FastAPI(
+        title="cnncalc",
+        version=__version__,
+        description=DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+    )
     app.state.settings = settings
     app.state.limits = settings.limits
     app.state.verify_slots = asyncio.Semaphore(settings.max_concurrent_verify)
     install_problem_handlers(app)
     install_middleware(app, settings)
     app.include_router(router)
+    install_docs(app)
     app.mount("/static", StaticFiles(directory=WEB, check_dir=False), name="static")
 
     @app.get("/", include_in_schema=False)

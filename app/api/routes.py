@@ -85,7 +85,7 @@ def is_json(request: Request) -> bool:
     response_model=AnalyzeResponse,
     responses=PROBLEM_RESPONSES,
     summary="Shapes, weights, parameters, receptive field and cost of every layer",
-    openapi_extra=json_body_schema("AnalyzeRequest"),
+    openapi_extra=json_body_schema("AnalyzeRequest", _example_bodies()),
 )
 async def analyze_stack(request: Request, settings: SettingsDep) -> Response:
     """Analyse a stack; with ``verify``, also run it in PyTorch and compare."""

@@ -100,6 +100,12 @@ def test_verify_field_is_reported(client: TestClient) -> None:
     assert r.json()["verification"]["status"] in ("passed", "unavailable")
 
 
-def test_page_and_docs_are_served(client: TestClient) -> None:
-    assert client.get("/docs").status_code == 200
+def test_docs_are_served_from_this_machine(client: TestClient) -> None:
+    for page in ("/docs", "/redoc"):
+        r = client.get(page)
+        assert r.status_code == 200
+        assert "http" not in r.text  # no CDN: every asset is ours
+        assert "<script>" not in r.text  # no inline script (CSP)
+    assert client.get("/docs-assets/swagger-ui-bundle.js").status_code == 200
+    assert "SwaggerUIBundle" in client.get("/docs-assets/swagger-init.js").text
     assert client.get("/openapi.json").json()["info"]["title"] == "cnncalc"
