@@ -1,0 +1,258 @@
+"""Solving backwards: the kernel, stride, padding and dilation that take N to a target size.
+
+For one spatial axis of a convolution or a max pooling, the values left out are searched
+within bounds (``SolveBounds``), and every combination whose output is the target is listed,
+simplest first: exact divisions first (the course's formulas assume them), then by dilation,
+stride, kernel and padding, smallest first. Each answer is checked with ``shapes.conv_out``
+or ``shapes.pool_out``, the very functions ``analyze()`` uses, so it is what PyTorch gives.
+
+The padding is not enumerated: for a kernel, stride and dilation,
+``O = floor((N + 2P - K_eff) / S) + 1`` holds exactly when
+``S (O - 1) <= N + 2P - K_eff <= S O - 1``, which gives the few paddings to check directly.
+Padding bounds: a convolution is offered at most ``K_eff - 1`` (more only adds windows made
+of zeros) and a pooling at most ``K // 2`` (PyTorch's own rule), within ``max_padding``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum, unique
+from typing import Final, Literal
+
+from app.core.analysis import ExplanationStep
+from app.core.errors import ErrorCode, FieldError, LimitError, StackError
+from app.core.explain import Lang, conv_axis_steps, lang_of
+from app.core.shapes import AxisOutput, conv_out, effective_kernel, pool_out
+
+
+@unique
+class SolveLayer(StrEnum):
+    """The layers the solver knows: a convolution or a (max) pooling."""
+
+    __slots__ = ()
+
+    CONV = "conv"
+    POOL = "pool"
+
+
+@dataclass(frozen=True, slots=True)
+class SolveBounds:
+    """Where unknowns are searched (inclusive). Fixed values are not bounded by these.
+
+    Attributes:
+        max_kernel: kernel sizes 1 to this.
+        max_stride: strides 1 to this.
+        max_padding: paddings 0 to this (and see the module on the padding bounds).
+        max_dilation: dilations 1 to this (a pooling of kernel 1 is never dilated).
+        max_solutions: answers listed; the rest are counted in ``SolveResult.found``.
+    """
+
+    max_kernel: int = 11
+    max_stride: int = 8
+    max_padding: int = 16
+    max_dilation: int = 4
+    max_solutions: int = 20
+
+
+DEFAULT_BOUNDS: Final = SolveBounds()
+CEILINGS: Final = SolveBounds(
+    max_kernel=256, max_stride=256, max_padding=1024, max_dilation=64, max_solutions=1000
+)
+"""The largest bounds a request may ask for."""
+MAX_SEARCH: Final = 200_000
+"""Kernel × stride × dilation combinations one request may search."""
+MAX_SIZE: Final = 2**24
+"""The largest input or output size."""
+
+
+@dataclass(frozen=True, slots=True)
+class Solution:
+    """One combination that gives the target size, with its worked formula."""
+
+    kernel_size: int
+    stride: int
+    padding: int
+    dilation: int
+    exact: bool
+    explanation: list[ExplanationStep] = field(default_factory=list)
+    ceil_mode: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SolveResult:
+    """Every combination found (at most ``bounds.max_solutions``), simplest first.
+
+    Attributes:
+        solutions: the answers.
+        truncated: more were found than listed.
+        found: how many were found in all.
+        bounds: the bounds the unknowns were searched in.
+    """
+
+    layer: str
+    input_size: int
+    output_size: int
+    solutions: list[Solution]
+    truncated: bool
+    found: int
+    bounds: SolveBounds
+
+
+def _check_value(name: str, value: int | None, low: int, high: int) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise StackError(
+            (name,), f"{name} must be a whole number of at least {low}", ErrorCode.NON_POSITIVE
+        )
+    if value > high:
+        raise LimitError((name,), f"{name} = {value} is over the limit of {high}")
+
+
+def _range(fixed: int | None, low: int, high: int) -> range:
+    return range(fixed, fixed + 1) if fixed is not None else range(low, high + 1)
+
+
+def _paddings(n: int, o: int, s: int, k_eff: int, ceil_mode: bool, high: int) -> range:
+    """Paddings that can give ``o``: ``S (O - 1) <= N + 2P - K_eff <= S O - 1`` (floor)."""
+    low_span = s * (o - 2) + 1 if ceil_mode else s * (o - 1)
+    high_span = s * o if ceil_mode else s * o - 1  # ceil's last window may be dropped
+    low = max(0, -(-(low_span + k_eff - n) // 2))
+    top = min(high, (high_span + k_eff - n) // 2)
+    return range(low, top + 1)
+
+
+def solve(
+    layer: Literal["conv", "pool"] | SolveLayer,
+    input_size: int,
+    output_size: int,
+    kernel_size: int | None = None,
+    stride: int | None = None,
+    padding: int | None = None,
+    dilation: int | None = None,
+    *,
+    ceil_mode: bool = False,
+    lang: str = "en",
+    max_kernel: int = DEFAULT_BOUNDS.max_kernel,
+    max_stride: int = DEFAULT_BOUNDS.max_stride,
+    max_padding: int = DEFAULT_BOUNDS.max_padding,
+    max_dilation: int = DEFAULT_BOUNDS.max_dilation,
+    max_solutions: int = DEFAULT_BOUNDS.max_solutions,
+) -> SolveResult:
+    """Every (K, S, P, D) within bounds that takes ``input_size`` to ``output_size``.
+
+    Args:
+        layer: ``"conv"`` (``(N - K + 2P) / S + 1`` floored) or ``"pool"`` (max pooling,
+            ``P <= K // 2``, optionally ``ceil_mode``).
+        input_size: N, the input's size along the axis.
+        output_size: the size wanted.
+        kernel_size: K, or ``None`` to search it.
+        stride: S, or ``None`` to search it.
+        padding: P, or ``None`` to search it.
+        dilation: D, or ``None`` to search it.
+        ceil_mode: a pooling that rounds up.
+        lang: language of the worked formulas.
+        max_kernel: searched kernels are ``1..max_kernel``.
+        max_stride: searched strides are ``1..max_stride``.
+        max_padding: searched paddings are ``0..max_padding``.
+        max_dilation: searched dilations are ``1..max_dilation``.
+        max_solutions: answers listed at most.
+
+    Raises:
+        StackError: a size or value below its minimum.
+        LimitError: a value or a bound over its ceiling, or too large a search.
+    """
+    kind = SolveLayer(layer)
+    language: Lang = lang_of(lang)
+    _check_value("input_size", input_size, 1, MAX_SIZE)
+    _check_value("output_size", output_size, 1, MAX_SIZE)
+    _check_value("kernel_size", kernel_size, 1, MAX_SIZE)
+    _check_value("stride", stride, 1, MAX_SIZE)
+    _check_value("padding", padding, 0, MAX_SIZE)
+    _check_value("dilation", dilation, 1, MAX_SIZE)
+    bounds = SolveBounds(max_kernel, max_stride, max_padding, max_dilation, max_solutions)
+    for name in ("max_kernel", "max_stride", "max_padding", "max_dilation", "max_solutions"):
+        low = 0 if name == "max_padding" else 1
+        _check_value(name, getattr(bounds, name), low, getattr(CEILINGS, name))
+    kernels = _range(kernel_size, 1, max_kernel)
+    strides = _range(stride, 1, max_stride)
+    dilations = _range(dilation, 1, max_dilation)
+    if len(kernels) * len(strides) * len(dilations) > MAX_SEARCH:
+        raise LimitError(
+            ("max_kernel",),
+            f"searching {len(kernels)} kernels × {len(strides)} strides × {len(dilations)} "
+            f"dilations is over the limit of {MAX_SEARCH} combinations; fix some values",
+        )
+    n, o = input_size, output_size
+    found: list[tuple[tuple[int, ...], Solution]] = []
+    for k in kernels:
+        for d in dilations:
+            if dilation is None and d > 1 and k == 1:
+                continue  # dilating a single tap changes nothing
+            k_eff = effective_kernel(k, d)
+            if padding is not None:
+                pads: range = range(padding, padding + 1)
+            else:
+                high = max_padding
+                high = min(high, k // 2) if kind is SolveLayer.POOL else min(high, k_eff - 1)
+                pads = range(0, -1)
+            for s in strides:
+                if padding is None:
+                    pads = _paddings(n, o, s, k_eff, ceil_mode and kind is SolveLayer.POOL, high)
+                for p in pads:
+                    out = _size(kind, n, k, s, p, d, ceil_mode)
+                    if out is None or out.size != o:
+                        continue
+                    solution = Solution(
+                        k,
+                        s,
+                        p,
+                        d,
+                        out.exact,
+                        _explain(kind, n, k, s, p, d, out, ceil_mode, language),
+                        ceil_mode if kind is SolveLayer.POOL else False,
+                    )
+                    found.append(((not out.exact, d, s, k, p), solution))
+    found.sort(key=lambda item: item[0])
+    listed = [solution for _, solution in found[:max_solutions]]
+    return SolveResult(
+        layer=kind.value,
+        input_size=n,
+        output_size=o,
+        solutions=listed,
+        truncated=len(found) > max_solutions,
+        found=len(found),
+        bounds=bounds,
+    )
+
+
+def _size(
+    kind: SolveLayer, n: int, k: int, s: int, p: int, d: int, ceil_mode: bool
+) -> AxisOutput | None:
+    """The output along the axis, or ``None`` where PyTorch would refuse the layer."""
+    try:
+        if kind is SolveLayer.CONV:
+            return conv_out(n, k, s, p, p, d)
+        return pool_out(n, k, s, p, d, ceil_mode)
+    except FieldError:
+        return None
+
+
+def _explain(
+    kind: SolveLayer,
+    n: int,
+    k: int,
+    s: int,
+    p: int,
+    d: int,
+    out: AxisOutput,
+    ceil_mode: bool,
+    lang: Lang,
+) -> list[ExplanationStep]:
+    pool = kind is SolveLayer.POOL
+    return conv_axis_steps(
+        "N", n, k, s, p, p, d, out, lang, pool=pool, ceil_mode=ceil_mode and pool
+    )
+
+
+__all__ = ["DEFAULT_BOUNDS", "Solution", "SolveBounds", "SolveLayer", "SolveResult", "solve"]
