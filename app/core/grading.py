@@ -1,0 +1,662 @@
+"""Homework grading: a student's answers for a stack, marked with the worked formulas.
+
+An answer names a layer and gives any of its output shape, weight shape, bias shape, number
+of parameters and receptive field; ``total_params`` may be given for the whole stack. Each
+field is marked correct or not against ``analyze()``, with the expected value and the worked
+formula of that field (``app.core.explain``). Students' ways of writing are accepted: a shape
+as a list or as text (``10x32x32``, ``10 × 32 × 32``, ``(10, 32, 32)``), a count with
+thousands separators (``1 256 080``, ``1,256,080``), a receptive field as one number when
+every axis agrees. A linear weight written in the course's order (``2450 x 500``, in × out)
+is correct, with a note that PyTorch stores it out × in.
+
+A wrong answer that a classic mistake explains is named (``Mistake``): the bias forgotten,
+the padding forgotten (``2P``) or counted once, ``C_out`` multiplied twice, ``K`` used
+instead of ``K − 1`` in the receptive field, the floor forgotten or rounded up, and a few
+more. Each mistake is recomputed from the stack, never guessed from the numbers' look.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum, unique
+from fractions import Fraction
+from typing import Any, Final
+
+from app.core.analysis import (
+    DEFAULT_LIMITS,
+    Analysis,
+    ExplanationStep,
+    LayerReport,
+    Limits,
+    analyze,
+    parse_layers,
+)
+from app.core.errors import ErrorCode, StackError
+from app.core.explain import Lang, explain_fields, lang_of
+from app.core.layers import LayerSpec
+from app.core.layers.base import prod
+from app.core.layers.conv import Conv, ConvTranspose
+from app.core.layers.linear import Linear
+from app.core.layers.norm import BatchNorm
+from app.core.layers.pool import MaxPool, PoolFamily
+
+ANSWER_FIELDS: Final = ("output_shape", "weight_shape", "bias_shape", "params", "receptive_field")
+"""The fields an answer may give for a layer, in the order they are marked."""
+
+
+@unique
+class Mistake(StrEnum):
+    """Classic mistakes a wrong answer can be traced to."""
+
+    __slots__ = ()
+
+    FORGOT_BIAS = "forgot_bias"
+    FORGOT_PADDING = "forgot_2p"
+    PADDING_ONCE = "padding_once"
+    FORGOT_FLOOR = "forgot_floor"
+    ROUNDED_UP = "rounded_up"
+    FORGOT_PLUS_ONE = "forgot_plus_one"
+    STRIDE_DEFAULT = "pool_stride_default"
+    INPUT_CHANNELS = "kept_input_channels"
+    C_OUT_TWICE = "c_out_twice"
+    FORGOT_C_OUT = "forgot_c_out"
+    FORGOT_C_IN = "forgot_c_in"
+    ONE_BIAS = "one_bias_only"
+    COUNTED_BUFFERS = "counted_buffers"
+    K_NOT_K_MINUS_1 = "k_instead_of_k_minus_1"
+    FORGOT_ONE = "forgot_the_1"
+    IGNORED_STRIDE = "ignored_stride"
+    WRONG_ORDER = "wrong_order"
+    UNREADABLE = "unreadable"
+
+
+MISTAKES: Final[dict[Mistake, tuple[str, str]]] = {
+    Mistake.FORGOT_BIAS: (
+        "The bias is forgotten: each filter (or output) also has one bias.",
+        "Le biais est oublié : chaque filtre (ou sortie) a aussi un biais.",
+    ),
+    Mistake.FORGOT_PADDING: (
+        "The padding is forgotten: the formula is (N - K + 2P) / S + 1.",
+        "Le padding est oublié : la formule est (N - K + 2P) / S + 1.",
+    ),
+    Mistake.PADDING_ONCE: (
+        "The padding is counted once: it is added on both sides, 2P.",
+        "Le padding n'est compté qu'une fois : il s'ajoute des deux côtés, 2P.",
+    ),
+    Mistake.FORGOT_FLOOR: (
+        "The floor is forgotten: when S does not divide N - K + 2P, PyTorch rounds down.",
+        "L'arrondi est oublié : quand S ne divise pas N - K + 2P, PyTorch arrondit à l'entier "
+        "inférieur.",
+    ),
+    Mistake.ROUNDED_UP: (
+        "Rounded up: PyTorch rounds down (floor), unless a pooling has ceil_mode=True.",
+        "Arrondi vers le haut : PyTorch arrondit à l'entier inférieur, sauf un pooling avec "
+        "ceil_mode=True.",
+    ),
+    Mistake.FORGOT_PLUS_ONE: (
+        "The + 1 is forgotten: (N - K + 2P) / S counts the steps, the positions are one more.",
+        "Le + 1 est oublié : (N - K + 2P) / S compte les pas, les positions sont une de plus.",
+    ),
+    Mistake.STRIDE_DEFAULT: (
+        "A pooling's stride defaults to its kernel size, not to 1.",
+        "Le pas d'un pooling vaut par défaut la taille du noyau, pas 1.",
+    ),
+    Mistake.INPUT_CHANNELS: (
+        "The channels are those of the input: a convolution outputs one channel per filter, C_out.",
+        "Les canaux sont ceux de l'entrée : une convolution sort un canal par filtre, C_out.",
+    ),
+    Mistake.C_OUT_TWICE: (
+        "C_out is multiplied twice: the weight count already includes it.",
+        "C_out est multiplié deux fois : le nombre de poids le contient déjà.",
+    ),
+    Mistake.FORGOT_C_OUT: (
+        "That is one filter's count: multiply by the number of filters C_out.",
+        "C'est le compte d'un seul filtre : il faut multiplier par le nombre de filtres C_out.",
+    ),
+    Mistake.FORGOT_C_IN: (
+        "C_in is forgotten: each filter spans every input channel, C_in × K × K.",
+        "C_in est oublié : chaque filtre couvre tous les canaux d'entrée, C_in × K × K.",
+    ),
+    Mistake.ONE_BIAS: (
+        "Only one bias is counted: there is one per filter (or output).",
+        "Un seul biais est compté : il y en a un par filtre (ou par sortie).",
+    ),
+    Mistake.COUNTED_BUFFERS: (
+        "BatchNorm's running mean and variance are buffers, not parameters.",
+        "La moyenne et la variance courantes de BatchNorm sont des buffers, pas des paramètres.",
+    ),
+    Mistake.K_NOT_K_MINUS_1: (
+        "K is used instead of K − 1: each layer adds K − 1 pixels, 1 + L × (K − 1).",
+        "K est utilisé au lieu de K − 1 : chaque couche ajoute K − 1 pixels, 1 + L × (K − 1).",
+    ),
+    Mistake.FORGOT_ONE: (
+        "The 1 is forgotten: 1 + L × (K − 1) starts from the single pixel.",
+        "Le 1 est oublié : 1 + L × (K − 1) part du pixel seul.",
+    ),
+    Mistake.IGNORED_STRIDE: (
+        "The strides are ignored: after a stride S, each pixel of K − 1 counts S input pixels.",
+        "Les pas sont ignorés : après un pas S, chaque pixel de K − 1 compte pour S pixels de "
+        "l'entrée.",
+    ),
+    Mistake.WRONG_ORDER: (
+        "The right sizes in the wrong order: PyTorch writes channels first.",
+        "Les bonnes tailles dans le mauvais ordre : PyTorch met les canaux en premier.",
+    ),
+    Mistake.UNREADABLE: (
+        "This answer could not be read as a number or a shape.",
+        "Cette réponse ne se lit ni comme un nombre ni comme une forme.",
+    ),
+}
+
+NOTES: Final[dict[str, tuple[str, str]]] = {
+    "linear_order": (
+        "Correct in the course's order (in × out); PyTorch stores a linear weight as "
+        "out × in: {torch}.",
+        "Correct dans l'ordre du cours (entrée × sortie) ; PyTorch range les poids d'une "
+        "couche linéaire en sortie × entrée : {torch}.",
+    ),
+    "transposed_order": (
+        "PyTorch stores a transposed convolution's weight input-first: C_in × C_out/G × K.",
+        "PyTorch range les poids d'une convolution transposée entrée d'abord : C_in × C_out/G × K.",
+    ),
+    "no_weight": ("This layer has no weight.", "Cette couche n'a pas de poids."),
+    "no_bias": ("This layer has no bias.", "Cette couche n'a pas de biais."),
+    "rf_axes": (
+        "The axes differ: give one number per axis.",
+        "Les axes diffèrent : donnez un nombre par axe.",
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    """How many answers were right out of how many given."""
+
+    correct: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class FieldResult:
+    """One answered field: what was given, what is expected, and how to get it.
+
+    Attributes:
+        layer: the layer's index, ``None`` for ``total_params``.
+        field: ``output_shape``, ``weight_shape``, ``bias_shape``, ``params``,
+            ``receptive_field`` or ``total_params``.
+        given: the answer as sent.
+        expected: the right value (a shape as a list; ``None`` for a missing weight/bias).
+        correct: whether the answer is right.
+        explanation: the worked formula of the field.
+        mistake: the classic mistake that explains a wrong answer, if one does.
+        note: a remark in the request's language (the mistake's, or on a correct answer).
+    """
+
+    layer: int | None
+    field: str
+    given: Any
+    expected: Any
+    correct: bool
+    explanation: list[ExplanationStep]
+    mistake: Mistake | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """The score and one result per answered field, in the order of the answers."""
+
+    score: Score
+    results: list[FieldResult] = field(default_factory=list)
+
+
+# --- reading answers ------------------------------------------------------------------------
+
+_SEPARATORS = re.compile(r"\s*(?:[x×X*,;]|\s)\s*")
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+_THOUSANDS = re.compile(r"^\d{1,3}(?:[ \u00a0\u202f_,']\d{3})+$")
+
+
+def read_number(value: Any) -> Fraction | None:
+    """A count or size: an int, a float, or text like ``760``, ``1 256 080``, ``15.5``."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return Fraction(value)
+    if isinstance(value, float):
+        return Fraction(value) if value == value and abs(value) != float("inf") else None
+    if isinstance(value, str):
+        text = value.strip()
+        if _THOUSANDS.match(text):
+            return Fraction(re.sub(r"\D", "", text))
+        if _NUMBER.fullmatch(text):
+            return Fraction(text)
+    return None
+
+
+def read_shape(value: Any) -> tuple[Fraction, ...] | None:
+    """A shape: ``[10, 32, 32]``, ``"10x32x32"``, ``"10 × 32 × 32"``, ``"(10, 32, 32)"``."""
+    if isinstance(value, list | tuple):
+        parts = [read_number(v) for v in value]
+        if not parts or any(p is None for p in parts):
+            return None
+        return tuple(p for p in parts if p is not None)
+    number = read_number(value)
+    if number is not None:
+        return (number,)
+    if not isinstance(value, str):
+        return None
+    text = value.strip().strip("()[]{} ").strip()
+    if not text:
+        return None
+    pieces = [p for p in _SEPARATORS.split(text) if p]
+    numbers = [read_number(p) for p in pieces]
+    if not numbers or any(n is None for n in numbers):
+        return None
+    return tuple(n for n in numbers if n is not None)
+
+
+def _is_none(value: Any) -> bool:
+    return isinstance(value, str) and value.strip().lower() in (
+        "none",
+        "null",
+        "-",
+        "—",
+        "aucun",
+        "aucune",
+        "pas de biais",
+        "no bias",
+        "",
+    )
+
+
+def _plain(values: Sequence[Fraction]) -> list[int | float]:
+    return [int(v) if v.denominator == 1 else float(v) for v in values]
+
+
+# --- the expected values and their classic mistakes -----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    analysis: Analysis
+    specs: list[LayerSpec]
+    lang: Lang
+
+
+def _axis_params(spec: LayerSpec, x: tuple[int, ...]) -> list[tuple[int, int, int, int, int, int]]:
+    """Per axis ``(n, k, s, pad_l, pad_r, d)`` of a convolution or pooling."""
+    d = len(x) - 1
+    if isinstance(spec, Conv):
+        k = spec.per_axis("kernel_size", spec.kernel_size, d)
+        s = spec.per_axis("stride", spec.stride, d)
+        dil = spec.per_axis("dilation", spec.dilation, d)
+        pads = spec.pads(d, k, s, dil)
+        return [(x[1 + a], k[a], s[a], *pads[a], dil[a]) for a in range(d)]
+    if isinstance(spec, PoolFamily):
+        k = spec.per_axis("kernel_size", spec.kernel_size, d)
+        s = k if spec.stride is None else spec.per_axis("stride", spec.stride, d)
+        p = spec.per_axis("padding", spec.padding, d)
+        dil = spec.per_axis("dilation", spec.dilation, d) if isinstance(spec, MaxPool) else (1,) * d
+        return [(x[1 + a], k[a], s[a], p[a], p[a], dil[a]) for a in range(d)]
+    return []
+
+
+def _size_mistakes(spec: LayerSpec, report: LayerReport) -> dict[Mistake, tuple[Fraction, ...]]:
+    """Output shapes that classic mistakes give for a convolution or a pooling."""
+    x = tuple(report.input_shape)
+    axes = _axis_params(spec, x)
+    if not axes:
+        return {}
+    channels = report.output_shape[0]
+    ceil_mode = isinstance(spec, PoolFamily) and spec.ceil_mode
+    variants: dict[Mistake, list[Fraction]] = {m: [] for m in Mistake}
+    for n, k, s, pl, pr, d in axes:
+        k_eff = d * (k - 1) + 1
+        span = n + pl + pr - k_eff
+        for mistake, pads in ((Mistake.FORGOT_PADDING, 0), (Mistake.PADDING_ONCE, pl)):
+            alt = n + pads - k_eff
+            variants[mistake].append(Fraction(alt // s + 1) if alt >= 0 else Fraction(-1))
+        variants[Mistake.FORGOT_FLOOR].append(Fraction(span, s) + 1)
+        if not ceil_mode:
+            variants[Mistake.ROUNDED_UP].append(Fraction(-(-span // s) + 1))
+        variants[Mistake.FORGOT_PLUS_ONE].append(Fraction(span // s))
+        if isinstance(spec, PoolFamily) and spec.stride is None:
+            variants[Mistake.STRIDE_DEFAULT].append(Fraction(span + 1))
+    out: dict[Mistake, tuple[Fraction, ...]] = {}
+    for mistake, sizes in variants.items():
+        if len(sizes) == len(axes):
+            out[mistake] = (Fraction(channels), *sizes)
+    if isinstance(spec, Conv):
+        out[Mistake.INPUT_CHANNELS] = tuple(Fraction(v) for v in (x[0], *report.output_shape[1:]))
+    return out
+
+
+def _param_mistakes(spec: LayerSpec, report: LayerReport) -> dict[Mistake, Fraction]:
+    """Parameter counts that classic mistakes give."""
+    out: dict[Mistake, Fraction] = {}
+    weight = prod(tuple(report.weight_shape)) if report.weight_shape else 0
+    bias = prod(tuple(report.bias_shape)) if report.bias_shape else 0
+    if bias:
+        out[Mistake.FORGOT_BIAS] = Fraction(report.params - bias)
+        out[Mistake.ONE_BIAS] = Fraction(weight + 1)
+    if isinstance(spec, Conv | Linear) and report.weight_shape:
+        outputs = report.weight_shape[0]
+        out[Mistake.C_OUT_TWICE] = Fraction(report.params * outputs)
+        if bias:
+            out[Mistake.FORGOT_C_OUT] = Fraction(report.params, outputs)
+    if isinstance(spec, Conv) and report.weight_shape:
+        kernel = prod(tuple(report.weight_shape[2:]))
+        out[Mistake.FORGOT_C_IN] = Fraction(report.weight_shape[0] * (kernel + (1 if bias else 0)))
+    if isinstance(spec, BatchNorm) and report.buffers:
+        out[Mistake.COUNTED_BUFFERS] = Fraction(report.params + report.buffers)
+    return {m: v for m, v in out.items() if v != report.params}
+
+
+def _rf_mistakes(ctx: _Context, index: int) -> dict[Mistake, tuple[Fraction, ...]]:
+    """Receptive fields that classic mistakes give, per axis."""
+    report = ctx.analysis.layers[index]
+    if report.receptive_field.global_:
+        return {}
+    d = len(report.receptive_field.size)
+    k_size = [Fraction(1)] * d
+    k_jump = [Fraction(1)] * d
+    flat = [Fraction(1)] * d
+    for spec, rep in zip(ctx.specs[: index + 1], ctx.analysis.layers, strict=False):
+        windows = spec.infer(tuple(rep.input_shape)).windows
+        if windows is None:
+            continue
+        if len(windows) != d:
+            return {}
+        for a, w in enumerate(windows):
+            k_size[a] += (Fraction(w.span) + 1) * k_jump[a]
+            k_jump[a] *= Fraction(w.stride)
+            flat[a] += Fraction(w.span)
+    sizes = tuple(Fraction(s).limit_denominator(1 << 20) for s in report.receptive_field.size)
+    out = {
+        Mistake.K_NOT_K_MINUS_1: tuple(k_size),
+        Mistake.FORGOT_ONE: tuple(s - 1 for s in sizes),
+        Mistake.IGNORED_STRIDE: tuple(flat),
+    }
+    return {m: v for m, v in out.items() if v != sizes}
+
+
+def _say(pair: tuple[str, str], lang: Lang, **values: Any) -> str:
+    return (pair[1] if lang == "fr" else pair[0]).format(**values)
+
+
+def _mistake(
+    given: Sequence[Fraction] | Fraction, candidates: Mapping[Mistake, Any]
+) -> Mistake | None:
+    for mistake, value in candidates.items():
+        if value == given:
+            return mistake
+    return None
+
+
+def _shape_result(
+    layer: int,
+    name: str,
+    given: Any,
+    expected: list[int] | None,
+    explanation: list[ExplanationStep],
+    ctx: _Context,
+    spec: LayerSpec,
+    mistakes: Mapping[Mistake, tuple[Fraction, ...]],
+) -> FieldResult:
+    lang = ctx.lang
+    if expected is None:
+        right = given is None or _is_none(given) or read_shape(given) == ()
+        key = "no_weight" if name == "weight_shape" else "no_bias"
+        return FieldResult(
+            layer,
+            name,
+            given,
+            None,
+            right,
+            explanation,
+            None,
+            None if right else _say(NOTES[key], lang),
+        )
+    if _is_none(given):
+        return FieldResult(layer, name, given, expected, False, explanation)
+    shape = read_shape(given)
+    if shape is None:
+        return _unreadable(layer, name, given, expected, explanation, lang)
+    target = tuple(Fraction(v) for v in expected)
+    if shape == target:
+        return FieldResult(layer, name, given, expected, True, explanation)
+    if name == "weight_shape" and isinstance(spec, Linear) and shape == target[::-1]:
+        order = _say(NOTES["linear_order"], lang, torch=" × ".join(str(v) for v in expected))
+        return FieldResult(layer, name, given, expected, True, explanation, None, order)
+    mistake = _mistake(shape, mistakes)
+    note: str | None = None
+    if mistake is None and sorted(shape) == sorted(target):
+        mistake = Mistake.WRONG_ORDER
+        if isinstance(spec, ConvTranspose) and name == "weight_shape":
+            note = _say(NOTES["transposed_order"], lang)
+    if mistake is not None and note is None:
+        note = _say(MISTAKES[mistake], lang)
+    return FieldResult(layer, name, given, expected, False, explanation, mistake, note)
+
+
+def _unreadable(
+    layer: int | None,
+    name: str,
+    given: Any,
+    expected: Any,
+    explanation: list[ExplanationStep],
+    lang: Lang,
+) -> FieldResult:
+    return FieldResult(
+        layer,
+        name,
+        given,
+        expected,
+        False,
+        explanation,
+        Mistake.UNREADABLE,
+        _say(MISTAKES[Mistake.UNREADABLE], lang),
+    )
+
+
+def _count_result(
+    layer: int | None,
+    name: str,
+    given: Any,
+    expected: int,
+    explanation: list[ExplanationStep],
+    lang: Lang,
+    mistakes: Mapping[Mistake, Fraction],
+) -> FieldResult:
+    number = read_number(given)
+    if number is None:
+        return _unreadable(layer, name, given, expected, explanation, lang)
+    if number == expected:
+        return FieldResult(layer, name, given, expected, True, explanation)
+    mistake = _mistake(number, mistakes)
+    note = _say(MISTAKES[mistake], lang) if mistake else None
+    return FieldResult(layer, name, given, expected, False, explanation, mistake, note)
+
+
+def _rf_result(
+    layer: int,
+    given: Any,
+    report: LayerReport,
+    explanation: list[ExplanationStep],
+    ctx: _Context,
+) -> FieldResult:
+    sizes = [Fraction(s).limit_denominator(1 << 20) for s in report.receptive_field.size]
+    expected: Any = _plain(sizes)
+    if len(set(sizes)) == 1:
+        expected = expected[0]
+    shape = read_shape(given)
+    if shape is None:
+        return _unreadable(layer, "receptive_field", given, expected, explanation, ctx.lang)
+    if len(shape) == 1 and len(sizes) > 1:
+        if len(set(sizes)) > 1:
+            axes_note = _say(NOTES["rf_axes"], ctx.lang)
+            return FieldResult(
+                layer, "receptive_field", given, expected, False, explanation, None, axes_note
+            )
+        shape = shape * len(sizes)
+    if list(shape) == sizes:
+        return FieldResult(layer, "receptive_field", given, expected, True, explanation)
+    mistake = _mistake(shape, _rf_mistakes(ctx, layer))
+    hint = _say(MISTAKES[mistake], ctx.lang) if mistake else None
+    return FieldResult(layer, "receptive_field", given, expected, False, explanation, mistake, hint)
+
+
+def _total_explanation(analysis: Analysis, lang: Lang) -> list[ExplanationStep]:
+    terms = [str(r.params) for r in analysis.layers if r.params]
+    formula = f"{' + '.join(terms) or '0'} = {analysis.total_params}"
+    text = (
+        "Nombre total de paramètres : la somme de ceux de chaque couche."
+        if lang == "fr"
+        else "Total number of parameters: the sum over the layers."
+    )
+    return [ExplanationStep(text, formula)]
+
+
+def _total_mistakes(analysis: Analysis) -> dict[Mistake, Fraction]:
+    biases = sum(prod(tuple(r.bias_shape)) for r in analysis.layers if r.bias_shape)
+    out = {
+        Mistake.FORGOT_BIAS: Fraction(analysis.total_params - biases),
+        Mistake.COUNTED_BUFFERS: Fraction(analysis.total_params + analysis.total_buffers),
+    }
+    return {m: v for m, v in out.items() if v != analysis.total_params}
+
+
+def check_answers(answers: Sequence[Mapping[str, Any]], layers: int) -> None:
+    """Every answer names an existing layer and only known fields.
+
+    Raises:
+        StackError: with the answer's place in ``loc``.
+    """
+    for i, answer in enumerate(answers):
+        if not isinstance(answer, Mapping):
+            raise StackError(("answers", i), "an answer must be an object", ErrorCode.INPUT_SHAPE)
+        for key in answer:
+            if key != "layer" and key not in ANSWER_FIELDS:
+                raise StackError(
+                    ("answers", i, str(key)),
+                    f"unknown field {key!r}; an answer may give {', '.join(ANSWER_FIELDS)}",
+                    ErrorCode.INPUT_SHAPE,
+                )
+        index = answer.get("layer")
+        if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < layers:
+            raise StackError(
+                ("answers", i, "layer"),
+                f"layer must be the index of a layer, 0 to {layers - 1}; got {index!r}",
+                ErrorCode.INPUT_SHAPE,
+            )
+
+
+def grade(
+    input_shape: Sequence[int],
+    layers: Sequence[LayerSpec | Mapping[str, Any]] | str,
+    answers: Sequence[Mapping[str, Any]],
+    total_params: Any = None,
+    lang: str = "en",
+    *,
+    strict: bool = False,
+    limits: Limits = DEFAULT_LIMITS,
+) -> CheckResult:
+    """Mark a student's answers for a stack.
+
+    Args:
+        input_shape: the input without the batch.
+        layers: the stack, as ``analyze`` takes it (specs, dicts or text).
+        answers: ``{"layer": i, "output_shape"?, "weight_shape"?, "bias_shape"?, "params"?,
+            "receptive_field"?}`` each; a ``None`` field is not answered.
+        total_params: the answer for the whole stack's parameter count, if given.
+        lang: ``"en"`` or ``"fr"``, for explanations and notes.
+        strict: passed to ``analyze`` (an inexact division is then an error).
+        limits: bounds on the stack.
+
+    Returns:
+        The score and one result per answered field.
+
+    Raises:
+        LayerError: the stack itself is impossible.
+        StackError: an answer names no layer of the stack, or an unknown field.
+    """
+    language = lang_of(lang)
+    specs = parse_layers(layers)
+    analysis = analyze(input_shape, specs, strict=strict, limits=limits)
+    check_answers(answers, len(specs))
+    steps = explain_fields(analysis, specs, language)
+    ctx = _Context(analysis, specs, language)
+    results: list[FieldResult] = []
+    for answer in answers:
+        index: int = answer["layer"]
+        spec, report = specs[index], analysis.layers[index]
+        for name in ANSWER_FIELDS:
+            given = answer.get(name)
+            if given is None:
+                continue
+            explanation = steps[index][name]
+            if name == "output_shape":
+                results.append(
+                    _shape_result(
+                        index,
+                        name,
+                        given,
+                        report.output_shape,
+                        explanation,
+                        ctx,
+                        spec,
+                        _size_mistakes(spec, report),
+                    )
+                )
+            elif name in ("weight_shape", "bias_shape"):
+                expected = report.weight_shape if name == "weight_shape" else report.bias_shape
+                mistakes: dict[Mistake, tuple[Fraction, ...]] = {}
+                if name == "weight_shape" and isinstance(spec, Conv) and report.weight_shape:
+                    w = report.weight_shape
+                    mistakes[Mistake.FORGOT_C_IN] = tuple(Fraction(v) for v in (w[0], *w[2:]))
+                results.append(
+                    _shape_result(index, name, given, expected, explanation, ctx, spec, mistakes)
+                )
+            elif name == "params":
+                results.append(
+                    _count_result(
+                        index,
+                        name,
+                        given,
+                        report.params,
+                        explanation,
+                        language,
+                        _param_mistakes(spec, report),
+                    )
+                )
+            else:
+                results.append(_rf_result(index, given, report, explanation, ctx))
+    if total_params is not None:
+        results.append(
+            _count_result(
+                None,
+                "total_params",
+                total_params,
+                analysis.total_params,
+                _total_explanation(analysis, language),
+                language,
+                _total_mistakes(analysis),
+            )
+        )
+    correct = sum(1 for r in results if r.correct)
+    return CheckResult(Score(correct, len(results)), results)
+
+
+__all__ = [
+    "ANSWER_FIELDS",
+    "CheckResult",
+    "FieldResult",
+    "Mistake",
+    "Score",
+    "grade",
+    "read_number",
+    "read_shape",
+]
