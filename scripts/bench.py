@@ -44,7 +44,7 @@ TOOLS = ("core", "torchinfo", "meta", "asgi", "uvicorn")
 
 def _deep_stack() -> list[dict[str, Any]]:
     """1,000 layers: 500 × (3×3 convolution with 16 channels, padding 1; ReLU)."""
-    pair = [
+    pair: list[dict[str, Any]] = [
         {"type": "conv2d", "out_channels": 16, "kernel_size": 3, "padding": 1},
         {"type": "relu"},
     ]
