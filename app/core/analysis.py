@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum, unique
 from fractions import Fraction
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 from pydantic import Field, ValidationError
 
@@ -205,15 +205,23 @@ def check_values(index: int, spec: LayerSpec, limits: Limits) -> None:
     Raises:
         LimitError: naming the layer and field.
     """
+    top = limits.max_value
     for name, value in spec.__dict__.items():
-        values = value if isinstance(value, tuple) else (value,)
-        for v in values:
-            if isinstance(v, int) and not isinstance(v, bool) and v > limits.max_value:
-                raise LimitError(
-                    ("layers", index, name),
-                    f"layer {index} ({spec.kind}): {name} = {v} is over the limit of "
-                    f"{limits.max_value}",
-                )
+        # ``type(v) is int`` leaves bools out and is the cheapest test on this hot path.
+        if type(value) is int:
+            if value > top:
+                _over(index, spec, name, value, top)
+        elif type(value) is tuple:
+            for v in value:
+                if type(v) is int and v > top:
+                    _over(index, spec, name, v, top)
+
+
+def _over(index: int, spec: LayerSpec, name: str, value: int, top: int) -> NoReturn:
+    raise LimitError(
+        ("layers", index, name),
+        f"layer {index} ({spec.kind}): {name} = {value} is over the limit of {top}",
+    )
 
 
 def parse_layers(layers: Sequence[LayerSpec | Mapping[str, Any]] | str) -> list[LayerSpec]:
@@ -286,6 +294,7 @@ def analyze(
     names = AXIS_NAMES.get(len(extents), tuple(str(i) for i in range(len(extents))))
     is_global = False
     rf_warned = False
+    rf = _report_field(fields, extents, is_global)
     reports: list[LayerReport] = []
     stack_warnings: list[LayerWarning] = []
     total_params = total_buffers = total_macs = activation_bytes = 0
@@ -302,8 +311,10 @@ def analyze(
             LayerWarning(index, note.code, note.message, note.params) for note in step.notes
         ]
         layer_warnings.extend(_division_warnings(index, step, names))
+        was_global = is_global
         is_global = _advance(fields, step, is_global)
-        rf = _report_field(fields, extents, is_global)
+        if step.windows is not None or is_global != was_global:
+            rf = _report_field(fields, extents, is_global)  # else unchanged: share it
         if not (is_global or rf_warned) and any(
             s > n for s, n in zip(rf.size, extents, strict=True)
         ):
@@ -443,8 +454,8 @@ def _report_field(
             global_=True,
         )
     return ReceptiveField(
-        size=[as_number(f.size) for f in fields],
-        jump=[as_number(f.jump) for f in fields],
+        size=[f.size if type(f.size) is int else as_number(f.size) for f in fields],
+        jump=[f.jump if type(f.jump) is int else as_number(f.jump) for f in fields],
         start=[float(f.start) for f in fields],
         padding=[float(f.size - 1) / 2 - float(f.start) for f in fields],
     )

@@ -179,6 +179,8 @@ REGISTRY: list[type[LayerSpec]] = []
 """Every concrete layer kind, in the order its family module defines it."""
 TYPE_INDEX: dict[str, type[LayerSpec]] = {}
 """Lower-case ``type`` tag -> the kind that answers to it."""
+TAG_DIMS: dict[str, int] = {}
+"""Tags that fix the number of spatial axes (``conv2d`` -> 2); short forms are absent."""
 
 
 def _literal_tags(annotation: Any) -> tuple[str, ...]:
@@ -212,6 +214,9 @@ class LayerSpec(BaseModel):
             if tag in TYPE_INDEX:
                 raise TypeError(f"layer type {tag!r} is declared twice")
             TYPE_INDEX[tag] = cls
+            digits = [ch for ch in tag if ch.isdigit()]
+            if digits:
+                TAG_DIMS[tag] = int(digits[0])
 
     @property
     def kind(self) -> str:
@@ -232,10 +237,7 @@ class LayerSpec(BaseModel):
 
     def dims(self, x: Shape) -> int:
         """Spatial axes: the digit of a ``conv2d`` tag, or the incoming rank less one."""
-        for ch in self.kind:
-            if ch.isdigit():
-                return int(ch)
-        return len(x) - 1
+        return TAG_DIMS.get(self.kind) or len(x) - 1
 
     def expect_spatial(self, x: Shape) -> int:
         """Check that ``x`` is ``C × spatial…`` for this kind and return the spatial axes.
