@@ -264,7 +264,8 @@ function showProblem(problem, status) {
 }
 
 function placeError(err) {
-  const loc = (err.loc || []).filter((part, i) => !(i === 0 && part === "body"));
+  const loc = [...(err.loc || [])];
+  while (loc[0] === "body") loc.shift();
   const msg = err.msg || "";
   if (loc[0] === "input_shape" || loc[0] === "batch_size") {
     $("input-shape").setAttribute("aria-invalid", "true");
@@ -348,7 +349,10 @@ function typeSelect(layer, index) {
   if (!found) select.prepend(h("option", { value: layer.type, text: layer.type, selected: true }));
   select.addEventListener("change", () => {
     const kind = kindOf(select.value);
-    const names = new Set(kind ? kind.fields.map((f) => f.name) : []);
+    const sameKind = kind && kind === kindOf(state.layers[index].type);
+    // Within a kind (conv2d -> conv1d) every field stays; across kinds only the required
+    // ones do (a convolution's stride 1 would be a surprise on a pooling layer).
+    const names = new Set(kind ? kind.fields.filter((f) => sameKind || f.required).map((f) => f.name) : []);
     const next = { type: select.value };
     for (const [k, v] of Object.entries(state.layers[index])) if (names.has(k)) next[k] = v;
     for (const f of kind ? kind.fields : []) {
@@ -486,7 +490,7 @@ function remove(index) {
 function addLayer() {
   const last = analysisOk && analysis && analysis.layers.length ? analysis.output_shape : state.input;
   const layer = last && last.length > 1
-    ? { type: "conv2d".replace("2", String(Math.min(3, Math.max(1, last.length - 1)))), out_channels: 16, kernel_size: 3, padding: 1, stride: 1 }
+    ? { type: `conv${Math.min(3, last.length - 1)}d`, out_channels: 16, kernel_size: 3, padding: 1 }
     : { type: "linear", out_features: 10 };
   state.layers.push(layer);
   edited();

@@ -174,7 +174,7 @@ export const STRINGS = {
     why: "Pourquoi ?",
     nothingToGrade: "Tapez d'abord au moins une réponse.",
     unitCaption:
-      "L'unité {unit} de la couche {n} ({name}, {shape}) voit l'entrée {ranges} : {size} pixels.",
+      "L'unité {unit} de la couche {n} ({name}, {shape}) voit, sur l'entrée, les {ranges} : {size} pixels.",
     unitCaptionGlobal: "Chaque unité de la couche {n} ({name}) voit toute l'entrée.",
     inputCaption: "Choisissez le bloc d'une couche pour voir son champ réceptif sur l'entrée.",
     rowsAxis: "lignes",
