@@ -29,7 +29,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterable
-from typing import Final
+from typing import Any, Final
 
 from fastapi import FastAPI
 from starlette.exceptions import HTTPException
@@ -44,6 +44,7 @@ __all__ = [
     "BodyLimit",
     "BodyTimeoutError",
     "BodyTooLargeError",
+    "JsonGuard",
     "RequestLog",
     "SecurityHeaders",
     "install_middleware",
@@ -206,6 +207,156 @@ class BodyLimit:
         await send(body)
 
 
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_EMPTY_PAIR = re.compile(rb"\[\]|\{\}")
+_NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b"[]{}")))
+
+
+class DuplicateKeyError(ValueError):
+    """A JSON object holds the same key twice."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise DuplicateKeyError
+    return out
+
+
+def too_deep(body: bytes, max_depth: int) -> bool:
+    """Whether arrays and objects nest deeper than ``max_depth`` (strings ignored).
+
+    Each pass of a C-level regex removes the innermost ``[]`` and ``{}`` pairs, so at most
+    ``max_depth`` passes decide it; an unbalanced body is left to the JSON parser.
+    """
+    if body.count(b"[") + body.count(b"{") <= max_depth:
+        return False
+    brackets = _STRING.sub(b"", body).translate(None, _NOT_BRACKETS)
+    for _ in range(max_depth):
+        brackets, removed = _EMPTY_PAIR.subn(b"", brackets)
+        if not brackets or not removed:
+            return False
+    return bool(brackets)
+
+
+def duplicate_key(body: bytes) -> list[str | int] | None:
+    """Where a key first appears twice in one object (``["layers", 0, "stride"]``), or None.
+
+    A body that is not valid JSON is left to the app's parser, which says why.
+    """
+    try:
+        json.loads(body, object_pairs_hook=_unique_keys)
+        return None
+    except DuplicateKeyError:
+        pass
+    except (ValueError, RecursionError):
+        return None
+    tree = json.loads(body, object_pairs_hook=list)
+    return _find_duplicate(tree, [])
+
+
+def _find_duplicate(node: Any, path: list[str | int]) -> list[str | int] | None:
+    if (
+        isinstance(node, list)
+        and node
+        and all(isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) for p in node)
+    ):
+        seen: set[str] = set()
+        for key, value in node:
+            if key in seen:
+                return [*path, key]
+            seen.add(key)
+            found = _find_duplicate(value, [*path, key])
+            if found is not None:
+                return found
+        return None
+    if isinstance(node, list):
+        for index, item in enumerate(node):
+            found = _find_duplicate(item, [*path, index])
+            if found is not None:
+                return found
+    return None
+
+
+class JsonGuard:
+    """422 for a JSON body nested deeper than ``max_depth`` or with a key twice in an object.
+
+    Both are valid JSON that parsers accept silently (the last duplicate wins), so the app
+    would never see them. The body is read here, already bounded by ``BodyLimit``, checked,
+    and handed to the app unchanged.
+    """
+
+    def __init__(self, app: ASGIApp, max_depth: int = 32) -> None:
+        self.app = app
+        self.max_depth = max_depth
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Check a JSON body, then run the app with it."""
+        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
+            await self.app(scope, receive, send)
+            return
+        kind = (_header(scope, b"content-type") or b"").split(b";", 1)[0].strip().lower()
+        if not (kind == b"application/json" or kind.endswith(b"+json")):
+            await self.app(scope, receive, send)
+            return
+        chunks = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client left before sending its body
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        if too_deep(body, self.max_depth):
+            await _send_problem(
+                send,
+                [],
+                f"the JSON nests arrays and objects deeper than {self.max_depth} levels",
+                "json_too_deep",
+            )
+            return
+        where = duplicate_key(body)
+        if where is not None:
+            await _send_problem(
+                send,
+                where,
+                f"the key {where[-1]!r} appears twice in the same JSON object",
+                "duplicate_key",
+            )
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+async def _send_problem(send: Send, loc: list[str | int], msg: str, code: str) -> None:
+    """A 422 in the app's problem+json form, ``loc`` under ``body``."""
+    where = ".".join(str(part) for part in loc) or "body"
+    body = json.dumps(
+        {
+            "type": "about:blank",
+            "title": "Invalid request",
+            "status": 422,
+            "detail": f"{where}: {msg}",
+            "errors": [{"loc": ["body", *loc], "msg": msg, "type": code}],
+        }
+    ).encode()
+    headers = [
+        (b"content-type", b"application/problem+json"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    await send({"type": "http.response.start", "status": 422, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
 class SecurityHeaders:
     """Adds the security headers to every response, unless the app set them itself."""
 
@@ -312,6 +463,7 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
     ``ServerErrorMiddleware`` included, so that a 500 carries them too and is logged as one.
     The body limit sits inside it, where FastAPI's problem handlers see its exceptions.
     """
+    app.add_middleware(JsonGuard, max_depth=settings.max_json_depth)
     app.add_middleware(BodyLimit, max_body_bytes=settings.max_body_bytes)
     build_stack = app.build_middleware_stack
 

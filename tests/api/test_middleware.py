@@ -241,3 +241,71 @@ async def test_cors_with_listed_origins_refuses_others(calls: Calls) -> None:
         bad = await c.get("/ok", headers={"Origin": "https://evil.example"})
     assert good.headers["access-control-allow-origin"] == "https://course.example"
     assert "access-control-allow-origin" not in bad.headers
+
+
+@pytest.mark.parametrize(
+    ("body", "loc"),
+    [
+        (b'{"a": 1, "a": 2}', ["body", "a"]),
+        (b'{"a": [{"k": 1}, {"k": 1, "j": 2, "k": 3}]}', ["body", "a", 1, "k"]),
+        (b'{"a\\"": 1, "a\\"": 2}', ["body", 'a"']),
+    ],
+    ids=["top", "nested", "escaped"],
+)
+async def test_duplicate_keys_are_422_naming_the_key(
+    calls: Calls, body: bytes, loc: list[object]
+) -> None:
+    async with client(tiny_app(calls)) as c:
+        r = await c.post("/echo", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["errors"][0]["loc"] == loc
+    assert r.json()["errors"][0]["type"] == "duplicate_key"
+    assert calls.echo == 0
+
+
+async def test_nesting_deeper_than_the_limit_is_422(calls: Calls) -> None:
+    deep = b'{"a": ' + b"[" * 40 + b"]" * 40 + b"}"
+    async with client(tiny_app(calls)) as c:
+        r = await c.post("/echo", content=deep, headers={"content-type": "application/json"})
+        ok = await c.post(
+            "/echo",
+            content=b'{"a": "' + b"[" * 40 + b'"}',  # brackets in a string do not nest
+            headers={"content-type": "application/json"},
+        )
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"][0]["type"] == "json_too_deep"
+    assert ok.status_code == 200, ok.text
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'{"a": 1, "b": [1, 2, {"c": "a"}]}', b"not json at all", b'{"a": 1e999999}', b"[" * 10],
+    ids=["fine", "not-json", "huge-float", "unbalanced"],
+)
+async def test_bodies_without_duplicates_reach_the_app_unchanged(calls: Calls, body: bytes) -> None:
+    async with client(tiny_app(calls)) as c:
+        r = await c.post("/echo", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 200, r.text
+    assert r.text == str(len(body))
+
+
+async def test_non_json_bodies_are_not_inspected(calls: Calls) -> None:
+    async with client(tiny_app(calls)) as c:
+        r = await c.post(
+            "/echo", content=b'{"a": 1, "a": 2}', headers={"content-type": "text/plain"}
+        )
+    assert r.status_code == 200, r.text
+
+
+async def test_chunked_json_over_the_limit_is_413_while_the_guard_reads_it(calls: Calls) -> None:
+    async with client(tiny_app(calls)) as c:
+        r = await c.post(
+            "/echo",
+            content=chunks(calls, n=1000, size=100),
+            headers={"content-type": "application/json"},
+        )
+    assert r.status_code == 413, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    assert calls.chunks == 11
+    assert calls.echo == 0
