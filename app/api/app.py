@@ -18,6 +18,7 @@ from app.api.middleware import install_middleware
 from app.api.problems import install_problem_handlers
 from app.api.routes import router
 from app.api.schemas import AnalyzeRequest
+from app.api.teaching import router as teaching_router
 from app.settings import Settings
 
 WEB = Path(__file__).resolve().parent.parent / "web"
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     install_middleware(app, settings)
     app.include_router(router)
+    app.include_router(teaching_router)
     install_docs(app)
     app.mount("/static", StaticFiles(directory=WEB, check_dir=False), name="static")
 

@@ -45,7 +45,7 @@ class NotationError(CnnCalcError):
         self.column = column
         self.reason = reason
         self.message = message
-        self.loc: tuple[str | int, ...] = ("body", "layers")
+        self.loc: tuple[str | int, ...] = ("layers",)
         self.code = "notation_syntax"
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -332,6 +332,8 @@ class Parser:
         positional: list[Any] = []
         keywords: list[tuple[str, Any, Token]] = []
         while self.tok.kind != ")":
+            if self.tok.kind == EOF:
+                raise self.fail("expected ')'")
             if self.tok.kind == NAME and self.peek().kind in ("=", ":"):
                 key = self.advance()
                 self.advance()
@@ -349,14 +351,34 @@ class Parser:
                     positional.append(Arrow(first, self.value()))
                 else:
                     positional.append(first)
+            line_end = self.tok
             self.skip_newlines()
             if self.tok.kind == ",":
-                self.advance()
+                line_end = self.advance()
+                if self.tok.kind == NEWLINE:
+                    line_end = self.tok
                 self.skip_newlines()
-            elif self.tok.kind != ")":
-                raise self.fail(f"expected ',' or ')', found {_describe(self.tok)}")
+                if self.tok.kind == ")" or not self.starts_new_layer():
+                    continue
+            elif self.tok.kind == ")":
+                continue
+            if line_end.kind == NEWLINE or self.tok.kind == EOF:
+                # A layer name on the next line: the ')' of this one is missing.
+                raise self.fail("expected ')'", line_end)
+            raise self.fail(f"expected ',' or ')', found {_describe(self.tok)}")
         self.advance()
         return Call(name, tuple(positional), tuple(keywords), start)
+
+    def starts_new_layer(self) -> bool:
+        """Whether the next line starts a layer (a name not followed by ``=`` or ``:``)."""
+        previous = self.tokens[self.pos - 1] if self.pos else None
+        return (
+            previous is not None
+            and previous.kind == NEWLINE
+            and self.tok.kind == NAME
+            and self.peek().kind not in ("=", ":")
+            and self.tok.text not in ("True", "False", "None")
+        )
 
     def is_label(self) -> bool:
         """Whether the ``(`` at hand opens a child label such as ``(0):`` or ``(0-2):``."""

@@ -1,0 +1,315 @@
+"""Teaching endpoints: grading, solving backwards and export as PyTorch code.
+
+``POST /v1/check``, ``POST /v1/solve`` and ``POST /v1/export/pytorch``: thin handlers over
+``app.core.grading``, ``app.core.solve`` and ``app.core.export``. A rejection by the core is
+a problem+json 422 whose message is in the request's ``lang``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
+
+from app.api.problems import (
+    PROBLEM_RESPONSES,
+    core_problem,
+    problem,
+    validation_entries,
+    validation_problem,
+)
+from app.api.schemas import AnalyzeRequest, Lang, StackRequest
+from app.core import CnnCalcError, LayerError, LayerSpec, analyze
+from app.core.analysis import parse_layers
+from app.core.explain import translate_layer_error
+from app.core.export import render_pytorch
+from app.core.grading import CheckResult, grade
+from app.core.solve import CEILINGS, DEFAULT_BOUNDS, MAX_SIZE, SolveResult, solve
+
+router = APIRouter(tags=["teaching"])
+
+Whole = Annotated[int, Strict()]
+Number = Annotated[float, Field(allow_inf_nan=False)]
+Text = Annotated[str, Field(max_length=200)]
+ShapeAnswer = Annotated[
+    list[Whole | Number] | Whole | Text,
+    Field(
+        description="A list, or text as students write it: `10x32x32`, `10 × 32 × 32`, "
+        "`(10, 32, 32)`.",
+        examples=["10x32x32", [10, 32, 32]],
+    ),
+]
+CountAnswer = Annotated[
+    Whole | Number | Text,
+    Field(description="A number, or text such as `1 256 080`.", examples=[760]),
+]
+
+
+class Answer(BaseModel):
+    """A student's answers for one layer; a field left out is not marked."""
+
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
+    layer: Annotated[int, Strict(), Field(ge=0, description="The layer's index, from 0.")]
+    output_shape: ShapeAnswer | None = None
+    weight_shape: ShapeAnswer | None = None
+    bias_shape: ShapeAnswer | None = None
+    params: CountAnswer | None = None
+    receptive_field: ShapeAnswer | None = Field(
+        None, description="One number when every axis agrees, or one per axis."
+    )
+
+
+class CheckRequest(StackRequest):
+    """``POST /v1/check``: a stack and a student's answers."""
+
+    answers: list[Answer] = Field(default_factory=list, max_length=2048)
+    total_params: CountAnswer | None = Field(
+        None, description="The answer for the whole stack's number of parameters."
+    )
+
+
+class SolveRequest(BaseModel):
+    """``POST /v1/solve``: one spatial axis; the fields left out are the unknowns."""
+
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
+    layer: Literal["conv", "pool"] = Field(description="A convolution or a max pooling.")
+    input_size: Annotated[int, Strict(), Field(ge=1, le=MAX_SIZE)]
+    output_size: Annotated[int, Strict(), Field(ge=1, le=MAX_SIZE)]
+    kernel_size: Annotated[int, Strict(), Field(ge=1, le=MAX_SIZE)] | None = None
+    stride: Annotated[int, Strict(), Field(ge=1, le=MAX_SIZE)] | None = None
+    padding: Annotated[int, Strict(), Field(ge=0, le=MAX_SIZE)] | None = None
+    dilation: Annotated[int, Strict(), Field(ge=1, le=MAX_SIZE)] | None = None
+    ceil_mode: Annotated[bool, Strict()] = Field(False, description="Pooling only.")
+    lang: Lang = Lang.EN
+    max_kernel: Annotated[int, Strict(), Field(ge=1, le=CEILINGS.max_kernel)] = (
+        DEFAULT_BOUNDS.max_kernel
+    )
+    max_stride: Annotated[int, Strict(), Field(ge=1, le=CEILINGS.max_stride)] = (
+        DEFAULT_BOUNDS.max_stride
+    )
+    max_padding: Annotated[int, Strict(), Field(ge=0, le=CEILINGS.max_padding)] = (
+        DEFAULT_BOUNDS.max_padding
+    )
+    max_dilation: Annotated[int, Strict(), Field(ge=1, le=CEILINGS.max_dilation)] = (
+        DEFAULT_BOUNDS.max_dilation
+    )
+    max_solutions: Annotated[int, Strict(), Field(ge=1, le=CEILINGS.max_solutions)] = (
+        DEFAULT_BOUNDS.max_solutions
+    )
+
+
+CHECK_EXAMPLES: dict[str, Any] = {
+    "course_32x32": {
+        "summary": "The course's 3×32×32 example: one right answer of each kind, one mistake",
+        "value": {
+            "input_shape": [3, 32, 32],
+            "layers": [{"type": "conv2d", "C_out": 10, "K": 5, "P": 2, "S": 1}],
+            "lang": "fr",
+            "answers": [
+                {"layer": 0, "output_shape": "10x32x32", "params": 760, "receptive_field": 5},
+                {"layer": 0, "weight_shape": "10 × 3 × 5 × 5", "bias_shape": [10]},
+            ],
+            "total_params": 750,
+        },
+    },
+    "lenet5_text": {
+        "summary": "LeNet-5 in the course's notation, the linear weight written in × out",
+        "value": {
+            "input_shape": [1, 28, 28],
+            "layers": (
+                "Conv (Cout=20, K=5, P=2, S=1)\nReLU\nMaxPool(K=2, S=2)\n"
+                "Conv (Cout=50, K=5, P=2, S=1)\nReLU\nMaxPool(K=2, S=2)\nFlatten\n"
+                "Linear (2450 -> 500)\nReLU\nLinear (500 -> 10)"
+            ),
+            "answers": [
+                {"layer": 5, "output_shape": "50 x 7 x 7"},
+                {"layer": 7, "weight_shape": "2450 x 500", "params": 1225500},
+            ],
+            "total_params": "1 256 080",
+        },
+    },
+}
+
+SOLVE_EXAMPLES: dict[str, Any] = {
+    "same_padding": {
+        "summary": "Which padding keeps 32 → 32 with K = 5? (P = 2)",
+        "value": {
+            "layer": "conv",
+            "input_size": 32,
+            "output_size": 32,
+            "kernel_size": 5,
+            "stride": 1,
+            "dilation": 1,
+        },
+    },
+    "halve": {
+        "summary": "Which stride takes 224 to 112 with K = 3?",
+        "value": {"layer": "conv", "input_size": 224, "output_size": 112, "kernel_size": 3},
+    },
+    "pool": {
+        "summary": "Every max pooling from 28 to 14, in French",
+        "value": {"layer": "pool", "input_size": 28, "output_size": 14, "lang": "fr"},
+    },
+}
+
+
+def _export_examples() -> dict[str, Any]:
+    from app.core.examples import EXAMPLES
+
+    return {
+        name: {
+            "summary": EXAMPLES[name]["title"],
+            "value": {
+                "input_shape": EXAMPLES[name]["input_shape"],
+                "layers": EXAMPLES[name]["layers"],
+            },
+        }
+        for name in ("lenet5_course", "text_cnn_1d", "unet_decoder")
+        if name in EXAMPLES
+    }
+
+
+def localized_problem(error: CnnCalcError, lang: str) -> JSONResponse:
+    """The core's 422 with its message in ``lang`` (French for ``fr``)."""
+    if lang != Lang.FR or not isinstance(error, LayerError):
+        return core_problem(error)
+    message = translate_layer_error(error, lang)
+    loc: list[str | int] = ["body", "layers", error.index]
+    if error.field is not None:
+        loc.append(error.field)
+    entry: dict[str, Any] = {"loc": loc, "msg": message, "type": str(error.code)}
+    if error.axis is not None:
+        entry["axis"] = error.axis
+    return problem(422, "Pile de couches invalide", message, [entry])
+
+
+def _specs(req: StackRequest) -> list[LayerSpec]:
+    """The request's layers as specs; text is parsed by the core (NotationError on a typo)."""
+    return parse_layers(req.layers)
+
+
+@router.post(
+    "/v1/check",
+    response_model=CheckResult,
+    responses=PROBLEM_RESPONSES,
+    summary="Grade a student's answers for a stack, with the worked formulas",
+)
+async def check(
+    request: Request,
+    req: Annotated[CheckRequest, Body(openapi_examples=CHECK_EXAMPLES)],
+) -> Response | CheckResult:
+    """Mark each answered field right or wrong, with the expected value and its formula.
+
+    A wrong answer that a classic mistake explains (forgot the bias, forgot 2P, C_out twice,
+    K instead of K − 1, forgot to floor, …) names it in ``mistake`` and ``note``.
+    """
+    try:
+        specs = _specs(req)
+    except ValidationError as error:
+        return validation_problem(validation_entries(error.errors(), ("body", "layers")))
+    answers = [a.model_dump(exclude_none=True) for a in req.answers]
+    try:
+        return grade(
+            req.input_shape,
+            specs,
+            answers,
+            req.total_params,
+            req.lang,
+            strict=req.strict,
+            limits=request.app.state.limits,
+        )
+    except CnnCalcError as error:
+        return localized_problem(error, req.lang)
+
+
+@router.post(
+    "/v1/solve",
+    response_model=SolveResult,
+    responses=PROBLEM_RESPONSES,
+    summary="Solve backwards: the K, S, P, D that take an input size to a target size",
+)
+async def solve_sizes(
+    req: Annotated[SolveRequest, Body(openapi_examples=SOLVE_EXAMPLES)],
+) -> Response | SolveResult:
+    """List every combination, within the bounds, that gives ``output_size``, simplest first.
+
+    Fields left out are unknowns, searched in ``1..max_kernel``, ``1..max_stride``,
+    ``0..max_padding`` and ``1..max_dilation``; a convolution's padding stays below its
+    effective kernel and a pooling's at most half its kernel (PyTorch's rule). Exact
+    divisions come first, then smaller dilation, stride, kernel and padding. Each solution
+    carries its worked formula in ``lang``.
+    """
+    try:
+        return solve(
+            req.layer,
+            req.input_size,
+            req.output_size,
+            req.kernel_size,
+            req.stride,
+            req.padding,
+            req.dilation,
+            ceil_mode=req.ceil_mode,
+            lang=req.lang,
+            max_kernel=req.max_kernel,
+            max_stride=req.max_stride,
+            max_padding=req.max_padding,
+            max_dilation=req.max_dilation,
+            max_solutions=req.max_solutions,
+        )
+    except CnnCalcError as error:
+        return core_problem(error)
+
+
+@router.post(
+    "/v1/export/pytorch",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "Python source defining `model = nn.Sequential(...)`",
+            "content": {
+                "text/x-python": {
+                    "schema": {"type": "string"},
+                    "example": (
+                        "import torch\nfrom torch import nn\n\nmodel = nn.Sequential(\n"
+                        "    nn.Conv2d(in_channels=3, out_channels=10, kernel_size=5, "
+                        "padding=2),  # 0: 10×32×32\n)\n"
+                    ),
+                }
+            },
+        },
+        **PROBLEM_RESPONSES,
+    },
+    summary="The stack as runnable PyTorch code",
+)
+async def export_pytorch(
+    request: Request,
+    req: Annotated[AnalyzeRequest, Body(openapi_examples=_export_examples())],
+) -> Response:
+    """The stack as an ``nn.Sequential`` bound to ``model``, ready to run on ``input_shape``.
+
+    ``in_channels`` / ``in_features`` are filled in; ``print(model)`` of it reads back as
+    ``layers`` text.
+    """
+    try:
+        specs = _specs(req)
+    except ValidationError as error:
+        return validation_problem(validation_entries(error.errors(), ("body", "layers")))
+    try:
+        analysis = analyze(
+            req.input_shape,
+            specs,
+            batch_size=req.batch_size,
+            dtype=req.dtype,
+            strict=req.strict,
+            limits=request.app.state.limits,
+        )
+    except CnnCalcError as error:
+        return localized_problem(error, req.lang)
+    return Response(render_pytorch(analysis, specs), media_type="text/x-python; charset=utf-8")
+
+
+__all__ = ["CheckRequest", "SolveRequest", "localized_problem", "router"]
