@@ -98,7 +98,12 @@ def pool_out(n: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> AxisOut
         )
     k_eff = effective_kernel(k, d)
     span = n + 2 * p - k_eff
-    if span < 0:
+    # Python's // floors like ATen's div_rtn, so a negative span is handled as torch does:
+    # with ceil_mode a kernel up to S - 1 larger than the padded input still gives one window.
+    out = (span + (s - 1 if ceil_mode else 0)) // s + 1
+    if ceil_mode and (out - 1) * s >= n + p:
+        out -= 1
+    if out < 1:
         raise FieldError(
             "kernel_size",
             f"kernel {k_eff} is larger than the padded input {n + 2 * p} "
@@ -106,9 +111,6 @@ def pool_out(n: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> AxisOut
             ErrorCode.KERNEL_TOO_LARGE,
             params={"kernel": k_eff, "padded": n + 2 * p},
         )
-    out = (span + (s - 1 if ceil_mode else 0)) // s + 1
-    if ceil_mode and (out - 1) * s >= n + p:
-        out -= 1
     return AxisOutput(out, span, s, _unread(n, p, out, s, k_eff))
 
 

@@ -19,16 +19,16 @@ from __future__ import annotations
 import threading
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from importlib.util import find_spec
 from types import ModuleType
 from typing import Any
 
-from app.core.analysis import Analysis, ReceptiveField
+from app.core.analysis import Analysis, ReceptiveField, analyze, parse_layers
 from app.core.errors import CnnCalcError, ErrorCode, FieldError
-from app.core.layers.base import LayerSpec, prod
+from app.core.layers.base import LayerSpec, WarningCode, prod
 from app.verify import INSTALL_HINT, Mismatch, Verification, VerificationStatus
 
 RF_MAX_SPATIAL = 2**14
@@ -39,6 +39,8 @@ RF_MAX_MACS = 2**25
 RF_MAX_UNITS = 12
 """Output units measured at once per layer, one per batch sample, along the diagonal."""
 
+GIVEN_SIZES = frozenset({"in_channels", "in_features", "num_features", "num_channels"})
+"""Fields a user may give and cnncalc checks against the incoming tensor."""
 COMPARED_FIELDS = ("output_shape", "weight_shape", "bias_shape", "params", "buffers")
 
 _lock = threading.Lock()
@@ -87,6 +89,7 @@ class CoreLayer:
     bias_shape: list[int] | None
     params: int
     buffers: int
+    warnings: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +100,17 @@ class CoreSide:
     rejected_at: int | None = None
     message: str | None = None
     code: ErrorCode | None = None
+    field: str | None = None
+
+    @property
+    def declared(self) -> bool:
+        """A rejection cnncalc makes on purpose where torch has nothing to reject.
+
+        ``ErrorCode.UNSUPPORTED`` (flattening the batch, say), and a given ``in_channels``,
+        ``num_features`` or ``num_channels`` that differs from the tensor's: CONTRACT.md
+        checks it even when torch builds no tensor of that size (``affine=False``).
+        """
+        return self.code is ErrorCode.UNSUPPORTED or self.field in GIVEN_SIZES
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +145,14 @@ def core_side(
     if analysis is not None:
         return CoreSide(
             [
-                CoreLayer(r.output_shape, r.weight_shape, r.bias_shape, r.params, r.buffers)
+                CoreLayer(
+                    r.output_shape,
+                    r.weight_shape,
+                    r.bias_shape,
+                    r.params,
+                    r.buffers,
+                    frozenset(str(w.code) for w in r.warnings),
+                )
                 for r in analysis.layers
             ]
         )
@@ -141,7 +162,8 @@ def core_side(
         try:
             step = spec.infer(x)
         except FieldError as error:
-            return CoreSide(layers, index, f"layer {index} ({spec.kind}): {error}", error.code)
+            message = f"layer {index} ({spec.kind}): {error}"
+            return CoreSide(layers, index, message, error.code, error.field)
         layers.append(
             CoreLayer(
                 list(step.output),
@@ -149,6 +171,7 @@ def core_side(
                 None if step.bias is None else list(step.bias),
                 step.params,
                 step.buffers,
+                frozenset(str(note.code) for note in step.notes),
             )
         )
         x = step.output
@@ -162,6 +185,56 @@ def _shape_of(value: Any, torch: ModuleType) -> list[int] | None:
 def build_layer(torch: ModuleType, spec: LayerSpec, x: tuple[int, ...]) -> Any:
     """The ``torch.nn`` module for ``spec`` receiving a tensor of shape ``x`` (no batch)."""
     return getattr(torch.nn, spec.torch_name(x))(**spec.torch_kwargs(x))
+
+
+UNBATCHED_FORMS = (
+    "Conv",
+    "ConvTranspose",
+    "MaxPool",
+    "AvgPool",
+    "AdaptiveAvgPool",
+    "AdaptiveMaxPool",
+    "Dropout1d",
+    "Dropout2d",
+    "Dropout3d",
+)
+"""torch classes ``…Nd`` documented to take ``(N, C, *N axes)`` or one unbatched sample
+``(C, *N axes)``, choosing by the tensor's rank.
+
+Given a batched tensor of another rank, such a module silently reads it as one unbatched
+sample (``N × C × L`` as a ``C × H × W`` image, mixing the batch into the channels), or its
+kernel accepts an undocumented rank. Either way torch does not run the layer cnncalc was
+asked about, so the verifier holds these classes to their documented batched rank ``N + 2``.
+"""
+DEPRECATED = "will result in an error"
+"""A torch warning with these words announces that the input is no longer accepted."""
+
+
+class _Rejected(Exception):
+    """torch accepted the batched tensor only by a deprecated or unbatched reading."""
+
+
+def _run_layer(torch: ModuleType, module: Any, x: Any, caught: list[Any]) -> Any:
+    """``module(x)``, holding modules with an unbatched form to their batched rank."""
+    name = type(module).__name__
+    if name.startswith(UNBATCHED_FORMS):
+        axes = int(next(ch for ch in name if ch.isdigit()))
+        if x.dim() != axes + 2:
+            raise _Rejected(
+                f"{name} takes (N, C, {axes} spatial axes), batch included; a batched tensor "
+                f"of shape {list(x.shape)} would be read as one unbatched sample (Expected "
+                f"{axes + 1}D (unbatched) or {axes + 2}D (batched) input)"
+            )
+    seen = len(caught)
+    y = module(x)
+    if 0 in y.shape:
+        # Some CPU kernels return an empty tensor where the meta kernels raise; cnncalc (and
+        # CONTRACT.md) hold an output size below 1 to be an error.
+        raise _Rejected(f"the output {list(y.shape)} is empty (an output size below 1)")
+    for w in caught[seen:]:
+        if DEPRECATED in str(w.message):
+            raise _Rejected(f"deprecated input: {w.message}")
+    return y
 
 
 def run_torch(
@@ -182,16 +255,17 @@ def run_torch(
     with warnings.catch_warnings(record=True) as caught, torch.no_grad():
         warnings.simplefilter("always")
         with torch.device(device):
-            x = torch.empty((batch_size, *input_shape))
+            x = torch.zeros((batch_size, *input_shape))
         for index, spec in enumerate(specs):
             shape = tuple(int(n) for n in x.shape[1:])
             try:
                 with torch.device(device):
                     module = build_layer(torch, spec, shape)
                 module.eval()
-                y = module(x)
+                y = _run_layer(torch, module, x, caught)
             except Exception as error:  # torch's own rejection, quoted as it is
-                message = f"layer {index} ({spec.kind}): {type(error).__name__}: {error}"
+                what = "" if isinstance(error, _Rejected) else f"{type(error).__name__}: "
+                message = f"layer {index} ({spec.kind}): {what}{error}"
                 return TorchSide(layers, index, message, _warning_texts(caught))
             if max_elements is not None and y.numel() > max_elements:
                 raise OverflowError(
@@ -223,12 +297,15 @@ def compare(core: CoreSide, ran: TorchSide) -> list[Mismatch]:
             a, b = getattr(ours, name), getattr(theirs, name)
             if a != b:
                 mismatches.append(Mismatch(index, name, a, b))
-    if core.rejected_at != ran.rejected_at and not (
-        core.code is ErrorCode.UNSUPPORTED
-        and (ran.rejected_at is None or ran.rejected_at > (core.rejected_at or 0))
+    if (
+        core.rejected_at != ran.rejected_at
+        and not (
+            core.declared and (ran.rejected_at is None or ran.rejected_at > (core.rejected_at or 0))
+        )
+        and not _warned(core, ran)
     ):
-        # cnncalc declines a few things torch allows on purpose (ErrorCode.UNSUPPORTED,
-        # e.g. flattening the batch); everything else must be rejected by both, at one layer.
+        # cnncalc declines a few things torch allows on purpose (CoreSide.declared);
+        # everything else must be rejected by both, at the same layer.
         at = min(i for i in (core.rejected_at, ran.rejected_at) if i is not None)
         mismatches.append(
             Mismatch(
@@ -241,6 +318,26 @@ def compare(core: CoreSide, ran: TorchSide) -> list[Mismatch]:
     return mismatches
 
 
+BATCH_OF_ONE = "Expected more than 1 value per channel"
+"""torch's rejection of batch statistics over a single value, which depends on the batch."""
+
+
+def _warned(core: CoreSide, ran: TorchSide) -> bool:
+    """Whether torch rejects a normalisation over one value where cnncalc warned of it.
+
+    The rejection depends on the batch size, which the layer rules do not see: cnncalc
+    reports it as the ``single_value_per_channel`` warning, and torch raises it at batch 1.
+    """
+    at = ran.rejected_at
+    return (
+        at is not None
+        and (core.rejected_at is None or core.rejected_at > at)
+        and at < len(core.layers)
+        and WarningCode.SINGLE_VALUE_NORM in core.layers[at].warnings
+        and BATCH_OF_ONE in (ran.message or "")
+    )
+
+
 def verify_stack(
     input_shape: Sequence[int],
     specs: Sequence[LayerSpec],
@@ -250,7 +347,7 @@ def verify_stack(
     max_elements: int,
     measure_rf: bool = True,
     core_error: str | None = None,
-    device: str = "meta",
+    devices: Sequence[str] | None = None,
 ) -> Verification:
     """Run the stack in torch and compare it, layer by layer, with cnncalc's answer.
 
@@ -263,7 +360,10 @@ def verify_stack(
         measure_rf: also measure receptive fields by back-propagation when the input is
             small enough (``RF_MAX_SPATIAL``, ``RF_MAX_MACS``).
         core_error: cnncalc's message when it rejected the stack (``analysis`` is ``None``).
-        device: ``"meta"`` (shapes only, any size); ``"cpu"`` runs real tensors.
+        devices: where to run, each compared with cnncalc. By default ``meta`` (any size,
+            no memory), then, when every tensor is small (``CPU_MAX_ELEMENTS``,
+            ``CPU_MAX_MACS``), ``cpu`` instead: a few checks exist only in the real
+            kernels (``docs/verify.md``).
 
     Returns:
         ``passed`` when torch agrees on every compared field and on accept/reject,
@@ -296,18 +396,27 @@ def verify_stack(
             engine=engine_name(),
             reason=f"the stack was refused before its layers were checked: {core_error}",
         )
+    mismatches: list[Mismatch] = []
+    torch_error: str | None = None
     try:
-        ran = run_torch(
-            torch,
-            input_shape,
-            specs,
-            batch_size=batch_size,
-            device=device,
-            max_elements=max_elements,
-        )
+        for device in devices or ("meta", "cpu"):
+            ran = run_torch(
+                torch,
+                input_shape,
+                specs,
+                batch_size=batch_size,
+                device=device,
+                max_elements=max_elements,
+            )
+            if devices is None and device == "meta" and _small(ran, batch_size, analysis):
+                continue  # the CPU run is the reference: a few checks exist only there
+            torch_error = torch_error or ran.message
+            seen = {(m.layer, m.field) for m in mismatches}
+            mismatches += [m for m in compare(core, ran) if (m.layer, m.field) not in seen]
+            if devices is None:
+                break
     except OverflowError as error:
         return Verification(VerificationStatus.UNAVAILABLE, engine=engine_name(), reason=str(error))
-    mismatches = compare(core, ran)
     rf: list[dict[str, Any]] | None = None
     if measure_rf:
         rf = measure_receptive_fields(torch, input_shape, specs, analysis)
@@ -315,10 +424,58 @@ def verify_stack(
         VerificationStatus.FAILED if mismatches else VerificationStatus.PASSED,
         engine=engine_name(),
         mismatches=mismatches,
-        torch_error=ran.message,
+        torch_error=torch_error,
         elapsed_ms=round((time.perf_counter() - started) * 1000, 3),
         receptive_field=rf,
     )
+
+
+CPU_MAX_ELEMENTS = 2**20
+"""The CPU run happens when no tensor (whole batch) holds more elements than this …"""
+CPU_MAX_MACS = 2**26
+"""… and the forward pass costs at most this many MACs (whole batch)."""
+
+
+def _small(ran: TorchSide, batch_size: int, analysis: Analysis | None) -> bool:
+    """Whether the stack the meta run built is cheap enough to run on the CPU too."""
+    largest = max([0, *(batch_size * prod(tuple(t.output_shape)) for t in ran.layers)])
+    macs = analysis.total_macs if analysis is not None else 0
+    params = sum(t.params for t in ran.layers)
+    return largest <= CPU_MAX_ELEMENTS and macs <= CPU_MAX_MACS and params <= CPU_MAX_ELEMENTS * 16
+
+
+def check_layers(
+    input_shape: Sequence[int],
+    layers: Sequence[LayerSpec | Mapping[str, Any]],
+    *,
+    batch_size: int = 1,
+    max_elements: int = 2**50,
+    measure_rf: bool = False,
+    devices: Sequence[str] | None = None,
+) -> tuple[Analysis | None, Verification]:
+    """Analyse a stack with the core, then verify it in torch, whether the core accepts it or not.
+
+    Returns:
+        cnncalc's analysis (``None`` when it rejects the stack) and the verification.
+    """
+    specs = parse_layers(layers)
+    analysis: Analysis | None = None
+    error: str | None = None
+    try:
+        analysis = analyze(input_shape, specs, batch_size=batch_size)
+    except CnnCalcError as rejected:
+        error = str(rejected)
+    verification = verify_stack(
+        input_shape,
+        specs,
+        analysis,
+        batch_size=batch_size,
+        max_elements=max_elements,
+        measure_rf=measure_rf,
+        core_error=error,
+        devices=devices,
+    )
+    return analysis, verification
 
 
 def _reports(analysis: Analysis | None) -> list[Any]:
@@ -547,7 +704,7 @@ __all__ = [
     "COMPARED_FIELDS",
     "RF_MAX_MACS",
     "RF_MAX_SPATIAL",
-    "CnnCalcError",
+    "check_layers",
     "load_torch",
     "measure_receptive_fields",
     "run_torch",

@@ -190,8 +190,9 @@ class Dropout(Elementwise):
 class FeatureDropout(Elementwise):
     """``nn.Dropout1d/2d/3d``: zeroes whole channels. Shape kept, 0 params.
 
-    ``dropout1d`` takes ``C`` or ``C × L``, ``dropout2d`` ``C × H × W``, ``dropout3d``
-    ``C × D × H × W`` (batch excluded).
+    ``dropout1d`` takes ``C × L``, ``dropout2d`` ``C × H × W``, ``dropout3d``
+    ``C × D × H × W`` (batch excluded). PyTorch reads a batched tensor of any other rank as
+    one unbatched sample (``N × C`` as ``C × L``, dropping whole samples) or deprecates it.
     """
 
     type: Annotated[Literal["dropout1d", "dropout2d", "dropout3d"], Tag]
@@ -202,7 +203,7 @@ class FeatureDropout(Elementwise):
     def infer(self, x: Shape) -> Step:
         """Shape kept; the rank must suit the kind."""
         d = self.dims(x)
-        ranks = (1, 2) if d == 1 else (d + 1,)
+        ranks = (d + 1,)
         if len(x) not in ranks:
             raise FieldError(
                 None,

@@ -78,6 +78,16 @@ class ConvFamily(LayerSpec):
     def geometry(self, x: Shape) -> tuple[int, tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
         """Spatial axes, kernel, stride and dilation, each expanded to one value per axis."""
         d = self.expect_spatial(x)
+        if isinstance(self.kernel_size, tuple) and len(self.kernel_size) != d:
+            # Unlike stride or padding, a one-value kernel list is not repeated: the weight
+            # gets one spatial axis and the convolution fails.
+            raise FieldError(
+                "kernel_size",
+                f"kernel_size has {len(self.kernel_size)} values but the input has {d} spatial "
+                f"axes (expected a single int or a list of {d} values)",
+                ErrorCode.AXES,
+                params={"given": len(self.kernel_size), "axes": d},
+            )
         return (
             d,
             self.per_axis("kernel_size", self.kernel_size, d),
@@ -88,7 +98,7 @@ class ConvFamily(LayerSpec):
     def common_kwargs(self, x: Shape) -> dict[str, Any]:
         """The constructor arguments every convolution takes."""
         return {
-            "in_channels": x[0],
+            "in_channels": x[0] if self.in_channels is None else self.in_channels,
             "out_channels": self.out_channels,
             "kernel_size": self.kernel_size,
             "stride": self.stride,
@@ -136,7 +146,26 @@ class Conv(ConvFamily):
         return [(p, p) for p in self.per_axis("padding", self.padding, d)]
 
     def check_padding_mode(self, spatial: Shape, pads: list[tuple[int, int]]) -> None:
-        """Reflect padding must be smaller than the input; circular at most its size."""
+        """Reflect padding must be smaller than the input; circular at most its size.
+
+        Raises:
+            FieldError: those limits, or a one-value padding list with a padding mode other
+                than zeros in 2-D or 3-D (``F.pad`` then pads the last axis only and fails).
+        """
+        padding = self.padding
+        if (
+            self.padding_mode != "zeros"
+            and isinstance(padding, tuple)
+            and len(padding) != len(spatial)
+        ):
+            raise FieldError(
+                "padding",
+                f"padding_mode={self.padding_mode!r} needs one padding per spatial axis or a "
+                f"single int, got {len(padding)} values for {len(spatial)} axes (Padding size "
+                f"{2 * len(padding)} is not supported for {len(spatial) + 2}D input tensor)",
+                ErrorCode.AXES,
+                params={"given": len(padding), "axes": len(spatial)},
+            )
         if self.padding_mode not in ("reflect", "circular"):
             return
         for axis, (n, (left, right)) in enumerate(zip(spatial, pads, strict=True)):

@@ -123,4 +123,5 @@ class Linear(LayerSpec):
 
     def torch_kwargs(self, x: Shape) -> dict[str, Any]:
         """``nn.Linear`` arguments."""
-        return {"in_features": x[-1], "out_features": self.out_features, "bias": self.bias}
+        n_in = x[-1] if self.in_features is None else self.in_features
+        return {"in_features": n_in, "out_features": self.out_features, "bias": self.bias}

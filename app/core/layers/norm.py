@@ -82,7 +82,7 @@ class BatchNorm(LayerSpec):
     def torch_kwargs(self, x: Shape) -> dict[str, Any]:
         """``nn.BatchNormNd`` arguments."""
         return {
-            "num_features": x[0],
+            "num_features": x[0] if self.num_features is None else self.num_features,
             "eps": self.eps,
             "momentum": self.momentum,
             "affine": self.affine,
@@ -175,18 +175,29 @@ class GroupNorm(LayerSpec):
                 ErrorCode.GROUPS,
                 params={"channels": c, "groups": self.num_groups},
             )
+        notes: tuple[Note, ...] = ()
+        if c // self.num_groups * prod(x[1:]) == 1:
+            notes = (
+                Note(
+                    WarningCode.SINGLE_VALUE_NORM,
+                    "each group holds one value per sample: a batch of 1 fails "
+                    "(Expected more than 1 value per channel when training)",
+                    {},
+                ),
+            )
         return Step(
             output=x,
             weight=(c,) if self.affine else None,
             bias=(c,) if self.affine else None,
             params=2 * c if self.affine else 0,
+            notes=notes,
         )
 
     def torch_kwargs(self, x: Shape) -> dict[str, Any]:
         """``nn.GroupNorm`` arguments."""
         return {
             "num_groups": self.num_groups,
-            "num_channels": x[0],
+            "num_channels": x[0] if self.num_channels is None else self.num_channels,
             "eps": self.eps,
             "affine": self.affine,
         }

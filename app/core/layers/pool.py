@@ -128,6 +128,19 @@ class AvgPool(PoolFamily):
                 "AvgPool1d has no divisor_override",
                 ErrorCode.UNSUPPORTED,
             )
+        if self.dims(x) == 3 and len(x) == 4:
+            # In 3-D, PyTorch also requires the unpadded input to be at least the kernel on
+            # every axis: avg_pool3d alone checks it (ATen's pool3d_shape_check with
+            # check_input_size), padding notwithstanding.
+            k = self.per_axis("kernel_size", self.kernel_size, 3)
+            if any(n < kk for n, kk in zip(x[1:], k, strict=True)):
+                raise FieldError(
+                    "kernel_size",
+                    f"input image (T: {x[1]} H: {x[2]} W: {x[3]}) smaller than kernel size "
+                    f"(kT: {k[0]} kH: {k[1]} kW: {k[2]})",
+                    ErrorCode.KERNEL_TOO_LARGE,
+                    params={"kernel": list(k), "input": list(x[1:])},
+                )
         return self.pool(x, 1)
 
     def torch_kwargs(self, x: Shape) -> dict[str, Any]:
@@ -160,11 +173,7 @@ class AdaptivePoolFamily(LayerSpec):
         """Output and windows of the adaptive pooling."""
         d = self.expect_spatial(x)
         sizes = self.output_size
-        wanted = (
-            (sizes,) * d
-            if sizes is None or isinstance(sizes, int)
-            else self.per_axis_optional(sizes, d)
-        )
+        wanted = (sizes,) * d if isinstance(sizes, int) else self.per_axis_optional(sizes, d)
         out: list[int] = []
         windows: list[Window] = []
         notes: list[Note] = []
@@ -187,8 +196,23 @@ class AdaptivePoolFamily(LayerSpec):
             )
         return Step(output=(x[0], *out), windows=tuple(windows), notes=tuple(notes))
 
-    def per_axis_optional(self, sizes: tuple[int | None, ...], d: int) -> tuple[int | None, ...]:
-        """One output size (or ``None``) per axis."""
+    def per_axis_optional(
+        self, sizes: tuple[int | None, ...] | None, d: int
+    ) -> tuple[int | None, ...]:
+        """One output size (or ``None``) per axis; PyTorch takes ``None`` entries from 2-D up.
+
+        Raises:
+            FieldError: a bare ``None``, a ``None`` entry in 1-D, or the wrong count.
+        """
+        if sizes is None or (d == 1 and None in sizes):
+            raise FieldError(
+                "output_size",
+                "output_size must be a size or one size per axis; None keeps an axis only "
+                "inside a tuple of 2-D or 3-D adaptive pooling (PyTorch: output_size must be "
+                "tuple of ints)",
+                ErrorCode.AXES,
+                params={"axes": d},
+            )
         if len(sizes) != d:
             raise FieldError(
                 "output_size",
