@@ -3,6 +3,8 @@
     cnncalc analyze STACK.json [--format table|json|markdown] [--lang en|fr] [--verify]
     cnncalc layers
     cnncalc serve [--host 127.0.0.1] [--port 8000] [--workers 1]
+    cnncalc check STACK.json ANSWERS.json [--lang en|fr] [--json]
+    cnncalc solve --in 32 --out 32 [-K 5] [-S 1] [-P 2] [-D 1] [--layer conv|pool]
 
 ``STACK.json`` is the body of ``POST /v1/analyze`` (``-`` reads standard input). Exit codes:
 0 done, 1 invalid stack (the problem on stderr), 2 usage.
@@ -21,6 +23,7 @@ from typing import Any, TextIO
 from pydantic import TypeAdapter, ValidationError
 
 from app.core import Analysis, CnnCalcError, LayerReport, analyze, catalogue
+from app.teaching_cli import add_commands
 
 HEADERS = {
     "en": ("Layer", "Output size", "Weight size", "Params", "RF", "MACs"),
@@ -222,6 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=1)
     p.set_defaults(handler=cmd_serve)
+    add_commands(sub)
     return parser
 
 

@@ -1,0 +1,229 @@
+"""The teaching commands of the CLI: ``cnncalc check`` and ``cnncalc solve``.
+
+    cnncalc check STACK.json ANSWERS.json [--lang en|fr] [--json]
+    cnncalc solve --in 32 --out 32 [-K 5] [-S 1] [-P 2] [-D 1] [--layer conv|pool] [--json]
+
+``STACK.json`` is the body of ``POST /v1/analyze``; ``ANSWERS.json`` is a list of answers or
+``{"answers": [...], "total_params": n}`` (``-`` reads standard input). ``--json`` prints the
+body ``POST /v1/check`` or ``POST /v1/solve`` would answer. Exit codes: 0 done (whatever the
+score), 1 invalid stack or answers (the problem on stderr), 2 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from pydantic import TypeAdapter, ValidationError
+
+from app.core import CnnCalcError
+from app.core.analysis import ExplanationStep
+from app.core.grading import CheckResult, FieldResult, grade
+from app.core.solve import DEFAULT_BOUNDS, SolveResult, solve
+
+WORDS = {
+    "en": {"score": "Score", "expected": "expected", "none": "none", "found": "solution(s)"},
+    "fr": {"score": "Note", "expected": "attendu", "none": "aucune", "found": "solution(s)"},
+}
+
+
+def _read(path: str) -> Any:
+    text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def _problem(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        parts = [
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+            for e in error.errors(include_input=False)
+        ]
+        return "invalid request: " + "; ".join(parts)
+    return str(error)
+
+
+def _value(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, list):
+        return " x ".join(str(v) for v in value)
+    return str(value)
+
+
+def _steps(steps: list[ExplanationStep], indent: str) -> list[str]:
+    lines = []
+    for step in steps:
+        if step.formula:
+            lines.append(f"{indent}{step.formula}")
+        elif step.text:
+            lines.append(f"{indent}{step.text}")
+    return lines
+
+
+def render_check(result: CheckResult, lang: str) -> str:
+    """The marked answers as text: one line per field, the formula under a wrong one."""
+    words = WORDS["fr" if lang == "fr" else "en"]
+    lines = []
+    for r in result.results:
+        lines.extend(_result_lines(r, words))
+    lines.append(f"{words['score']}: {result.score.correct}/{result.score.total}")
+    return "\n".join(lines)
+
+
+def _result_lines(r: FieldResult, words: dict[str, str]) -> list[str]:
+    where = "total" if r.layer is None else f"{r.layer}"
+    mark = "ok " if r.correct else "NO "
+    head = f"{mark} {where:>5} {r.field:<16} {_value(r.given)}"
+    if not r.correct:
+        head += f"  ({words['expected']} {_value(r.expected)})"
+    lines = [head]
+    if r.note:
+        lines.append(f"          {r.note}")
+    if not r.correct:
+        lines.extend(_steps(r.explanation, "          "))
+    return lines
+
+
+def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
+    """Grade ANSWERS.json for STACK.json and print the marks."""
+    from app.api.teaching import CheckRequest
+
+    stack = _read(args.stack)
+    answers = _read(args.answers)
+    if not isinstance(stack, dict):
+        raise SystemExit("the stack file must hold a JSON object like the API's request body")
+    body = {k: v for k, v in stack.items() if k not in ("verify", "explain")}
+    if isinstance(answers, dict):
+        body.update(answers)
+    else:
+        body["answers"] = answers
+    if args.lang:
+        body["lang"] = args.lang
+    try:
+        req = CheckRequest.model_validate(body)
+        result = grade(
+            req.input_shape,
+            req.layers,
+            [a.model_dump(exclude_none=True) for a in req.answers],
+            req.total_params,
+            req.lang,
+            strict=req.strict,
+        )
+    except (CnnCalcError, ValidationError) as error:
+        sys.stderr.write(_problem(error) + "\n")
+        return 1
+    if args.json:
+        out.write(TypeAdapter(CheckResult).dump_json(result, indent=2).decode() + "\n")
+    else:
+        out.write(render_check(result, req.lang) + "\n")
+    return 0
+
+
+def render_solve(result: SolveResult, lang: str) -> str:
+    """The solutions as text, each with its worked formula."""
+    words = WORDS["fr" if lang == "fr" else "en"]
+    exact = {"en": ("exact", "floored"), "fr": ("exact", "arrondi")}["fr" if lang == "fr" else "en"]
+    lines = [
+        f"{result.layer}: {result.input_size} -> {result.output_size}, "
+        f"{result.found} {words['found']}"
+        + (f" ({len(result.solutions)} shown)" if result.truncated else "")
+    ]
+    for s in result.solutions:
+        rounding = exact[0] if s.exact else exact[1]
+        lines.append(
+            f"  K={s.kernel_size}  S={s.stride}  P={s.padding}  D={s.dilation}  {rounding}"
+        )
+        lines.extend(_steps(s.explanation, "      "))
+    if not result.solutions:
+        lines.append(f"  {words['none']}")
+    return "\n".join(lines)
+
+
+def cmd_solve(args: argparse.Namespace, out: TextIO) -> int:
+    """List the K, S, P, D that take ``--in`` to ``--out``."""
+    try:
+        result = solve(
+            args.layer,
+            args.input_size,
+            args.output_size,
+            args.kernel_size,
+            args.stride,
+            args.padding,
+            args.dilation,
+            ceil_mode=args.ceil_mode,
+            lang=args.lang,
+            max_kernel=args.max_kernel,
+            max_stride=args.max_stride,
+            max_padding=args.max_padding,
+            max_dilation=args.max_dilation,
+            max_solutions=args.max_solutions,
+        )
+    except CnnCalcError as error:
+        sys.stderr.write(f"{error}\n")
+        return 1
+    if args.json:
+        out.write(TypeAdapter(SolveResult).dump_json(result, indent=2).decode() + "\n")
+    else:
+        out.write(render_solve(result, args.lang) + "\n")
+    return 0
+
+
+def run_check(stack_path: str, answers_path: str, lang: str | None, out: TextIO) -> int:
+    """``cnncalc check STACK.json ANSWERS.json``, as a function."""
+    args = argparse.Namespace(stack=stack_path, answers=answers_path, lang=lang, json=False)
+    return cmd_check(args, out)
+
+
+def run_solve(argv: list[str], out: TextIO) -> int:
+    """``cnncalc solve ...`` with its arguments, as a function."""
+    parser = argparse.ArgumentParser(prog="cnncalc")
+    add_commands(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["solve", *argv])
+    code: int = args.handler(args, out)
+    return code
+
+
+def add_commands(sub: Any) -> None:
+    """Register ``check`` and ``solve`` on the CLI's subparsers."""
+    p = sub.add_parser("check", help="grade a student's answers for a stack")
+    p.add_argument("stack", help="the stack: a JSON file like POST /v1/analyze's body, or -")
+    p.add_argument("answers", help='the answers: a JSON list, or {"answers": [...]}')
+    p.add_argument("--lang", choices=("en", "fr"), default=None)
+    p.add_argument("--json", action="store_true", help="print the API's response body")
+    p.set_defaults(handler=cmd_check)
+
+    p = sub.add_parser(
+        "solve",
+        help="the K, S, P, D that take an input size to a target size",
+        description="Values left out are searched; e.g. cnncalc solve --in 32 --out 32 -K 5",
+    )
+    p.add_argument("--layer", choices=("conv", "pool"), default="conv")
+    p.add_argument("--in", dest="input_size", type=int, required=True, help="input size N")
+    p.add_argument("--out", dest="output_size", type=int, required=True, help="target size")
+    p.add_argument("-K", "--kernel-size", dest="kernel_size", type=int, default=None)
+    p.add_argument("-S", "--stride", dest="stride", type=int, default=None)
+    p.add_argument("-P", "--padding", dest="padding", type=int, default=None)
+    p.add_argument("-D", "--dilation", dest="dilation", type=int, default=None)
+    p.add_argument("--ceil-mode", action="store_true", help="pooling that rounds up")
+    p.add_argument("--lang", choices=("en", "fr"), default="en")
+    p.add_argument("--max-kernel", type=int, default=DEFAULT_BOUNDS.max_kernel)
+    p.add_argument("--max-stride", type=int, default=DEFAULT_BOUNDS.max_stride)
+    p.add_argument("--max-padding", type=int, default=DEFAULT_BOUNDS.max_padding)
+    p.add_argument("--max-dilation", type=int, default=DEFAULT_BOUNDS.max_dilation)
+    p.add_argument("--max-solutions", type=int, default=DEFAULT_BOUNDS.max_solutions)
+    p.add_argument("--json", action="store_true", help="print the API's response body")
+    p.set_defaults(handler=cmd_solve)
+
+
+__all__ = [
+    "add_commands",
+    "cmd_check",
+    "cmd_solve",
+    "render_check",
+    "render_solve",
+    "run_check",
+    "run_solve",
+]
