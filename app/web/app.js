@@ -60,12 +60,29 @@ function h(tag, attrs = {}, ...children) {
   return node;
 }
 
-const numberFormat = () => new Intl.NumberFormat(state.lang === "fr" ? "fr-FR" : "en-US");
-const fmtInt = (n) => numberFormat().format(n);
+/** Thousands separated as the language writes them (Intl's first use costs ~60 ms). */
+function groupDigits(text) {
+  return text.replace(/\B(?=(\d{3})+(?!\d))/g, state.lang === "fr" ? "\u202f" : ",");
+}
+
+function fmtDecimal(value, digits) {
+  const [whole, frac] = value.toFixed(digits).split(".");
+  const trimmed = frac && /[1-9]/.test(frac) ? frac.replace(/0+$/, "") : "";
+  return groupDigits(whole) + (trimmed ? (state.lang === "fr" ? "," : ".") + trimmed : "");
+}
+
+const fmtInt = (n) => (n < 0 ? "-" : "") + groupDigits(String(Math.abs(n)));
 const fmtShape = (shape) => (shape && shape.length ? shape.join(" × ") : "");
 
 function fmtCompact(n) {
-  return new Intl.NumberFormat(state.lang === "fr" ? "fr-FR" : "en-US", { notation: "compact", maximumFractionDigits: 1 }).format(n);
+  const units = state.lang === "fr" ? ["", " k", " M", " G", " T"] : ["", "K", "M", "B", "T"];
+  let value = n;
+  let u = 0;
+  while (Math.abs(value) >= 1000 && u < units.length - 1) {
+    value /= 1000;
+    u += 1;
+  }
+  return fmtDecimal(value, u === 0 ? 0 : 1) + units[u];
 }
 
 function fmtBytes(bytes) {
@@ -76,8 +93,7 @@ function fmtBytes(bytes) {
     value /= 1024;
     u += 1;
   }
-  const digits = u === 0 || value >= 100 ? 0 : 1;
-  return `${new Intl.NumberFormat(state.lang === "fr" ? "fr-FR" : "en-US", { maximumFractionDigits: digits }).format(value)} ${units[u]}`;
+  return `${fmtDecimal(value, u === 0 || value >= 100 ? 0 : 1)} ${units[u]}`;
 }
 
 function fmtRf(rf) {
@@ -113,7 +129,8 @@ function showFieldValue(value) {
 
 function layerLabel(layer) {
   const spec = state.layers[layer.index];
-  if (spec && spec.type === layer.type) return formatLayer(spec, layer.input_shape.length === 1 ? layer.input_shape[0] : undefined);
+  const inFeatures = layer.input_shape.length === 1 && !hidingAnswers() ? layer.input_shape[0] : undefined;
+  if (spec && spec.type === layer.type) return formatLayer(spec, inFeatures);
   return displayName(layer.type);
 }
 
@@ -224,7 +241,7 @@ async function runAnalysis() {
       $("problem").hidden = true;
       if (state.source === "text") syncRowsFromText();
       keepSelection();
-      setStatus(t("ready", { n: analysis.layers.length, p: fmtInt(analysis.total_params) }));
+      setStatus(readyText());
       renderResults();
     } else {
       analysisOk = false;
@@ -237,6 +254,14 @@ async function runAnalysis() {
   } finally {
     if (mine === seq) document.body.dataset.busy = "0";
   }
+}
+
+/** Homework hides every answer until the student asks to see them. */
+const hidingAnswers = () => state.homework && !state.reveal;
+
+function readyText() {
+  if (hidingAnswers()) return t("readyHomework", { n: analysis.layers.length });
+  return t("ready", { n: analysis.layers.length, p: fmtInt(analysis.total_params) });
 }
 
 function setStatus(text) {
@@ -331,22 +356,27 @@ function normalizeLayer(layer) {
 
 const normalizeAll = (layers) => layers.map(normalizeLayer);
 
+let typeOptions = null;
+
+/** The options of every type select, built once from the catalogue and cloned per row. */
+function typeOptionsTemplate() {
+  if (!typeOptions) {
+    typeOptions = document.createDocumentFragment();
+    for (const kind of catalogue) {
+      const group = h("optgroup", { label: kind.kind });
+      for (const tag of kind.types) group.append(h("option", { value: tag, text: displayName(tag) }));
+      typeOptions.append(group);
+    }
+  }
+  return typeOptions.cloneNode(true);
+}
+
 function typeSelect(layer, index) {
   const select = h("select", { class: "type", id: `type-${index}`, "aria-label": `${t("type")} — ${t("layerN", { n: index })}` });
-  let found = false;
-  for (const kind of catalogue) {
-    const group = h("optgroup", { label: kind.kind });
-    for (const tag of kind.types) {
-      const option = h("option", { value: tag, text: displayName(tag) });
-      if (tag === String(layer.type).toLowerCase()) {
-        option.selected = true;
-        found = true;
-      }
-      group.append(option);
-    }
-    select.append(group);
-  }
-  if (!found) select.prepend(h("option", { value: layer.type, text: layer.type, selected: true }));
+  select.append(typeOptionsTemplate());
+  const tag = String(layer.type).toLowerCase();
+  if (kindOfType.has(tag)) select.value = tag;
+  else select.prepend(h("option", { value: layer.type, text: layer.type, selected: true }));
   select.addEventListener("change", () => {
     const kind = kindOf(select.value);
     const sameKind = kind && kind === kindOf(state.layers[index].type);
@@ -618,7 +648,7 @@ function renderTable() {
   foot.replaceChildren();
   const totalCells = cols.map((c) => {
     if (c.key === "layer") return h("th", { scope: "row", class: "c-layer" }, t("total"));
-    if (c.key === "output") return h("td", { class: "c-output" }, fmtShape(analysis.output_shape));
+    if (c.key === "output") return h("td", { class: "c-output" }, hidingAnswers() ? "" : fmtShape(analysis.output_shape));
     if (c.key === "params") {
       if (state.homework) return h("td", { class: "c-params" }, answerCell(null, { key: "params", answer: "total_params", label: t("colParams") }));
       return h("td", { class: "c-params total-params" }, fmtInt(analysis.total_params));
@@ -660,6 +690,7 @@ function answerCell(layer, col) {
   if (grade) {
     const mark = h("span", { class: `mark ${grade.correct ? "ok" : "bad"}` }, grade.correct ? `✓ ${t("correct")}` : `✗ ${t("wrong")}`);
     wrap.append(mark);
+    if (grade.note) wrap.append(h("span", { class: "note" }, grade.note));
     const explanation = grade.explanation || [];
     if (!grade.correct || explanation.length) {
       wrap.append(h("button", {
@@ -676,6 +707,7 @@ function answerCell(layer, col) {
 
 function renderTotals() {
   const box = $("totals");
+  box.hidden = hidingAnswers();
   const item = (label, value, cls) => h("div", { class: `total ${cls}` }, h("dt", {}, label), h("dd", {}, value));
   const list = h("dl", {});
   if (!state.homework) list.append(item(t("totalParams"), fmtInt(analysis.total_params), "t-params"));
@@ -749,7 +781,7 @@ function showSteps(title, steps, grade, origin, more = []) {
     const given = Array.isArray(grade.given) ? fmtShape(grade.given) : String(grade.given ?? "");
     const expected = Array.isArray(grade.expected) ? fmtShape(grade.expected) : typeof grade.expected === "number" ? fmtInt(grade.expected) : String(grade.expected ?? "");
     list.append(h("li", { class: grade.correct ? "ok" : "bad" }, h("p", {}, `${grade.correct ? "✓" : "✗"} ${given} — ${t("expected", { v: expected })}`)));
-    for (const extra of [grade.note, grade.message, grade.mistake].filter((x) => typeof x === "string" && x)) list.append(h("li", {}, h("p", {}, extra)));
+    if (grade.note) list.append(h("li", {}, h("p", {}, grade.note)));
   }
   if (!steps.length && !grade) list.append(h("li", {}, h("p", {}, t("noExplain"))));
   list.append(...steps.map(stepItem));
@@ -791,7 +823,8 @@ function renderPicture() {
     selected: state.sel ?? -1,
     unit: state.unit,
     names,
-    label: (block) => t("blockLabel", { name: block.name, shape: fmtShape(block.shape) }),
+    hideShapes: hidingAnswers(),
+    label: (block) => (hidingAnswers() ? block.name : t("blockLabel", { name: block.name, shape: fmtShape(block.shape) })),
     onSelect: (index, unit) => {
       state.sel = index;
       state.unit = unit;
@@ -824,6 +857,10 @@ function renderPicture() {
 
 function renderCaption() {
   const caption = $("rf-caption");
+  if (hidingAnswers()) {
+    caption.textContent = t("captionHomework");
+    return;
+  }
   if (state.sel === null || !analysis.layers[state.sel]) {
     caption.textContent = t("inputCaption");
     return;
@@ -960,7 +997,7 @@ async function grade() {
 
 // ---------- language ----------
 
-function applyLang() {
+function applyLang(rows = true) {
   t = translator(state.lang);
   document.documentElement.lang = state.lang;
   $("lang").value = state.lang;
@@ -970,10 +1007,10 @@ function applyLang() {
   const label = document.querySelector("label[for='input-shape']");
   label.textContent = t("inputShape").replace("C × H × W", axes);
   fillPresets();
-  renderRows();
+  if (rows) renderRows();
   if (analysis) {
     renderResults();
-    if (analysisOk) setStatus(t("ready", { n: analysis.layers.length, p: fmtInt(analysis.total_params) }));
+    if (analysisOk) setStatus(readyText());
   }
 }
 
@@ -1010,9 +1047,17 @@ function loadPreset(name) {
     state.text = formatText(state.layers);
     $("stack-text").value = state.text;
   }
-  renderRows();
   applyLang();
   schedule(0);
+}
+
+/** The layers of a text, or null when the page's reader cannot follow it (the server can). */
+function tryParse(text) {
+  try {
+    return parseText(text);
+  } catch {
+    return null;
+  }
 }
 
 function applyState() {
@@ -1020,21 +1065,15 @@ function applyState() {
   $("strict").checked = state.strict;
   $("homework").checked = state.homework;
   $("stack-text").value = state.text;
-  if (state.source === "text") {
-    try {
-      state.layers = normalizeAll(parseText(state.text));
-    } catch {
-      // the rows stay as they were; the server's answer names the fault
-    }
-  }
-  applyLang();
+  if (state.source === "text") state.layers = normalizeAll(tryParse(state.text) || state.layers);
+  applyLang(false);
   showView(state.source === "text" ? "text" : "rows");
 }
 
 // ---------- start ----------
 
 async function getJson(path) {
-  const response = await fetch(path, { headers: { Accept: "application/json" } });
+  const response = await fetch(path); // preloaded by index.html
   if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
   return response.json();
 }
@@ -1091,11 +1130,13 @@ function wire() {
     $("score").textContent = "";
     writeUrl();
     if (analysis) renderResults();
+    if (analysisOk) setStatus(readyText());
   });
   $("grade").addEventListener("click", grade);
   $("reveal").addEventListener("click", () => {
     state.reveal = !state.reveal;
-    renderTable();
+    if (analysis) renderResults();
+    if (analysisOk) setStatus(readyText());
   });
   $("verify").addEventListener("click", verify);
   $("export").addEventListener("click", exportCode);
@@ -1140,9 +1181,13 @@ async function start() {
     state.input = [...examples.lenet5_course.input_shape];
     state.layers = normalizeAll(examples.lenet5_course.layers);
   }
+  // Ask for the analysis first, and build the editor while the answer travels.
+  $("input-shape").value = fmtShape(state.input);
+  if (state.source === "text") state.layers = normalizeAll(tryParse(state.text) || state.layers);
+  const pending = runAnalysis();
   applyState();
   document.body.dataset.ready = "1";
-  await runAnalysis();
+  await pending;
   writeUrl();
 }
 

@@ -60,6 +60,8 @@ export const STRINGS = {
     // status
     computing: "Computing…",
     ready: "{n} layers, {p} parameters.",
+    readyHomework: "{n} layers. Your turn: fill in the table.",
+    captionHomework: "The sizes are hidden until you grade your answers or show them.",
     invalid: "This network cannot run: see the field marked in red.",
     offline: "The server did not answer ({e}).",
     emptyStack: "Add a layer to start.",
@@ -151,6 +153,8 @@ export const STRINGS = {
     defaultIs: "par défaut {v}",
     computing: "Calcul…",
     ready: "{n} couches, {p} paramètres.",
+    readyHomework: "{n} couches. À vous : remplissez le tableau.",
+    captionHomework: "Les tailles sont cachées tant que vous n'avez pas corrigé ou affiché vos réponses.",
     invalid: "Ce réseau ne peut pas tourner : voyez le champ en rouge.",
     offline: "Le serveur n'a pas répondu ({e}).",
     emptyStack: "Ajoutez une couche pour commencer.",

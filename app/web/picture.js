@@ -71,11 +71,12 @@ export function draw(svg, opts) {
     const dx = g.d * 0.7;
     const dy = g.d * 0.5;
     const short = block.name.length > 22 ? `${block.name.slice(0, 21)}…` : block.name;
-    const labelWidth = Math.max(block.shape.join("×").length, short.length) * 6.3;
+    const shapeText = opts.hideShapes && block.index >= 0 ? "?" : block.shape.join("×");
+    const labelWidth = Math.max(shapeText.length, short.length) * 6.3;
     const slot = Math.max(g.w + dx, labelWidth);
     const fx = x + (slot - g.w - dx) / 2;
     const fy = baseline - g.h / 2 + dy / 2;
-    placed.push({ block, g, fx, fy, dx, dy, short });
+    placed.push({ block, g, fx, fy, dx, dy, short, shapeText });
     x += slot + gap;
   }
   const labelY = top + maxH + 34;
@@ -116,7 +117,7 @@ export function draw(svg, opts) {
     const title = el("title", {}, opts.label(block));
     group.append(title);
     const cx = fx + (g.w + dx) / 2;
-    group.append(el("text", { class: "shape", x: cx, y: labelY, "text-anchor": "middle" }, block.shape.join("×")));
+    group.append(el("text", { class: "shape", x: cx, y: labelY, "text-anchor": "middle" }, p.shapeText));
     group.append(el("text", { class: "name", x: cx, y: labelY + 16, "text-anchor": "middle" }, p.short));
     if (block.index >= 0) {
       group.addEventListener("click", (event) => {
@@ -138,7 +139,7 @@ export function draw(svg, opts) {
   }
 
   const input = placed[0];
-  if (selected) drawField(svg, input, selected, analysis, opts.unit);
+  if (selected && !opts.hideShapes) drawField(svg, input, selected, analysis, opts.unit);
   return { blocks };
 }
 
