@@ -16,6 +16,7 @@ copy in float64 when the input is small: see that function for the bound and con
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 import warnings
@@ -516,7 +517,10 @@ def measure_receptive_fields(
     not reach it). The measured size per axis is the largest extent (last - first input
     index with a non-zero gradient, plus one) over those units: for convolutions and pools
     every unit has the same extent; for transposed convolutions and adaptive pools with
-    uneven windows the units differ, and cnncalc's size is the widest one.
+    uneven windows the units differ, and cnncalc's size is the widest one. Where a
+    fractional jump (``N / M`` of an uneven adaptive pool) makes the calculated size
+    fractional, the real windows alternate between its two neighbouring whole numbers, and
+    either agrees.
     """
     skipped = _rf_bound(input_shape, analysis)
     if skipped is not None or analysis is None:
@@ -556,7 +560,6 @@ def measure_receptive_fields(
                 selector[(sample, slice(None), *unit)] = 1.0
             (grad,) = torch.autograd.grad(y, x, grad_outputs=selector, retain_graph=True)
             measured = _extents(torch, grad[: len(picked)], len(extents))
-            calculated = [float(s) for s in rf.size]
             results.append(
                 {
                     "layer": index,
@@ -564,10 +567,21 @@ def measure_receptive_fields(
                     "units": len(picked),
                     "measured": measured,
                     "calculated": list(rf.size),
-                    "agrees": [float(m) for m in measured] == calculated,
+                    "agrees": all(
+                        _size_agrees(m, c) for m, c in zip(measured, rf.size, strict=True)
+                    ),
                 }
             )
     return results
+
+
+def _size_agrees(measured: int, calculated: float) -> bool:
+    """Whether a measured size meets the calculated one.
+
+    Whole sizes must be equal; a fractional calculated size (after a fractional jump) is met
+    by either of its neighbouring whole numbers, since the real windows alternate.
+    """
+    return measured in {math.floor(calculated), math.ceil(calculated)}
 
 
 def _rf_bound(input_shape: Sequence[int], analysis: Analysis | None) -> str | None:
