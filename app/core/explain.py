@@ -154,10 +154,10 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "supérieur, ce qui ajoute une dernière fenêtre qui déborde.",
     ),
     "ceil_drop": (
-        "But that last window would start in the right padding ((O - 1) × S ≥ N + P), so "
-        "PyTorch drops it.",
-        "Mais cette dernière fenêtre commencerait dans le padding de droite "
-        "((O - 1) × S ≥ N + P) : PyTorch la retire.",
+        "But that last window would start in the right padding, (O - 1) × S = ({o} - 1) × {s} "
+        "= {start} ≥ N + P = {n} + {p} = {end}, so PyTorch drops it.",
+        "Mais cette dernière fenêtre commencerait dans le padding de droite, (O - 1) × S = "
+        "({o} - 1) × {s} = {start} ≥ N + P = {n} + {p} = {end} : PyTorch la retire.",
     ),
     "unread": (
         "the last {u} input {unit}{plural} never read",
@@ -457,8 +457,16 @@ def division_steps(
         if rounded != out.size:
             steps.append(
                 ExplanationStep(
-                    say("ceil_drop", lang),
-                    f"({rounded} - 1) × {s} = {(rounded - 1) * s} ≥ {n} + {p} → "
+                    say(
+                        "ceil_drop",
+                        lang,
+                        o=rounded,
+                        s=s,
+                        start=(rounded - 1) * s,
+                        n=n,
+                        p=p,
+                        end=n + p,
+                    ),
                     f"{name}' = {rounded} - 1 = {out.size}",
                 )
             )
@@ -882,12 +890,24 @@ def flatten_fields(spec: Flatten, report: LayerReport, step: Step, lang: Lang) -
     merged = x[start - 1 : end]
     names = tensor_names(len(x))[start - 1 : end]
     formula = f"{' × '.join(names)} = {shape_formula(merged)} = {prod(merged)}"
+    output = []
     if start == 1 and end == ndim - 1:
-        text = say("out_flatten", lang, shape_in=shape_text(x), n=prod(merged))
+        output.append(
+            ExplanationStep(
+                say("out_flatten", lang, shape_in=shape_text(x), n=prod(merged)), formula
+            )
+        )
     else:
-        text = say("out_flatten_part", lang, start=start, end=end, shape=shape_text(out))
+        output.append(
+            ExplanationStep(
+                say("out_flatten_part", lang, start=start, end=end, shape=shape_text(out)), formula
+            )
+        )
+        output.append(
+            ExplanationStep(say("out_kept", lang, shape=shape_text(out)), shape_formula(out))
+        )
     return {
-        "output_shape": [ExplanationStep(text, formula)],
+        "output_shape": output,
         "weight_shape": [],
         "bias_shape": [],
         "params": [ExplanationStep(say("params_none", lang))],
