@@ -690,7 +690,7 @@ function answerCell(layer, col) {
   if (grade) {
     const mark = h("span", { class: `mark ${grade.correct ? "ok" : "bad"}` }, grade.correct ? `✓ ${t("correct")}` : `✗ ${t("wrong")}`);
     wrap.append(mark);
-    if (grade.note) wrap.append(h("span", { class: "note" }, grade.note));
+    if (grade.note) wrap.append(h("span", { class: `note ${grade.correct ? "ok" : "bad"}` }, grade.note));
     const explanation = grade.explanation || [];
     if (!grade.correct || explanation.length) {
       wrap.append(h("button", {
@@ -723,8 +723,8 @@ function renderTotals() {
 // ---------- worked formulas ----------
 
 const COLUMN_WORDS = {
-  output: /output|sortie|size|taille|H'|W'|L'|O =/i,
-  weight: /weight|poids|bias|biais|tenseur/i,
+  output: /output|sortie|H'|W'|L'|D'/i,
+  weight: /weight|poids|bias|biais/i,
   params: /param/i,
   rf: /recept|réceptif|champ|jump|saut/i,
   macs: /mac|multipl/i,
@@ -761,17 +761,17 @@ async function openExplain(index, col, origin) {
     showSteps(title, [{ text: t("offline", { e: error.message }) }], null, origin);
     return;
   }
+  // Every step stays in view (they build on each other); those of the chosen column stand out.
   const words = COLUMN_WORDS[col.key];
-  const first = words ? steps.filter((s) => words.test(`${s.text} ${s.formula || ""}`)) : [];
-  const rest = steps.filter((s) => !first.includes(s));
-  showSteps(title, first.length ? first : steps, null, origin, first.length ? rest : []);
+  const matches = new Set(words ? steps.filter((s) => words.test(`${s.text} ${s.formula || ""}`)) : []);
+  showSteps(title, steps, null, origin, matches);
 }
 
-function stepItem(step) {
-  return h("li", {}, h("p", {}, step.text || ""), step.formula ? h("code", { class: "formula" }, step.formula) : null);
+function stepItem(step, match = false) {
+  return h("li", { class: match ? "match" : undefined }, h("p", {}, step.text || ""), step.formula ? h("code", { class: "formula" }, step.formula) : null);
 }
 
-function showSteps(title, steps, grade, origin, more = []) {
+function showSteps(title, steps, grade, origin, matches = new Set()) {
   explainTarget = origin || null;
   const panel = $("explain");
   $("explain-title").textContent = title;
@@ -784,8 +784,7 @@ function showSteps(title, steps, grade, origin, more = []) {
     if (grade.note) list.append(h("li", {}, h("p", {}, grade.note)));
   }
   if (!steps.length && !grade) list.append(h("li", {}, h("p", {}, t("noExplain"))));
-  list.append(...steps.map(stepItem));
-  if (more.length) list.append(h("li", { class: "more-steps" }, h("details", {}, h("summary", {}, "…"), h("ol", {}, more.map(stepItem)))));
+  list.append(...steps.map((step) => stepItem(step, matches.has(step))));
   panel.hidden = false;
   panel.focus();
 }
@@ -1127,6 +1126,10 @@ function wire() {
   $("homework").addEventListener("change", () => {
     state.homework = $("homework").checked;
     state.reveal = false;
+    if (state.homework) {
+      // The worked formulas and the code would give the answers away.
+      for (const id of ["explain", "export-box", "verification"]) $(id).hidden = true;
+    }
     $("score").textContent = "";
     writeUrl();
     if (analysis) renderResults();

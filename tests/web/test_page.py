@@ -346,3 +346,72 @@ def test_keyboard_reaches_the_editor_and_the_results(browse: Browse) -> None:
             .map((el) => el.outerHTML.slice(0, 80))"""
     )
     assert labelled == []
+
+
+def test_click_a_cell_for_its_worked_formula(browse: Browse, screenshot_dir: Path) -> None:
+    page = browse.open("/")
+    button = cell(page, 0, "output").locator("button")
+    button.click()
+    panel = page.locator("#explain")
+    expect(panel).to_be_visible()
+    expect(panel).to_be_focused()
+    expect(page.locator("#explain-title")).to_contain_text("Layer 0")
+    steps = page.locator("#explain-steps")
+    expect(steps).to_contain_text("(28 - 5 + 2×2) / 1 + 1 = 28")
+    expect(steps.locator("li.match").first).to_contain_text("Output size")
+    page.screenshot(path=str(screenshot_dir / "09-worked-formula.png"), full_page=True)
+    # Escape closes it and gives the keyboard back to the cell.
+    page.keyboard.press("Escape")
+    expect(panel).to_be_hidden()
+    expect(button).to_be_focused()
+    # In French, the course's words.
+    page.select_option("#lang", "fr")
+    cell(page, 3, "params").locator("button").click()
+    expect(page.locator("#explain-title")).to_contain_text("Couche 3")
+    expect(steps).to_contain_text("50 × (20 × 5 × 5 + 1) = 25050")
+
+
+def test_export_to_pytorch_and_copy(browse: Browse) -> None:
+    page = browse.open("/", permissions=["clipboard-read", "clipboard-write"])
+    page.click("#export")
+    code = page.locator("#export-code")
+    expect(code).to_contain_text("model = nn.Sequential(")
+    expect(code).to_contain_text("nn.Linear(in_features=2450, out_features=500)")
+    expect(page.locator("#copy-code")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#toast")).to_contain_text("Copied")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied == code.text_content()
+    compile(copied, "exported.py", "exec")
+
+
+def test_homework_mode_grades_answers(browse: Browse, screenshot_dir: Path) -> None:
+    page = browse.open("/")
+    page.check("#homework")
+    # The answers are hidden: the table asks instead of telling.
+    expect(page.locator("#answer-0-output_shape")).to_be_visible()
+    expect(page.locator("#table tbody")).not_to_contain_text("20 × 28 × 28")
+    expect(page.locator("#totals")).to_be_hidden()
+    expect(page.locator("#status")).not_to_contain_text("1,256,080")
+    page.fill("#answer-0-output_shape", "20 x 28 x 28")
+    page.fill("#answer-0-weight_shape", "20x1x5x5")
+    page.fill("#answer-0-params", "500")
+    page.fill("#answer-7-weight_shape", "2450 x 500")
+    page.fill("#answer-total-total_params", "1 256 080")
+    page.click("#grade")
+    expect(page.locator("#score")).to_have_text("Score: 4 / 5")
+    expect(page.locator("#answer-0-output_shape")).to_have_class(re.compile(r"\bok\b"))
+    wrong = page.locator("#answer-0-params")
+    expect(wrong).to_have_class(re.compile(r"\bbad\b"))
+    expect(wrong).to_have_attribute("aria-invalid", "true")
+    # The course writes a linear weight in × out: right, with PyTorch's order noted.
+    expect(page.locator("#answer-7-weight_shape")).to_have_class(re.compile(r"\bok\b"))
+    wrap = page.locator("#answer-0-params").locator("xpath=..")
+    expect(wrap.locator(".note")).to_contain_text("bias")
+    page.screenshot(path=str(screenshot_dir / "10-homework-graded.png"), full_page=True)
+    wrap.locator("button.why").click()
+    expect(page.locator("#explain-steps")).to_contain_text("20 × (1 × 5 × 5 + 1) = 520")
+    # Showing the answers fills the table in.
+    page.click("#reveal")
+    expect(page.locator("#table tbody")).to_contain_text("20 × 28 × 28")
+    expect(page.locator("#totals")).to_be_visible()
