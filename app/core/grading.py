@@ -214,8 +214,8 @@ class CheckResult:
 
 # --- reading answers ------------------------------------------------------------------------
 
-_SEPARATORS = re.compile(r"\s*(?:[x×X*,;]|\s)\s*")
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+_SHAPE = re.compile(rf"{_NUMBER.pattern}(?:\s*[x×X*,;]\s*{_NUMBER.pattern}|\s+{_NUMBER.pattern})*")
 _THOUSANDS = re.compile(r"^\d{1,3}(?:[ \u00a0\u202f_,']\d{3})+$")
 
 
@@ -248,14 +248,10 @@ def read_shape(value: Any) -> tuple[Fraction, ...] | None:
         return (number,)
     if not isinstance(value, str):
         return None
-    text = value.strip().strip("()[]{} ").strip()
-    if not text:
+    text = value.strip().strip("()[]{} ").rstrip(",").strip()  # "(20,)" is Python's 1-tuple
+    if not _SHAPE.fullmatch(text):
         return None
-    pieces = [p for p in _SEPARATORS.split(text) if p]
-    numbers = [read_number(p) for p in pieces]
-    if not numbers or any(n is None for n in numbers):
-        return None
-    return tuple(n for n in numbers if n is not None)
+    return tuple(Fraction(n) for n in _NUMBER.findall(text))
 
 
 def _is_none(value: Any) -> bool:
