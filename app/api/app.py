@@ -15,7 +15,7 @@ from pydantic import TypeAdapter
 from app import __version__
 from app.api.docs import install_docs
 from app.api.middleware import install_middleware
-from app.api.problems import install_problem_handlers
+from app.api.problems import Problem, install_problem_handlers
 from app.api.routes import router
 from app.api.schemas import AnalyzeRequest
 from app.api.teaching import router as teaching_router
@@ -31,8 +31,9 @@ Shapes exclude the batch. MACs are multiply-accumulates (bias excluded) for the 
 Errors are `application/problem+json` (RFC 9457) whose `errors[].loc` names the layer and field.
 """
 
-RAW_BODY_MODELS: dict[str, type[Any]] = {"AnalyzeRequest": AnalyzeRequest}
-"""Request models read from the raw body, whose schemas the generated document must hold."""
+RAW_BODY_MODELS: dict[str, type[Any]] = {"AnalyzeRequest": AnalyzeRequest, "Problem": Problem}
+"""Models the generated document must hold though no route names them as a model: bodies
+read raw, and the problem details documented as ``application/problem+json``."""
 
 
 def custom_openapi(app: FastAPI) -> dict[str, Any]:

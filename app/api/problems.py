@@ -174,8 +174,15 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _on_unexpected)
 
 
+def _problem_response(description: str) -> dict[str, Any]:
+    """A documented error: ``application/problem+json`` holding a ``Problem``."""
+    schema = {"$ref": "#/components/schemas/Problem"}
+    return {"description": description, "content": {PROBLEM_JSON: {"schema": schema}}}
+
+
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    413: {"model": Problem, "description": "Request body too large"},
-    415: {"model": Problem, "description": "Body is not JSON"},
-    422: {"model": Problem, "description": "Invalid request or impossible layer stack"},
+    400: _problem_response("Body cannot be decoded"),
+    413: _problem_response("Request body too large"),
+    415: _problem_response("Body is not JSON"),
+    422: _problem_response("Invalid request or impossible layer stack"),
 }

@@ -31,7 +31,7 @@ from app.core.solve import CEILINGS, DEFAULT_BOUNDS, MAX_SIZE, SolveResult, solv
 router = APIRouter(tags=["teaching"])
 
 Whole = Annotated[int, Strict()]
-Number = Annotated[float, Field(allow_inf_nan=False)]
+Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 Text = Annotated[str, Field(max_length=200)]
 ShapeAnswer = Annotated[
     list[Whole | Number] | Whole | Text,

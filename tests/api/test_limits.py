@@ -402,3 +402,57 @@ async def test_a_burst_of_torch_checks_waits_its_turn_and_never_starves_plain_re
     assert [a.status_code for a in answers] == [200] * 6
     assert most == 2
     assert all(a.json()["verification"]["status"] == "passed" for a in answers)
+
+
+# --- regressions found by schemathesis (tests/api/test_fuzz.py) -----------------------------
+
+
+@pytest.mark.parametrize(
+    "layer",
+    [
+        {"type": "dropout1d", "p": False},
+        {"type": "dropout", "p": "0.5"},
+        {"type": "batchnorm2d", "eps": True},
+        {"type": "batchnorm2d", "momentum": "0.1"},
+    ],
+    ids=["bool-probability", "string-probability", "bool-eps", "string-momentum"],
+)
+def test_floats_refuse_booleans_and_strings(client: TestClient, layer: dict[str, Any]) -> None:
+    field = next(k for k in layer if k != "type")
+    shape = [300, 64] if layer["type"] == "dropout1d" else [3, 32, 32]
+    r = client.post("/v1/analyze", json=body(input_shape=shape, layers=[layer]))
+    assert_problem(r, 422, ["body", "layers", 0, field])
+
+
+def test_check_refuses_a_numeric_string_longer_than_an_answer(client: TestClient) -> None:
+    lenet = EXAMPLES["lenet5_course"]
+    request = {"input_shape": lenet["input_shape"], "layers": lenet["layers"]}
+    r = client.post("/v1/check", json={**request, "total_params": "0" * 201})
+    assert_problem(r, 422)
+    r = client.post("/v1/check", json={**request, "total_params": "1 256 080"})
+    assert r.status_code == 200, r.text
+
+
+def test_undecodable_body_on_a_typed_route_is_a_documented_problem(client: TestClient) -> None:
+    r = post_raw(client, b"\xd8(\xa5@\xe9", "application/json")
+    assert_problem(r, 422)
+    r = client.post(
+        "/v1/solve", content=b"\xd8(\xa5@\xe9", headers={"content-type": "application/json"}
+    )
+    assert r.status_code in (400, 422), r.text
+    assert_problem(r, r.status_code)
+    documented = client.get("/openapi.json").json()["paths"]["/v1/solve"]["post"]["responses"]
+    assert str(r.status_code) in documented
+
+
+def test_problems_are_documented_as_problem_json(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            for status, response in operation["responses"].items():
+                if status.startswith("4"):
+                    assert list(response["content"]) == ["application/problem+json"], (
+                        path,
+                        method,
+                        status,
+                    )

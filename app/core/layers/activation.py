@@ -11,8 +11,8 @@ from app.core.layers.base import Bool, Int, LayerSpec, Note, Pos, Step, Tag, War
 from app.core.layers.linear import batch_dim
 from app.core.shapes import Shape
 
-Real = Annotated[float, Field(allow_inf_nan=False)]
-Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+Real = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+Probability = Annotated[float, Field(strict=True, ge=0, le=1, allow_inf_nan=False)]
 
 ACTIVATION_CLASSES = {
     "relu": "ReLU",

@@ -10,8 +10,8 @@ from app.core.errors import ErrorCode, FieldError
 from app.core.layers.base import Bool, LayerSpec, Note, Pos, Step, Tag, WarningCode, fmt, prod
 from app.core.shapes import Shape
 
-Eps = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-Momentum = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+Eps = Annotated[float, Field(strict=True, gt=0, allow_inf_nan=False)]
+Momentum = Annotated[float, Field(strict=True, ge=0, le=1, allow_inf_nan=False)]
 
 
 class BatchNorm(LayerSpec):
