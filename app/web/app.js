@@ -722,14 +722,25 @@ function renderTotals() {
 
 // ---------- worked formulas ----------
 
-const COLUMN_WORDS = {
-  output: /output|sortie|H'|W'|L'|D'/i,
-  weight: /weight|poids|bias|biais/i,
-  params: /param/i,
-  rf: /recept|réceptif|champ|jump|saut/i,
-  macs: /mac|multipl/i,
-  memory: /byte|octet|memory|mémoire/i,
-};
+/**
+ * The steps of a layer come in the order output, weight, bias, parameters, receptive field;
+ * a step opening a section is recognised by its first words (in English or French).
+ */
+const SECTION_STARTS = [
+  ["weight", /^(weight|taille du tenseur de poids|matrice de poids|poids)\b/i],
+  ["weight", /^(bias|biais)\b/i],
+  ["params", /^(each filter|chaque filtre|number of parameters|nombre de paramètres|no parameters|pas de paramètres|parameters|paramètres)/i],
+  ["rf", /^(receptive field|champ réceptif|after this layer|après cette couche)/i],
+];
+
+function sections(steps) {
+  let current = "output";
+  return steps.map((step) => {
+    const start = SECTION_STARTS.find(([, pattern]) => pattern.test(step.text || ""));
+    if (start) current = start[0];
+    return current;
+  });
+}
 
 /** The worked formulas (explain=true) of the analysis on screen, fetched on first use. */
 async function explanations() {
@@ -762,8 +773,8 @@ async function openExplain(index, col, origin) {
     return;
   }
   // Every step stays in view (they build on each other); those of the chosen column stand out.
-  const words = COLUMN_WORDS[col.key];
-  const matches = new Set(words ? steps.filter((s) => words.test(`${s.text} ${s.formula || ""}`)) : []);
+  const of = sections(steps);
+  const matches = new Set(steps.filter((_, i) => of[i] === col.key));
   showSteps(title, steps, null, origin, matches);
 }
 

@@ -358,7 +358,10 @@ def test_click_a_cell_for_its_worked_formula(browse: Browse, screenshot_dir: Pat
     expect(page.locator("#explain-title")).to_contain_text("Layer 0")
     steps = page.locator("#explain-steps")
     expect(steps).to_contain_text("(28 - 5 + 2×2) / 1 + 1 = 28")
+    # Every step is listed; the output size's own steps stand out.
+    expect(steps.locator("li.match")).to_have_count(2)
     expect(steps.locator("li.match").first).to_contain_text("Output size")
+    expect(steps.locator("li:not(.match)").first).to_contain_text("Weight tensor")
     page.screenshot(path=str(screenshot_dir / "09-worked-formula.png"), full_page=True)
     # Escape closes it and gives the keyboard back to the cell.
     page.keyboard.press("Escape")
@@ -369,6 +372,9 @@ def test_click_a_cell_for_its_worked_formula(browse: Browse, screenshot_dir: Pat
     cell(page, 3, "params").locator("button").click()
     expect(page.locator("#explain-title")).to_contain_text("Couche 3")
     expect(steps).to_contain_text("50 × (20 × 5 × 5 + 1) = 25050")
+    expect(steps.locator("li.match").last).to_contain_text("Nombre de paramètres")
+    cell(page, 5, "rf").locator("button").click()
+    expect(steps.locator("li.match").first).to_contain_text("Champ réceptif")
 
 
 def test_export_to_pytorch_and_copy(browse: Browse) -> None:
