@@ -23,20 +23,15 @@ from tests.web.conftest import Browse, settle
 pytestmark = pytest.mark.browser
 
 LENET = EXAMPLES["lenet5_course"]
-SHAPE_SEP = re.compile(r"\s*[×x]\s*")
-
-
-def compact(text: str) -> str:
-    """``20 × 28 × 28`` -> ``20×28×28``; French thin spaces in numbers are dropped."""
-    return SHAPE_SEP.sub("×", text.replace("\u202f", " ").replace("\u00a0", " ")).strip()
 
 
 def cell(page: Any, layer: int, column: str) -> Any:
     return page.locator(f"#table tbody tr[data-layer='{layer}'] td.c-{column}")
 
 
-def shape_text(shape: list[int]) -> str:
-    return "×".join(str(n) for n in shape)
+def field_error(page: Any, field_id: str) -> Any:
+    """The error slot beside a row's field."""
+    return page.locator(f".field:has(#{field_id}) .field-error")
 
 
 def expect_shape(locator: Any, shape: list[int]) -> None:
@@ -128,8 +123,9 @@ def test_bad_field_shows_its_error_on_the_field(browse: Browse, screenshot_dir: 
     kernel = page.locator("#f-2-kernel_size")
     kernel.fill("40")
     expect(kernel).to_have_attribute("aria-invalid", "true")
-    error = page.locator("#rows .row[data-index='2'] .field-error").first
-    expect(error).to_contain_text("kernel 40 is larger than the padded input 28")
+    expect(field_error(page, "f-2-kernel_size")).to_contain_text(
+        "kernel 40 is larger than the padded input 28"
+    )
     expect(page.locator("#problem")).to_be_visible()
     expect(page.locator("#problem")).to_contain_text("layer 2")
     # The last good table stays on screen, dimmed, instead of a blank page.
@@ -281,9 +277,7 @@ def test_rows_add_duplicate_reorder_remove(browse: Browse) -> None:
     expect(page.locator("#type-0")).to_have_value("maxpool2d")
     expect(page.locator("#type-1")).to_have_value("conv2d")
     expect(page.locator("#f-2-kernel_size")).to_have_attribute("aria-invalid", "true")
-    expect(page.locator("#rows .row[data-index='2'] .field-error").first).to_contain_text(
-        "larger than the padded input 1"
-    )
+    expect(field_error(page, "f-2-kernel_size")).to_contain_text("larger than the padded input 1")
     # Remove it again.
     page.locator("#rows .row[data-index='0'] .tool").nth(3).click()
     expect(page.locator("#rows .row")).to_have_count(2)
@@ -421,3 +415,21 @@ def test_homework_mode_grades_answers(browse: Browse, screenshot_dir: Path) -> N
     page.click("#reveal")
     expect(page.locator("#table tbody")).to_contain_text("20 × 28 × 28")
     expect(page.locator("#totals")).to_be_visible()
+
+
+def test_warnings_sit_on_their_row_and_strict_makes_them_errors(
+    browse: Browse, screenshot_dir: Path
+) -> None:
+    page = browse.open("/")
+    page.select_option("#preset", "course_7x7_stride2")
+    expect_shape(cell(page, 0, "output"), [1, 3, 3])
+    expect(page.locator("#table tbody tr.warning-row")).to_have_count(0)
+    page.fill("#input-shape", "1 x 8 x 8")
+    warning = page.locator("#table tbody tr[data-layer='0'] + tr.warning-row")
+    expect(warning).to_contain_text("the last 1 input row is never read")
+    expect(page.locator("#table tbody tr[data-layer='0']")).to_have_class("warned")
+    page.screenshot(path=str(screenshot_dir / "11-warning.png"), full_page=True)
+    page.check("#strict")
+    stride = page.locator("#f-0-stride")
+    expect(stride).to_have_attribute("aria-invalid", "true")
+    expect(field_error(page, "f-0-stride")).to_contain_text("does not divide")
