@@ -30,7 +30,7 @@ from app.api.schemas import (
     Health,
     Lang,
 )
-from app.core import Analysis, LayerSpec, analyze, catalogue
+from app.core import Analysis, LayerError, LayerSpec, analyze, catalogue
 from app.settings import Settings
 from app.verify import INSTALL_HINT, Verification, VerificationStatus, torch_available
 
@@ -99,14 +99,21 @@ async def analyze_stack(request: Request, settings: SettingsDep) -> Response:
         specs = req.specs()
     except ValidationError as error:
         return validation_problem(validation_entries(error.errors(), ("body", "layers")))
-    analysis = analyze(
-        req.input_shape,
-        specs,
-        batch_size=req.batch_size,
-        dtype=req.dtype,
-        strict=req.strict,
-        limits=request.app.state.limits,
-    )
+    try:
+        analysis = analyze(
+            req.input_shape,
+            specs,
+            batch_size=req.batch_size,
+            dtype=req.dtype,
+            strict=req.strict,
+            limits=request.app.state.limits,
+        )
+    except LayerError as error:
+        if req.lang == Lang.EN:
+            raise
+        from app.api.teaching import localized_problem  # the message in the request's lang
+
+        return localized_problem(error, req.lang)
     if req.explain or req.lang != "en":
         analysis = _teach(analysis, specs, req)
     verification = await _verify(request, settings, req, specs, analysis) if req.verify else None

@@ -287,3 +287,22 @@ def test_openapi_documents_the_teaching_endpoints(client: TestClient) -> None:
     assert "course_32x32" in check["requestBody"]["content"]["application/json"]["examples"]
     export = schema["paths"]["/v1/export/pytorch"]["post"]
     assert "text/x-python" in export["responses"]["200"]["content"]
+
+
+def test_analyze_errors_in_french(client: TestClient) -> None:
+    body = {
+        "input_shape": [1, 8, 8],
+        "layers": [{"type": "maxpool2d", "kernel_size": 2, "padding": 2}],
+        "lang": "fr",
+    }
+    data = problem_of(client.post("/v1/analyze", json=body))
+    (error,) = data["errors"]
+    assert error["loc"] == ["body", "layers", 0, "padding"]
+    assert data["detail"] == (
+        "couche 0 (maxpool2d) : le padding doit valoir au plus la moitié du noyau, or padding=2, "
+        "kernel_size=2 et dilation=1"
+    )
+    body["lang"] = "en"
+    assert (
+        "pad should be at most half" in problem_of(client.post("/v1/analyze", json=body))["detail"]
+    )
