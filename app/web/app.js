@@ -1013,15 +1013,19 @@ function applyLang(rows = true) {
   $("lang").value = state.lang;
   for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
   for (const node of document.querySelectorAll("[data-i18n-label]")) node.setAttribute("aria-label", t(node.dataset.i18nLabel));
-  const axes = state.input.length === 2 ? "C × L" : state.input.length === 4 ? "C × D × H × W" : state.input.length === 1 ? "F" : "C × H × W";
-  const label = document.querySelector("label[for='input-shape']");
-  label.textContent = t("inputShape").replace("C × H × W", axes);
+  updateInputLabel();
   fillPresets();
   if (rows) renderRows();
   if (analysis) {
     renderResults();
     if (analysisOk) setStatus(readyText());
   }
+}
+
+/** The input's label names its axes: C × L, C × H × W or C × D × H × W. */
+function updateInputLabel() {
+  const axes = { 1: "F", 2: "C × L", 4: "C × D × H × W" }[state.input.length] || "C × H × W";
+  document.querySelector("label[for='input-shape']").textContent = t("inputShape").replace("C × H × W", axes);
 }
 
 function presetTitle(example, name) {
@@ -1095,6 +1099,7 @@ function wire() {
     $("input-shape-error").textContent = "";
     if (shape) {
       state.input = shape;
+      updateInputLabel();
       state.preset = "";
       $("preset").value = "";
       state.grades = {};

@@ -202,6 +202,13 @@ def test_shared_link_restores_the_stack(browse: Browse) -> None:
     expect(other.locator("#table tfoot .total-params")).to_have_text(
         re.compile(r"^" + r"\s".join(total.split()) + "$")
     )
+    # Following the link from a page already open (only the fragment changes) works too.
+    page.select_option("#preset", "course_7x7")
+    expect(page.locator("#rows .row")).to_have_count(1)
+    page.goto(link)
+    expect(page.locator("#rows .row")).to_have_count(10)
+    expect(page.locator("#f-3-out_channels")).to_have_value("16")
+    expect_shape(cell(page, 3, "weight"), [16, 6, 5, 5])
 
 
 def test_text_view_in_the_course_notation(browse: Browse, screenshot_dir: Path) -> None:
@@ -433,3 +440,26 @@ def test_warnings_sit_on_their_row_and_strict_makes_them_errors(
     stride = page.locator("#f-0-stride")
     expect(stride).to_have_attribute("aria-invalid", "true")
     expect(field_error(page, "f-0-stride")).to_contain_text("does not divide")
+
+
+def test_text_written_from_the_rows_reads_back_the_same(browse: Browse) -> None:
+    """Every preset, turned into text by the page and parsed by the server: same answer."""
+    page = browse.open("/")
+    page.click("#tab-text")
+    total = page.locator("#table tfoot .total-params")
+    for name, example in EXAMPLES.items():
+        expected = analyze(example["input_shape"], example["layers"])
+        page.select_option("#preset", name)
+        expect(total).to_have_text(f"{expected.total_params:,}")
+        text = page.locator("#stack-text")
+        expect(text).not_to_be_empty()
+        written = text.input_value()
+        with page.expect_response(lambda r: r.url.endswith("/v1/analyze")) as answer:
+            text.fill(written + "\n")  # the text, not the rows, is now what the server reads
+        response = answer.value
+        assert response.request.post_data_json["layers"] == written + "\n"
+        assert response.status == 200, response.text()
+        assert response.json()["total_params"] == expected.total_params
+        assert response.json()["output_shape"] == expected.output_shape
+        expect(page.locator("#preset")).to_have_value("")
+        expect(page.locator("#problem")).to_be_hidden()
