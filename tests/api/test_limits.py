@@ -456,3 +456,24 @@ def test_problems_are_documented_as_problem_json(client: TestClient) -> None:
                         method,
                         status,
                     )
+
+
+# --- headers on the real app ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/", "/docs", "/openapi.json", "/healthz", "/v1/layers", "/x"])
+def test_every_page_has_the_strict_policy_and_an_id(client: TestClient, path: str) -> None:
+    from app.api.middleware import CSP
+
+    r = client.get(path, headers={"X-Request-ID": "t-1"})
+    assert r.headers["content-security-policy"] == CSP
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["referrer-policy"] == "no-referrer"
+    assert r.headers["x-request-id"] == "t-1"
+
+
+def test_the_page_and_swagger_use_no_inline_script(client: TestClient) -> None:
+    for path in ("/", "/docs", "/redoc"):
+        html = client.get(path).text
+        assert "<script>" not in html.replace(" ", ""), path
+        assert "cdn." not in html, path

@@ -62,10 +62,6 @@ def tiny_app(calls: Calls, **overrides: object) -> FastAPI:
     async def boom() -> None:
         raise RuntimeError("boom")
 
-    @app.get("/docs-like")
-    async def docs_like() -> PlainTextResponse:
-        return PlainTextResponse("x")
-
     install_middleware(app, settings)
     return app
 
@@ -207,11 +203,14 @@ async def test_security_headers_on_every_response(calls: Calls, path: str) -> No
     assert r.headers["referrer-policy"] == "no-referrer"
 
 
-async def test_docs_pages_get_their_own_policy(calls: Calls) -> None:
+async def test_redoc_gets_its_own_policy_and_nothing_else_does(calls: Calls) -> None:
     async with client(tiny_app(calls)) as c:
-        r = await c.get("/docs")
-    assert r.status_code == 200
-    assert r.headers["content-security-policy"] == DOCS_CSP
+        redoc = await c.get("/redoc")
+        docs = await c.get("/docs")
+    assert redoc.status_code == docs.status_code == 200
+    assert redoc.headers["content-security-policy"] == DOCS_CSP
+    assert "script-src 'self';" in DOCS_CSP
+    assert docs.headers["content-security-policy"] == CSP
 
 
 async def test_cors_allows_any_origin_without_credentials(calls: Calls) -> None:
