@@ -37,6 +37,7 @@ EXAMPLES = int(os.environ.get("CNNCALC_FUZZ_EXAMPLES", "25"))
 
 CONFIG = SchemathesisConfig.from_dict(
     {
+        "generation": {"max-examples": EXAMPLES},
         "checks": {
             # A schema can say a stack is well-formed, not that it fits its input: the core
             # rejects impossible stacks with a 422 problem naming the layer and field.
