@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from app.core import REGISTRY, LayerError, analyze
 from app.core.analysis import Analysis, LayerWarning, parse_layers
@@ -23,6 +26,7 @@ from app.core.explain import (
     translate_warning,
 )
 from app.core.layers.base import WarningCode
+from tests.core.test_invariants import conv_pool_stacks
 
 Stack = tuple[list[int], list[dict[str, Any]]]
 
@@ -223,6 +227,24 @@ def test_the_battery_covers_every_layer_kind() -> None:
 @pytest.mark.parametrize("name", sorted(STACKS))
 def test_every_number_equals_the_analysis(name: str, lang: str) -> None:
     analysis, specs = analysed(name)
+    check_numbers(analysis, specs, lang)
+
+
+@given(conv_pool_stacks(), st.sampled_from(["en", "fr"]))
+def test_every_number_equals_the_analysis_on_random_stacks(
+    case: tuple[list[int], list[dict[str, Any]]], lang: str
+) -> None:
+    shape, layers = case
+    specs = parse_layers(layers)
+    analysis = None
+    with contextlib.suppress(LayerError):
+        analysis = analyze(shape, specs)
+    assume(analysis is not None)  # an impossible stack has nothing to explain
+    assert analysis is not None
+    check_numbers(analysis, specs, lang)
+
+
+def check_numbers(analysis: Analysis, specs: list[Any], lang: str) -> None:
     for report, fields in zip(analysis.layers, explain_fields(analysis, specs, lang), strict=True):
         where = f"layer {report.index} ({report.type})"
         assert set(fields) == set(FIELDS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 from fractions import Fraction
@@ -9,11 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import assume, given
 
 from app.core import LayerError, StackError, analyze
 from app.core.examples import EXAMPLES
 from app.core.grading import FieldResult, Mistake, grade, read_number, read_shape
 from app.teaching_cli import run_check
+from tests.core.test_invariants import conv_pool_stacks
 
 LENET = EXAMPLES["lenet5_course"]
 COURSE_32 = EXAMPLES["course_32x32"]
@@ -256,3 +259,28 @@ def test_the_cli_grades_files(tmp_path: Path) -> None:
     assert text.rstrip().endswith("Note: 1/2")
     answers.write_text(json.dumps([{"layer": 9}]), encoding="utf-8")
     assert run_check(str(stack), str(answers), None, io.StringIO()) == 1
+
+
+@given(conv_pool_stacks())
+def test_the_expected_values_always_score_full_marks(
+    case: tuple[list[int], list[dict[str, Any]]],
+) -> None:
+    shape, layers = case
+    analysis = None
+    with contextlib.suppress(LayerError):
+        analysis = analyze(shape, layers)
+    assume(analysis is not None)
+    assert analysis is not None
+    answers = [
+        {
+            "layer": r.index,
+            "output_shape": "×".join(map(str, r.output_shape)),
+            "weight_shape": r.weight_shape or "none",
+            "bias_shape": r.bias_shape or "none",
+            "params": r.params,
+            "receptive_field": r.receptive_field.size,
+        }
+        for r in analysis.layers
+    ]
+    result = grade(shape, layers, answers, analysis.total_params, lang="fr")
+    assert result.score.correct == result.score.total == 5 * len(answers) + 1

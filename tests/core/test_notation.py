@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import assume, given
 
-from app.core import analyze
+from app.core import LayerError, analyze
 from app.core.examples import EXAMPLES
 from app.core.export import to_course
 from app.core.notation import NotationError, parse_stack, tokenize
+from tests.core.test_invariants import conv_pool_stacks
 
 # The course's LeNet-5 table, as printed in the course (tabs between the columns).
 COURSE_TABLE = """Couche\tTaille Sortie\tTaille Poids
@@ -243,3 +246,16 @@ def test_course_notation_round_trips_on_every_example(name: str) -> None:
     assert outputs(example["input_shape"], parse_stack(text)) == outputs(
         example["input_shape"], example["layers"]
     )
+
+
+@given(conv_pool_stacks())
+def test_course_notation_round_trips_on_random_stacks(
+    case: tuple[list[int], list[dict[str, Any]]],
+) -> None:
+    shape, layers = case
+    text = None
+    with contextlib.suppress(LayerError):
+        text = to_course(shape, layers)
+    assume(text is not None)
+    assert text is not None
+    assert outputs(shape, parse_stack(text)) == outputs(shape, layers)
