@@ -1204,8 +1204,15 @@ WARNINGS_FR: Final[dict[str, Callable[[Mapping[str, Any]], str]]] = {
         "chevauchent et n'ont pas toutes la même taille"
     ),
     WarningCode.SINGLE_VALUE_NORM: lambda p: (
-        "chaque canal n'a qu'une valeur par exemple : l'entraînement avec un batch de 1 échoue "
-        "(Expected more than 1 value per channel when training)"
+        "chaque canal (ou groupe) n'a qu'une valeur par exemple : l'entraînement avec un batch "
+        "de 1 échoue (Expected more than 1 value per channel when training)"
+    ),
+    WarningCode.KERNEL_MISSES_INPUT: lambda p: (
+        "une fenêtre ne couvre que du padding : ses valeurs ne viennent pas de l'entrée"
+    ),
+    WarningCode.NO_FEATURE_DROPOUT: lambda p: (
+        "ce dropout par canal reçoit un tenseur d'un autre rang que prévu : PyTorch le traite "
+        "comme un dropout ordinaire ou sans batch"
     ),
     WarningCode.IMPLICIT_DIM: lambda p: (
         f"dim n'est pas donné : PyTorch choisit dim={p['dim']} (batch compris) ; donnez dim"

@@ -598,3 +598,9 @@ def test_unknown_codes_and_missing_params_fall_back_to_english() -> None:
     assert translate_error_message("limit_exceeded", {}, "too big", "fr") == "too big"
     assert translate_error_message(ErrorCode.KERNEL_TOO_LARGE, {}, "default", "fr") == "default"
     assert translate_error_message(None, None, "default", "fr") == "default"
+
+
+def test_every_warning_code_has_a_french_wording() -> None:
+    from app.core.explain import WARNINGS_FR
+
+    assert set(WarningCode) <= set(WARNINGS_FR)
