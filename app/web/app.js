@@ -863,6 +863,14 @@ function renderPicture() {
     },
   });
   renderCaption();
+  // Keep the chosen block in view inside the picture's own scroll box (not the page's).
+  const wrap = $("net").parentElement;
+  const chosen = $("net").querySelector(".block.selected");
+  if (chosen && wrap.scrollWidth > wrap.clientWidth) {
+    const box = chosen.getBoundingClientRect();
+    const view = wrap.getBoundingClientRect();
+    if (box.left < view.left || box.right > view.right) wrap.scrollLeft += box.left - view.left - (view.width - box.width) / 2;
+  }
 }
 
 function renderCaption() {
@@ -887,7 +895,10 @@ function renderCaption() {
   caption.textContent = t("unitCaption", {
     unit: `(${(state.unit || []).join(", ")})`, n: layer.index, name, shape: fmtShape(layer.output_shape), ranges: text,
     size: layer.receptive_field.size.join(" × "),
+    what: t(["positions", "pixels", "voxels"][ranges.length - 1] || "pixels"),
   });
+  const clipped = ranges.some((r) => r.full[0] < r.lo || r.full[1] > r.hi);
+  if (clipped) caption.textContent += ` ${t("inPadding")}`;
 }
 
 // ---------- actions ----------

@@ -89,12 +89,15 @@ export const STRINGS = {
     why: "Why?",
     nothingToGrade: "Type at least one answer first.",
     unitCaption:
-      "Unit {unit} of layer {n} ({name}, {shape}) sees input {ranges}: {size} pixels.",
+      "Unit {unit} of layer {n} ({name}, {shape}) sees input {ranges}: {size} {what}.",
     unitCaptionGlobal: "Every unit of layer {n} ({name}) sees the whole input.",
     inputCaption: "Select a layer's block to see its receptive field on the input.",
     rowsAxis: "rows",
     colsAxis: "columns",
     positions: "positions",
+    pixels: "pixels",
+    voxels: "voxels",
+    inPadding: "Part of that field lies in the padding, outside the input.",
     blockLabel: "{name}, output {shape}",
   },
   fr: {
@@ -178,12 +181,15 @@ export const STRINGS = {
     why: "Pourquoi ?",
     nothingToGrade: "Tapez d'abord au moins une réponse.",
     unitCaption:
-      "L'unité {unit} de la couche {n} ({name}, {shape}) voit, sur l'entrée, les {ranges} : {size} pixels.",
+      "L'unité {unit} de la couche {n} ({name}, {shape}) voit, sur l'entrée, les {ranges} : {size} {what}.",
     unitCaptionGlobal: "Chaque unité de la couche {n} ({name}) voit toute l'entrée.",
     inputCaption: "Choisissez le bloc d'une couche pour voir son champ réceptif sur l'entrée.",
     rowsAxis: "lignes",
     colsAxis: "colonnes",
     positions: "positions",
+    pixels: "pixels",
+    voxels: "voxels",
+    inPadding: "Une partie de ce champ tombe dans le padding, hors de l'entrée.",
     blockLabel: "{name}, sortie {shape}",
   },
 };

@@ -170,10 +170,12 @@ export function fieldOf(layer, inputShape, unit) {
   const extents = inputShape.slice(1);
   if (!rf || rf.global) return extents.map((n) => ({ lo: 0, hi: n - 1, full: [0, n - 1] }));
   return extents.map((n, a) => {
+    // `size` pixels centred on the unit's centre (a fractional centre, from a transposed
+    // convolution, is rounded to the nearest pixel).
     const centre = rf.start[a] + unit[a] * rf.jump[a];
-    const half = (rf.size[a] - 1) / 2;
-    const lo = Math.ceil(centre - half);
-    const hi = Math.floor(centre + half);
+    const size = Math.max(1, Math.round(rf.size[a]));
+    const lo = Math.round(centre - (size - 1) / 2);
+    const hi = lo + size - 1;
     return { lo: Math.max(0, lo), hi: Math.min(n - 1, hi), full: [lo, hi] };
   });
 }
