@@ -2,6 +2,7 @@
 
     cnncalc check STACK.json ANSWERS.json [--lang en|fr] [--json]
     cnncalc solve --in 32 --out 32 [-K 5] [-S 1] [-P 2] [-D 1] [--layer conv|pool] [--json]
+    cnncalc export STACK.json [--format pytorch|course]
 
 ``STACK.json`` is the body of ``POST /v1/analyze``; ``ANSWERS.json`` is a list of answers or
 ``{"answers": [...], "total_params": n}`` (``-`` reads standard input). ``--json`` prints the
@@ -21,6 +22,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from app.core import CnnCalcError
 from app.core.analysis import ExplanationStep
+from app.core.export import to_course, to_pytorch
 from app.core.grading import CheckResult, FieldResult, grade
 from app.core.solve import DEFAULT_BOUNDS, SolveResult, solve
 
@@ -171,6 +173,26 @@ def cmd_solve(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
+    """Print the stack as PyTorch code or as the course's table."""
+    from app.api.schemas import AnalyzeRequest
+
+    body = _read(args.stack)
+    if not isinstance(body, dict):
+        raise SystemExit("the stack file must hold a JSON object like the API's request body")
+    try:
+        req = AnalyzeRequest.model_validate(body)
+        if args.format == "course":
+            text = to_course(req.input_shape, req.layers)
+        else:
+            text = to_pytorch(req.input_shape, req.layers, batch_size=req.batch_size)
+    except (CnnCalcError, ValidationError) as error:
+        sys.stderr.write(_problem(error) + "\n")
+        return 1
+    out.write(text)
+    return 0
+
+
 def run_check(stack_path: str, answers_path: str, lang: str | None, out: TextIO) -> int:
     """``cnncalc check STACK.json ANSWERS.json``, as a function."""
     args = argparse.Namespace(stack=stack_path, answers=answers_path, lang=lang, json=False)
@@ -217,10 +239,16 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="print the API's response body")
     p.set_defaults(handler=cmd_solve)
 
+    p = sub.add_parser("export", help="the stack as PyTorch code or as the course's table")
+    p.add_argument("stack", help="the stack: a JSON file like POST /v1/analyze's body, or -")
+    p.add_argument("--format", choices=("pytorch", "course"), default="pytorch")
+    p.set_defaults(handler=cmd_export)
+
 
 __all__ = [
     "add_commands",
     "cmd_check",
+    "cmd_export",
     "cmd_solve",
     "render_check",
     "render_solve",

@@ -78,3 +78,22 @@ def test_solve_json_and_errors(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as usage:
         main(["solve", "--out", "4"])
     assert usage.value.code == 2
+
+
+def test_export(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    stack = tmp_path / "stack.json"
+    stack.write_text(
+        json.dumps({"input_shape": [1, 28, 28], "layers": "Conv(Cout=20, K=5, P=2), ReLU"}),
+        encoding="utf-8",
+    )
+    assert main(["export", str(stack)]) == 0
+    assert "nn.Conv2d(in_channels=1, out_channels=20, kernel_size=5, padding=2)," in (
+        capsys.readouterr().out
+    )
+    assert main(["export", str(stack), "--format", "course"]) == 0
+    assert capsys.readouterr().out.splitlines()[2] == (
+        "Conv (Cout=20, K=5, P=2, S=1)\t20 x 28 x 28\t20 x 1 x 5 x 5"
+    )
+    stack.write_text(json.dumps({"input_shape": [1, 2, 2], "layers": "Conv(Cout=1, K=5)"}), "utf-8")
+    assert main(["export", str(stack)]) == 1
+    assert "kernel 5 is larger" in capsys.readouterr().err
