@@ -260,8 +260,10 @@ async function runAnalysis() {
 const hidingAnswers = () => state.homework && !state.reveal;
 
 function readyText() {
-  if (hidingAnswers()) return t("readyHomework", { n: analysis.layers.length });
-  return t("ready", { n: analysis.layers.length, p: fmtInt(analysis.total_params) });
+  const n = analysis.layers.length;
+  const layers = t(n === 1 ? "layerWord" : "layersWord");
+  if (hidingAnswers()) return t("readyHomework", { n, layers });
+  return t("ready", { n, layers, p: fmtInt(analysis.total_params) });
 }
 
 function setStatus(text) {

@@ -230,8 +230,12 @@ def test_text_view_in_the_course_notation(browse: Browse, screenshot_dir: Path) 
     # A syntax error is reported under the text, with its line.
     page.click("#tab-text")
     text.fill("Conv (Cout=10, K=5\nReLU")
-    expect(page.locator("#stack-text-error")).to_contain_text("line")
+    expect(page.locator("#stack-text-error")).to_contain_text("line 1")
     expect(text).to_have_attribute("aria-invalid", "true")
+    # A layer the tensor cannot take is named with its field.
+    text.fill("Conv (Cout=10, K=5, P=2, S=1)\nMaxPool(K=64)")
+    expect(page.locator("#stack-text-error")).to_contain_text("Layer 1 (kernel_size)")
+    expect(page.locator("#stack-text-error")).to_contain_text("kernel 64 is larger")
 
 
 def test_pasted_pytorch_printout(browse: Browse) -> None:
