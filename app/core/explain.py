@@ -260,6 +260,11 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "bias_linear": ("Bias: one per output.", "Biais : un par sortie."),
     "bias_norm": ("Bias (shift β): one per {what}.", "Biais (décalage β) : un par {what_fr}."),
     "no_bias": ("No bias (bias=False).", "Pas de biais (bias=False)."),
+    "no_affine": (
+        "Neither scale γ nor shift β ({flag}=False): nothing to learn.",
+        "Ni échelle γ ni décalage β ({flag}=False) : rien à apprendre.",
+    ),
+    "out_shape": ("So the output is {shape}.", "Donc la sortie fait {shape}."),
     "params_filter": (
         "Each filter has {per} weights plus 1 bias.",
         "Chaque filtre a {per} poids plus 1 biais.",
@@ -904,7 +909,7 @@ def flatten_fields(spec: Flatten, report: LayerReport, step: Step, lang: Lang) -
             )
         )
         output.append(
-            ExplanationStep(say("out_kept", lang, shape=shape_text(out)), shape_formula(out))
+            ExplanationStep(say("out_shape", lang, shape=shape_text(out)), shape_formula(out))
         )
     return {
         "output_shape": output,
@@ -979,10 +984,11 @@ def norm_fields(
         if has_weight
         else []
     )
+    flag = "elementwise_affine" if isinstance(spec, LayerNorm) else "affine"
     bias = (
         [ExplanationStep(say("bias_norm", lang, what=what, what_fr=what_fr), f"{symbol} = {count}")]
         if has_bias
-        else [ExplanationStep(say("no_bias", lang))]
+        else [ExplanationStep(say("no_bias" if has_weight else "no_affine", lang, flag=flag))]
     )
     if has_weight and has_bias:
         params = [
@@ -1016,7 +1022,7 @@ def elementwise_fields(spec: LayerSpec, report: LayerReport, lang: Lang) -> Fiel
         first = say(
             "kept_dropout",
             lang,
-            p=num(spec.p),
+            p=f"{spec.p:g}",
             what="whole channels" if channel else "values",
             what_fr="des canaux entiers" if channel else "des valeurs",
         )
