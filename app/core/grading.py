@@ -488,6 +488,9 @@ def _rf_result(
     expected: Any = _plain(sizes)
     if len(set(sizes)) == 1:
         expected = expected[0]
+    if isinstance(given, str) and given.strip().lower() in WHOLE_INPUT:
+        right = report.receptive_field.global_
+        return FieldResult(layer, "receptive_field", given, expected, right, explanation)
     shape = read_shape(given)
     if shape is None:
         return _unreadable(layer, "receptive_field", given, expected, explanation, ctx.lang)
@@ -503,6 +506,12 @@ def _rf_result(
     mistake = _mistake(shape, _rf_mistakes(ctx, layer))
     hint = _say(MISTAKES[mistake], ctx.lang) if mistake else None
     return FieldResult(layer, "receptive_field", given, expected, False, explanation, mistake, hint)
+
+
+WHOLE_INPUT: Final = frozenset(
+    {"global", "all", "whole", "whole input", "tout", "toute l'entrée", "toute l'image", "entier"}
+)
+"""Ways to say that a unit sees the whole input (after a flatten or a linear layer)."""
 
 
 def _total_explanation(analysis: Analysis, lang: Lang) -> list[ExplanationStep]:

@@ -284,3 +284,13 @@ def test_the_expected_values_always_score_full_marks(
     ]
     result = grade(shape, layers, answers, analysis.total_params, lang="fr")
     assert result.score.correct == result.score.total == 5 * len(answers) + 1
+
+
+def test_a_global_receptive_field_can_be_said_in_words() -> None:
+    layers = LENET["layers"]
+    assert one(LENET["input_shape"], layers, {"layer": 7, "receptive_field": "global"}).correct
+    assert one(LENET["input_shape"], layers, {"layer": 7, "receptive_field": "28x28"}).correct
+    assert one(
+        LENET["input_shape"], layers, {"layer": 9, "receptive_field": "toute l'image"}
+    ).correct
+    assert not one(LENET["input_shape"], layers, {"layer": 0, "receptive_field": "global"}).correct
