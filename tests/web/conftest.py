@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect, sync_playwright
 
 CHROMIUM = os.environ.get("CNNCALC_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -31,6 +32,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 ROOT = Path(__file__).resolve().parents[2]
+# Generous waits: CI machines run the browser, the server and other suites at once.
+expect.set_options(timeout=10_000)
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 WATCH_CSP = """
 window.__cspViolations = [];
@@ -62,9 +65,12 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 3
 
 
 @pytest.fixture(scope="session")
-def base_url() -> Iterator[str]:
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The real app (``app.main:app``) served by uvicorn on 127.0.0.1."""
     port = free_port()
+    # A file, not a pipe: nobody reads the server's output while the tests run.
+    log_path = tmp_path_factory.mktemp("server") / "uvicorn.log"
+    log = log_path.open("wb")
     process = subprocess.Popen(
         [
             sys.executable,
@@ -79,12 +85,15 @@ def base_url() -> Iterator[str]:
             "warning",
         ],
         cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_up(url, process)
+        try:
+            wait_until_up(url, process)
+        except RuntimeError as error:
+            raise RuntimeError(f"{error}\n{log_path.read_text(errors='replace')}") from None
         yield url
     finally:
         process.terminate()
@@ -93,15 +102,12 @@ def base_url() -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        if process.stderr is not None:
-            process.stderr.close()
+        log.close()
 
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     """Debian's chromium, headless, without network chatter of its own."""
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
