@@ -394,6 +394,9 @@ def test_export_to_pytorch_and_copy(browse: Browse) -> None:
     copied = page.evaluate("navigator.clipboard.readText()")
     assert copied == code.text_content()
     compile(copied, "exported.py", "exec")
+    page.click("#share")
+    expect(page.locator("#toast")).to_contain_text("Link copied")
+    assert page.evaluate("navigator.clipboard.readText()") == page.url
 
 
 def test_homework_mode_grades_answers(browse: Browse, screenshot_dir: Path) -> None:
