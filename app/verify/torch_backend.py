@@ -35,9 +35,10 @@ from app.verify import INSTALL_HINT, Mismatch, Verification, VerificationStatus
 RF_MAX_SPATIAL = 2**14
 """Receptive fields are measured when the input has at most this many spatial elements per
 sample (128×128, 26×26×24, …)."""
-RF_MAX_MACS = 2**25
-"""… and one forward pass costs at most this many MACs per sample (float64 on the CPU)."""
-RF_MAX_UNITS = 12
+RF_MAX_ACTIVATIONS = 2**18
+"""… and the layers' outputs hold at most this many spatial elements in all (the measuring
+copy has one channel, so this bounds its cost)."""
+RF_MAX_UNITS = 8
 """Output units measured at once per layer, one per batch sample, along the diagonal."""
 
 GIVEN_SIZES = frozenset({"in_channels", "in_features", "num_features", "num_channels"})
@@ -68,11 +69,21 @@ def load_torch() -> ModuleType | None:
                 warnings.simplefilter("ignore")
                 import torch
 
-                # The first meta-device kernel loads torch's shape functions (and sympy):
-                # pay for it here, once, rather than in the first request's layers.
-                torch.nn.functional.conv2d(
-                    torch.empty(1, 1, 3, 3, device="meta"), torch.empty(1, 1, 2, 2, device="meta")
+                # The first meta-device kernels load torch's shape functions, sympy and
+                # (for linear) dynamo: pay for it here, once, not in a request's layers.
+                nn = torch.nn
+                warm = nn.Sequential(
+                    nn.Conv2d(1, 1, 2),
+                    nn.ConvTranspose2d(1, 1, 2),
+                    nn.BatchNorm2d(1),
+                    nn.GroupNorm(1, 1),
+                    nn.MaxPool2d(1),
+                    nn.AdaptiveAvgPool2d(1),
+                    nn.Flatten(),
+                    nn.Linear(1, 1),
+                    nn.LayerNorm(1),
                 )
+                warm.to("meta").eval()(torch.empty(2, 1, 3, 3, device="meta"))
             _import_seconds = time.perf_counter() - started
             _torch = torch
     return _torch
@@ -366,7 +377,7 @@ def verify_stack(
         batch_size: the batch torch runs (on ``meta`` it costs nothing).
         max_elements: the largest input or layer output (whole batch) the check accepts.
         measure_rf: also measure receptive fields by back-propagation when the input is
-            small enough (``RF_MAX_SPATIAL``, ``RF_MAX_MACS``).
+            small enough (``RF_MAX_SPATIAL``, ``RF_MAX_ACTIVATIONS``).
         core_error: cnncalc's message when it rejected the stack (``analysis`` is ``None``).
         devices: where to run, each compared with cnncalc. By default ``meta`` (any size,
             no memory), then, when every tensor is small (``CPU_MAX_ELEMENTS``,
@@ -509,54 +520,57 @@ def measure_receptive_fields(
 ) -> list[dict[str, Any]]:
     """Measure each layer's receptive field by back-propagation and compare it with cnncalc's.
 
-    Bound: at most ``RF_MAX_SPATIAL`` spatial input elements per sample and ``RF_MAX_MACS``
-    MACs per sample; above it (or without an analysis, or without spatial axes) the result
-    is ``[{"status": "skipped", "reason": ...}]``.
+    Bound: at most ``RF_MAX_SPATIAL`` spatial input elements and ``RF_MAX_ACTIVATIONS``
+    spatial output elements summed over the layers; above it (or without an analysis, or
+    without spatial axes) the result is ``[{"status": "skipped", "reason": ...}]``.
 
-    Method: a real CPU copy of the stack in float64, input all ones. Convolutions keep
-    their geometry, weights a positive constant (``1 / fan_in``, which keeps deep stacks in
-    range; any positive constant gives the same extent) and biases 0. Max pools become
+    Method: a real CPU copy of the stack in float64 with one channel, input all ones.
+    Convolutions keep their geometry (kernel, stride, padding and its mode, dilation), one
+    input and one output channel (with positive weights every channel sees the same
+    window), weights a positive constant (``1 / fan_in``, which keeps deep stacks in range;
+    any positive constant gives the same extent) and biases 0. Max pools become
     average pools of the same geometry (kernel, stride, padding, dilation, ceil_mode) so
     that the gradient reaches the whole window, adaptive max pools adaptive average pools.
     Layers that keep every unit where it is (activations, normalisation, dropout, softmax)
     are identities: the receptive field ignores statistics, as Araujo et al. do. Flatten and
     linear end the measurement: their units are global.
 
-    Per layer with a spatial output, up to ``RF_MAX_UNITS`` consecutive output units along
-    the diagonal are measured at once, one per batch sample, keeping only units whose
+    Per layer with a spatial output, one interior output unit is measured (all are alike
+    while every jump is whole), or up to ``RF_MAX_UNITS`` consecutive units along the
+    diagonal after a fractional jump, one per batch sample, keeping only units whose
     calculated field ``[c - (size-1)/2, c + (size-1)/2]``, ``c = start + i × jump``, lies
     inside the input on every axis (the core's rule counts padding, torch's gradient does
     not reach it). The measured size per axis is the largest extent (last - first input
     index with a non-zero gradient, plus one) over those units: for convolutions and pools
     every unit has the same extent; for transposed convolutions and adaptive pools with
-    uneven windows the units differ, and cnncalc's size is the widest one. Where a
-    fractional jump (``N / M`` of an uneven adaptive pool) makes the calculated size
-    fractional, the real windows alternate between its two neighbouring whole numbers, and
-    either agrees.
+    uneven windows the units differ, and cnncalc's size is the widest one. So the
+    comparison is exact (``"exact": true``, sizes equal) while every jump is whole, and an
+    upper bound after a fractional jump (the measured size must not exceed the calculated
+    one, rounded up), since the interior units need not include the widest window.
     """
     skipped = _rf_bound(input_shape, analysis)
     if skipped is not None or analysis is None:
         return [{"status": "skipped", "reason": skipped or "the stack was rejected"}]
     results: list[dict[str, Any]] = []
+    extents = tuple(input_shape[1:])
     with warnings.catch_warnings(), torch.enable_grad():
         warnings.simplefilter("ignore")
         modules = _measuring_copy(torch, input_shape, specs, analysis)
-        units = RF_MAX_UNITS
-        x = torch.ones((units, *input_shape), dtype=torch.float64, requires_grad=True)
-        outputs = []
-        y = x
-        for module in modules:
-            if module is None:
+        whole = all(float(j).is_integer() for r in analysis.layers for j in r.receptive_field.jump)
+        units = 1 if whole else RF_MAX_UNITS  # whole jumps: every interior unit alike
+        shapes: list[tuple[int, ...]] = []
+        with torch.no_grad():
+            y = torch.ones((1, 1, *extents), dtype=torch.float64)
+            for module in modules:
+                if module is None:
+                    break
+                y = module(y)
+                shapes.append(tuple(int(n) for n in y.shape[2:]))
+        for index, module in enumerate(modules):
+            rf = analysis.layers[index].receptive_field
+            if module is None or rf.global_ or len(shapes[index]) != len(extents):
                 break
-            y = module(y)
-            outputs.append(y)
-        extents = tuple(input_shape[1:])
-        for index, y in enumerate(outputs):
-            report = analysis.layers[index]
-            rf = report.receptive_field
-            if rf.global_ or len(y.shape) != len(input_shape) + 1:
-                break
-            picked = _interior_units(rf, extents, tuple(int(n) for n in y.shape[2:]), units)
+            picked = _interior_units(rf, extents, shapes[index], units)
             if not picked:
                 results.append(
                     {
@@ -567,11 +581,16 @@ def measure_receptive_fields(
                     }
                 )
                 continue
+            # One sample per unit, run through this layer's prefix only.
+            x = torch.ones((len(picked), 1, *extents), dtype=torch.float64, requires_grad=True)
+            y = x
+            for previous in modules[: index + 1]:
+                y = previous(y)
             selector = torch.zeros_like(y)
             for sample, unit in enumerate(picked):
                 selector[(sample, slice(None), *unit)] = 1.0
-            (grad,) = torch.autograd.grad(y, x, grad_outputs=selector, retain_graph=True)
-            measured = _extents(torch, grad[: len(picked)], len(extents))
+            (grad,) = torch.autograd.grad(y, x, grad_outputs=selector)
+            measured = _extents(torch, grad, len(extents))
             results.append(
                 {
                     "layer": index,
@@ -579,21 +598,26 @@ def measure_receptive_fields(
                     "units": len(picked),
                     "measured": measured,
                     "calculated": list(rf.size),
+                    "exact": whole,
                     "agrees": all(
-                        _size_agrees(m, c) for m, c in zip(measured, rf.size, strict=True)
+                        _size_agrees(m, c, whole) for m, c in zip(measured, rf.size, strict=True)
                     ),
                 }
             )
     return results
 
 
-def _size_agrees(measured: int, calculated: float) -> bool:
+def _size_agrees(measured: int, calculated: float, exact: bool) -> bool:
     """Whether a measured size meets the calculated one.
 
-    Whole sizes must be equal; a fractional calculated size (after a fractional jump) is met
-    by either of its neighbouring whole numbers, since the real windows alternate.
+    While every jump is whole the rule is exact and the sizes must be equal. After a
+    fractional jump (a strided transposed convolution, an uneven adaptive pool) windows
+    alternate in width and cnncalc's size is the widest one's, which the interior units
+    measured need not include: the measurement must then not exceed it (rounded up).
     """
-    return measured in {math.floor(calculated), math.ceil(calculated)}
+    if exact:
+        return measured == calculated
+    return measured <= math.ceil(calculated)
 
 
 def _rf_bound(input_shape: Sequence[int], analysis: Analysis | None) -> str | None:
@@ -608,11 +632,11 @@ def _rf_bound(input_shape: Sequence[int], analysis: Analysis | None) -> str | No
             f"the input has {spatial} spatial elements, over the {RF_MAX_SPATIAL} for which "
             "receptive fields are measured by back-propagation"
         )
-    macs = analysis.total_macs // max(analysis.batch_size, 1)
-    if macs > RF_MAX_MACS:
+    activations = sum(prod(tuple(r.output_shape[1:])) for r in analysis.layers)
+    if activations > RF_MAX_ACTIVATIONS:
         return (
-            f"one forward pass costs {macs} MACs, over the {RF_MAX_MACS} for which receptive "
-            "fields are measured by back-propagation"
+            f"the layers' outputs hold {activations} spatial elements, over the "
+            f"{RF_MAX_ACTIVATIONS} for which receptive fields are measured by back-propagation"
         )
     return None
 
@@ -633,6 +657,9 @@ class _MeasureFactory:
             name = name.replace("AdaptiveMaxPool", "AdaptiveAvgPool")
         if not name.startswith(_KEEP):
             return torch.nn.Identity()
+        if "in_channels" in kwargs:
+            # One channel: with positive weights every channel sees the same window.
+            kwargs = {**kwargs, "in_channels": 1, "out_channels": 1, "groups": 1}
         module = getattr(torch.nn, name)(**kwargs).to(torch.float64)
         weight = getattr(module, "weight", None)
         if isinstance(weight, torch.Tensor):
@@ -678,10 +705,9 @@ def _window_average(
     s = k if kwargs.get("stride") is None else axes(kwargs["stride"])
     p = axes(kwargs.get("padding", 0))
     dil = axes(kwargs.get("dilation", 1))
-    channels = x[0]
-    conv = getattr(torch.nn, f"Conv{d}d")(
-        channels, channels, k, stride=s, dilation=dil, groups=channels, bias=False
-    ).to(torch.float64)
+    conv = getattr(torch.nn, f"Conv{d}d")(1, 1, k, stride=s, dilation=dil, bias=False).to(
+        torch.float64
+    )
     with torch.no_grad():
         conv.weight.fill_(1.0 / prod(k))
     pads: list[int] = []
@@ -728,7 +754,7 @@ def _extents(torch: ModuleType, grad: Any, axes: int) -> list[int]:
 
 __all__ = [
     "COMPARED_FIELDS",
-    "RF_MAX_MACS",
+    "RF_MAX_ACTIVATIONS",
     "RF_MAX_SPATIAL",
     "check_layers",
     "load_torch",

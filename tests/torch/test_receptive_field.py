@@ -175,6 +175,7 @@ def test_course_lenet5_fields_are_measured() -> None:
             {"type": "maxpool2d", "kernel_size": 2},
         ],
     )
+    assert all(r["exact"] for r in results)
     assert [r["measured"] for r in results] == [
         [5, 5],
         [5, 5],

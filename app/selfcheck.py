@@ -1,0 +1,123 @@
+"""``cnncalc selfcheck``: the built-in examples and random stacks, checked against PyTorch.
+
+Every built-in example (``app.core.examples``) and a sample of random valid and invalid
+stacks over every layer kind (``app.verify.stacks``) go through the torch executor; a table
+of passed and failed stacks per layer kind follows, then every mismatch. Exit codes: 0 all
+agree, 1 a mismatch, 2 usage, 3 torch is not installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from app.core.examples import EXAMPLES
+from app.core.layers import TYPE_INDEX
+from app.verify import INSTALL_HINT, Verification, VerificationStatus, torch_available
+from app.verify.stacks import KINDS, RandomChooser, random_stack
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The selfcheck's options."""
+    p = argparse.ArgumentParser(
+        prog="cnncalc selfcheck",
+        description="Check the built-in examples and random stacks against PyTorch.",
+    )
+    p.add_argument("--samples", type=int, default=300, help="random stacks (default 300)")
+    p.add_argument("--seed", type=int, default=None, help="seed of the random stacks")
+    p.add_argument("--batch-size", type=int, default=2, help="batch torch runs (default 2)")
+    p.add_argument(
+        "--no-receptive-field",
+        action="store_true",
+        help="skip the back-propagation measurement of receptive fields",
+    )
+    return p
+
+
+def _kinds(layers: Sequence[dict[str, Any]]) -> set[str]:
+    return {TYPE_INDEX[str(layer["type"]).lower()].__name__ for layer in layers}
+
+
+def _describe(v: Verification) -> list[str]:
+    lines = [
+        f"    layer {m.layer}, {m.field}: cnncalc {m.calculated!r}, torch {m.torch!r}"
+        for m in v.mismatches
+    ]
+    return lines or [f"    {v.reason}"]
+
+
+def run(samples: int, seed: int, batch_size: int, measure_rf: bool, out: TextIO) -> tuple[int, int]:
+    """Check the examples and ``samples`` random stacks; print the table; (checked, failed)."""
+    from app.verify.torch_backend import check_layers, load_torch, torch_import_seconds
+
+    load_torch()
+    out.write(f"torch imported in {torch_import_seconds() or 0:.2f} s\n")
+    passed: Counter[str] = Counter()
+    failed: Counter[str] = Counter()
+    problems: list[str] = []
+    stacks: list[tuple[str, list[int], list[dict[str, Any]]]] = [
+        (name, list(body["input_shape"]), list(body["layers"])) for name, body in EXAMPLES.items()
+    ]
+    chooser = RandomChooser(seed)
+    for i in range(samples):
+        shape, layers = random_stack(chooser, first_kind=KINDS[i % len(KINDS)])
+        stacks.append((f"random #{i}", shape, layers))
+    started = time.perf_counter()
+    rejected = 0
+    for name, shape, layers in stacks:
+        analysis, v = check_layers(
+            shape,
+            layers,
+            batch_size=batch_size,
+            measure_rf=measure_rf,
+            max_elements=2**40,
+        )
+        rejected += analysis is None
+        ok = v.status is VerificationStatus.PASSED
+        for kind in _kinds(layers):
+            (passed if ok else failed)[kind] += 1
+        if not ok:
+            problems.append(f"{name}: {shape} {layers}")
+            problems.extend(_describe(v))
+        if name in EXAMPLES:
+            out.write(f"{name:<22} {v.status.value:<8} {v.elapsed_ms or 0:>9.1f} ms\n")
+    elapsed = time.perf_counter() - started
+    out.write(
+        f"\n{len(stacks)} stacks ({len(EXAMPLES)} examples, {samples} random with seed {seed}, "
+        f"{rejected} rejected by cnncalc) in {elapsed:.1f} s\n\n"
+    )
+    width = max(len(k) for k in KINDS)
+    out.write(f"{'layer kind':<{width}}  {'stacks passed':>13}  {'failed':>6}\n")
+    for kind in KINDS:
+        out.write(f"{kind:<{width}}  {passed[kind]:>13}  {failed[kind]:>6}\n")
+    if problems:
+        out.write("\nmismatches:\n")
+        for line in problems:
+            out.write(line + "\n")
+    return len(stacks), sum(1 for p in problems if not p.startswith("    "))
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    """Run the selfcheck; returns the exit code (0 agree, 1 mismatch, 3 without torch)."""
+    out = out or sys.stdout
+    args = build_parser().parse_args(argv)
+    if args.samples < 0 or args.batch_size < 1:
+        sys.stderr.write("cnncalc selfcheck: --samples must be >= 0 and --batch-size >= 1\n")
+        return 2
+    if not torch_available():
+        sys.stderr.write(f"cnncalc selfcheck: torch is not installed; {INSTALL_HINT}\n")
+        return 3
+    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**32)
+    checked, failures = run(args.samples, seed, args.batch_size, not args.no_receptive_field, out)
+    verdict = "all agree with torch" if failures == 0 else f"{failures} disagree with torch"
+    out.write(f"\n{checked} stacks checked: {verdict}\n")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
