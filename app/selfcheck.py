@@ -32,6 +32,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=None, help="seed of the random stacks")
     p.add_argument("--batch-size", type=int, default=2, help="batch torch runs (default 2)")
     p.add_argument(
+        "--timings",
+        nargs="*",
+        metavar="EXAMPLE",
+        default=None,
+        help="instead, time the check: torch's import, the first and warm calls on these "
+        "examples (default lenet5_course vgg16), and a 3×100000×100000 input at batch 4096",
+    )
+    p.add_argument(
         "--no-receptive-field",
         action="store_true",
         help="skip the back-propagation measurement of receptive fields",
@@ -102,6 +110,72 @@ def run(samples: int, seed: int, batch_size: int, measure_rf: bool, out: TextIO)
     return len(stacks), sum(1 for p in problems if not p.startswith("    "))
 
 
+HUGE_INPUT = [3, 100_000, 100_000]
+HUGE_BATCH = 4096
+HUGE_LAYERS: list[dict[str, Any]] = [
+    {"type": "conv2d", "out_channels": 64, "kernel_size": 7, "stride": 2, "padding": 3},
+    {"type": "batchnorm2d"},
+    {"type": "relu"},
+    {"type": "maxpool2d", "kernel_size": 3, "stride": 2, "padding": 1},
+    {"type": "conv2d", "out_channels": 128, "kernel_size": 3, "padding": 1},
+    {"type": "adaptiveavgpool2d", "output_size": 1},
+    {"type": "flatten"},
+    {"type": "linear", "out_features": 1000},
+]
+"""A stem on a 3×100000×100000 input: the meta device makes its size irrelevant."""
+
+
+def _peak_rss_mib() -> float:
+    """The process's peak resident set size so far (Linux reports KiB)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def timings(names: Sequence[str], measure_rf: bool, out: TextIO, repeat: int = 20) -> None:
+    """Print the check's latency: first call (torch's import included) and warm (median)."""
+    from statistics import median
+
+    from app.core import analyze
+    from app.core.layers import LAYERS_ADAPTER
+    from app.verify.torch_backend import torch_import_seconds, verify_stack
+
+    out.write(f"peak RSS before torch: {_peak_rss_mib():.0f} MiB\n")
+    for name in names:
+        body = EXAMPLES[name]
+        specs = LAYERS_ADAPTER.validate_python(body["layers"])
+        analysis = analyze(body["input_shape"], specs)
+
+        def once(
+            body: dict[str, Any] = body, specs: Any = specs, analysis: Any = analysis
+        ) -> float:
+            started = time.perf_counter()
+            v = verify_stack(
+                body["input_shape"], specs, analysis, max_elements=2**50, measure_rf=measure_rf
+            )
+            if v.status is not VerificationStatus.PASSED:
+                raise RuntimeError(f"{v.status.value}: {v.mismatches} {v.reason}")
+            return (time.perf_counter() - started) * 1000
+
+        first = once()
+        warm = median(once() for _ in range(repeat))
+        out.write(f"{name:<16} first {first:9.1f} ms   warm {warm:8.1f} ms (median of {repeat})\n")
+    out.write(f"torch import and warm-up: {torch_import_seconds() or 0:.2f} s\n")
+    specs = LAYERS_ADAPTER.validate_python(HUGE_LAYERS)
+    analysis = analyze(HUGE_INPUT, specs, batch_size=HUGE_BATCH)
+    before = _peak_rss_mib()
+    started = time.perf_counter()
+    v = verify_stack(
+        HUGE_INPUT, specs, analysis, batch_size=HUGE_BATCH, max_elements=2**60, measure_rf=True
+    )
+    elapsed = (time.perf_counter() - started) * 1000
+    out.write(
+        f"3×100000×100000 at batch {HUGE_BATCH} ({len(HUGE_LAYERS)} layers): {v.status.value} "
+        f"in {elapsed:.1f} ms; peak RSS {before:.0f} MiB before, {_peak_rss_mib():.0f} MiB "
+        "after\n"
+    )
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     """Run the selfcheck; returns the exit code (0 agree, 1 mismatch, 3 without torch)."""
     out = out or sys.stdout
@@ -112,6 +186,13 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     if not torch_available():
         sys.stderr.write(f"cnncalc selfcheck: torch is not installed; {INSTALL_HINT}\n")
         return 3
+    if args.timings is not None:
+        unknown = [n for n in args.timings if n not in EXAMPLES]
+        if unknown:
+            sys.stderr.write(f"cnncalc selfcheck: unknown examples {unknown}\n")
+            return 2
+        timings(args.timings or ["lenet5_course", "vgg16"], not args.no_receptive_field, out)
+        return 0
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**32)
     checked, failures = run(args.samples, seed, args.batch_size, not args.no_receptive_field, out)
     verdict = "all agree with torch" if failures == 0 else f"{failures} disagree with torch"
