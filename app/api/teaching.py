@@ -23,9 +23,10 @@ from app.api.problems import (
 from app.api.schemas import AnalyzeRequest, Lang, StackRequest
 from app.core import CnnCalcError, LayerError, LayerSpec, analyze
 from app.core.analysis import parse_layers
-from app.core.explain import translate_layer_error
+from app.core.explain import translate_layer_error, translate_notation_error
 from app.core.export import render_pytorch
 from app.core.grading import CheckResult, grade
+from app.core.notation import NotationError
 from app.core.solve import CEILINGS, DEFAULT_BOUNDS, MAX_SIZE, SolveResult, solve
 
 router = APIRouter(tags=["teaching"])
@@ -175,7 +176,19 @@ def _export_examples() -> dict[str, Any]:
 
 def localized_problem(error: CnnCalcError, lang: str) -> JSONResponse:
     """The core's 422 with its message in ``lang`` (French for ``fr``)."""
-    if lang != Lang.FR or not isinstance(error, LayerError):
+    if lang != Lang.FR:
+        return core_problem(error)
+    if isinstance(error, NotationError):
+        text = translate_notation_error(error, lang)
+        syntax: dict[str, Any] = {
+            "loc": ["body", "layers"],
+            "msg": text,
+            "type": error.code,
+            "line": error.line,
+            "column": error.column,
+        }
+        return problem(422, "Pile de couches invalide", text, [syntax])
+    if not isinstance(error, LayerError):
         return core_problem(error)
     message = translate_layer_error(error, lang)
     loc: list[str | int] = ["body", "layers", error.index]
@@ -211,6 +224,8 @@ async def check(
         specs = _specs(req)
     except ValidationError as error:
         return validation_problem(validation_entries(error.errors(), ("body", "layers")))
+    except CnnCalcError as error:
+        return localized_problem(error, req.lang)
     answers = [a.model_dump(exclude_none=True) for a in req.answers]
     try:
         return grade(
@@ -298,6 +313,8 @@ async def export_pytorch(
         specs = _specs(req)
     except ValidationError as error:
         return validation_problem(validation_entries(error.errors(), ("body", "layers")))
+    except CnnCalcError as error:
+        return localized_problem(error, req.lang)
     try:
         analysis = analyze(
             req.input_shape,

@@ -16,6 +16,7 @@ evaluates to the same number.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
 from math import gcd
@@ -36,6 +37,7 @@ from app.core.layers.conv import Conv, ConvTranspose
 from app.core.layers.linear import Flatten, Linear
 from app.core.layers.norm import BatchNorm, GroupNorm, LayerNorm
 from app.core.layers.pool import AdaptivePoolFamily, AvgPool, MaxPool, PoolFamily
+from app.core.notation import NotationError
 from app.core.shapes import AxisOutput, Shape, adaptive_max_window, effective_kernel
 
 Lang = Literal["en", "fr"]
@@ -1317,6 +1319,79 @@ def translate_error_message(
         return default
 
 
+_WORDS_FR: Final = {
+    "a name": "un nom",
+    "a number": "un nombre",
+    "a value": "une valeur",
+    "a layer name": "un nom de couche",
+    "a child's name or number": "le nom ou le numéro d'un enfant",
+    "a new line or ',' before the next layer": "un retour à la ligne ou ',' avant la couche "
+    "suivante",
+    "the end of the text": "la fin du texte",
+    "the end of the line": "la fin de la ligne",
+}
+
+NOTATION_FR: Final[tuple[tuple[str, str], ...]] = (
+    (r"expected '\)'", "on attendait ')'"),
+    (
+        r"after a layer, expected a new line, ',' or the sizes of a table row, found (.+)",
+        "après une couche, on attendait un retour à la ligne, ',' ou les tailles d'une ligne du "
+        "tableau à la place de {0}",
+    ),
+    (r"expected (.+), found (.+)", "on attendait {0} à la place de {1}"),
+    (
+        r"unknown layer (.+); GET /v1/layers lists the known kinds",
+        "couche inconnue {0} ; GET /v1/layers liste les types connus",
+    ),
+    (r"this string is never closed", "cette chaîne n'est jamais fermée"),
+    (r"unexpected character (.+)", "caractère inattendu {0}"),
+    (r"cannot read the number (.+)", "nombre illisible {0}"),
+    (
+        r"a positional argument cannot follow a named one",
+        "un argument sans nom ne peut pas suivre un argument nommé",
+    ),
+    (r"(\S+) is given twice", "{0} est donné deux fois"),
+    (r"no layer found in the text", "aucune couche dans le texte"),
+    (
+        r"'a -> b' gives the sizes of a linear layer only",
+        "'a -> b' ne s'emploie que pour une couche linéaire",
+    ),
+    (r"'a -> b' must be the only argument", "'a -> b' doit être le seul argument"),
+    (
+        r"(\S+) takes at most (\d+) positional arguments, got (\d+)",
+        "{0} prend au plus {1} arguments sans nom ; {2} donnés",
+    ),
+    (
+        r"a repeat count must be a whole number of at least 1",
+        "un nombre de répétitions doit être un entier d'au moins 1",
+    ),
+    (
+        r"return_indices=True returns a tuple, not a tensor",
+        "return_indices=True renvoie un tuple, pas un tenseur",
+    ),
+    (
+        r"(\S+) with bias=(\S+) and affine=(\S+) is not supported \(the weight and the bias "
+        r"come together\)",
+        "{0} avec bias={1} et affine={2} n'est pas pris en charge (le poids et le biais vont "
+        "ensemble)",
+    ),
+)
+"""The notation's syntax errors in French: (English pattern, French template)."""
+
+
+def translate_notation_error(error: NotationError, lang: str) -> str:
+    """``ligne 3, colonne 18 : on attendait ')'`` in French, the error's message otherwise."""
+    if lang_of(lang) != "fr":
+        return str(error)
+    reason = error.reason
+    for pattern, template in NOTATION_FR:
+        match = re.fullmatch(pattern, error.reason)
+        if match:
+            reason = template.format(*(_WORDS_FR.get(g, g) for g in match.groups()))
+            break
+    return f"ligne {error.line}, colonne {error.column} : {reason}"
+
+
 def translate_layer_error(error: LayerError, lang: str) -> str:
     """``couche 3 (maxpool2d) : …`` in French, the error's own message otherwise."""
     if lang_of(lang) != "fr":
@@ -1334,6 +1409,7 @@ __all__ = [
     "field_steps",
     "translate_error_message",
     "translate_layer_error",
+    "translate_notation_error",
     "translate_warning",
     "window_formula",
 ]

@@ -306,3 +306,20 @@ def test_analyze_errors_in_french(client: TestClient) -> None:
     assert (
         "pad should be at most half" in problem_of(client.post("/v1/analyze", json=body))["detail"]
     )
+
+
+def test_check_notation_error_in_french(client: TestClient) -> None:
+    body = {"input_shape": [1, 28, 28], "layers": "Conv(K=5", "answers": [], "lang": "fr"}
+    data = problem_of(client.post("/v1/check", json=body))
+    (error,) = data["errors"]
+    assert error == {
+        "loc": ["body", "layers"],
+        "msg": "ligne 1, colonne 9 : on attendait ')'",
+        "type": "notation_syntax",
+        "line": 1,
+        "column": 9,
+    }
+    export = client.post(
+        "/v1/export/pytorch", json={"input_shape": [1, 8, 8], "layers": "Foo", "lang": "fr"}
+    )
+    assert problem_of(export)["detail"].startswith("ligne 1, colonne 1 : couche inconnue 'Foo'")

@@ -23,9 +23,11 @@ from app.core.explain import (
     explain_layer,
     translate_error_message,
     translate_layer_error,
+    translate_notation_error,
     translate_warning,
 )
 from app.core.layers.base import WarningCode
+from app.core.notation import NotationError, parse_stack
 from tests.core.test_invariants import conv_pool_stacks
 
 Stack = tuple[list[int], list[dict[str, Any]]]
@@ -604,3 +606,51 @@ def test_every_warning_code_has_a_french_wording() -> None:
     from app.core.explain import WARNINGS_FR
 
     assert set(WarningCode) <= set(WARNINGS_FR)
+
+
+@pytest.mark.parametrize(
+    ("text", "french"),
+    [
+        ("MaxPool(K=2, S=2,\nFlatten", "ligne 1, colonne 18 : on attendait ')'"),
+        ("Conv(K=5,, P=2)", "ligne 1, colonne 10 : on attendait une valeur à la place de ','"),
+        (
+            "Foo(2)",
+            "ligne 1, colonne 1 : couche inconnue 'Foo' ; GET /v1/layers liste les types connus",
+        ),
+        ("Conv(K='5)", "ligne 1, colonne 8 : cette chaîne n'est jamais fermée"),
+        ("Conv(K=5, K=3)", "ligne 1, colonne 11 : K est donné deux fois"),
+        ("", "ligne 1, colonne 1 : aucune couche dans le texte"),
+    ],
+)
+def test_notation_errors_read_in_french(text: str, french: str) -> None:
+    with pytest.raises(NotationError) as caught:
+        parse_stack(text)
+    assert translate_notation_error(caught.value, "fr") == french
+    assert translate_notation_error(caught.value, "en") == str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ReLU ReLU",
+        "Conv(K=5) $",
+        "Conv(1 -> 2)",
+        "Conv(K=5, 3)",
+        "Conv2d(1, 2, 3, 1, 0, 1, 1, True, 'zeros', 9)",
+        "MaxPool2d(kernel_size=2, return_indices=True)",
+        "BatchNorm2d(8, affine=True, bias=False)",
+        "Linear(1 -> 2 -> 3)",
+        "ReLU\t20 x 28 x 28 relu",
+        "(x",
+        "3 x",
+        "0 x ReLU",
+        "Conv(K=1e)",
+    ],
+)
+def test_every_notation_error_has_a_french_wording(text: str) -> None:
+    with pytest.raises(NotationError) as caught:
+        parse_stack(text)
+    french = translate_notation_error(caught.value, "fr")
+    assert french.startswith("ligne ")
+    for english in ("expected", "found", "unknown", "never", "cannot", "takes", "returns"):
+        assert english not in french, french
