@@ -37,8 +37,12 @@ from app.verify import INSTALL_HINT, Verification, VerificationStatus, torch_ava
 router = APIRouter()
 
 
-def get_settings(request: Request) -> Settings:
-    """The settings the app was created with."""
+async def get_settings(request: Request) -> Settings:
+    """The settings the app was created with.
+
+    ``async`` on purpose: FastAPI runs a plain ``def`` dependency in its thread pool, a
+    hand-off that costs more than the whole analysis.
+    """
     settings: Settings = request.app.state.settings
     return settings
 
