@@ -42,6 +42,7 @@ let controller = null;
 let timer = 0;
 let lastHash = "";
 let explainTarget = null;
+let shownExplain = null;
 
 // ---------- small helpers ----------
 
@@ -215,6 +216,9 @@ async function postJson(path, body, signal) {
 function schedule(delay = DEBOUNCE_MS) {
   clearTimeout(timer);
   writeUrl();
+  // A check or an export of the stack as it was would now mislead.
+  $("verification").hidden = true;
+  $("export-box").hidden = true;
   timer = setTimeout(runAnalysis, delay);
 }
 
@@ -243,6 +247,7 @@ async function runAnalysis() {
       keepSelection();
       setStatus(readyText());
       renderResults();
+      refreshExplain();
     } else {
       analysisOk = false;
       showProblem(result.data, result.status);
@@ -754,7 +759,8 @@ async function explanations() {
   return current.explained;
 }
 
-async function openExplain(index, col, origin) {
+async function openExplain(index, col, origin, focus = true) {
+  shownExplain = { index, col };
   const layer = analysis.layers[index];
   const title = t("howTitle", { n: index, name: displayName(layer.type), what: col.label });
   for (const tr of document.querySelectorAll("#table tr.current")) tr.classList.remove("current");
@@ -771,21 +777,34 @@ async function openExplain(index, col, origin) {
   try {
     steps = (await explanations())[index] || [];
   } catch (error) {
-    showSteps(title, [{ text: t("offline", { e: error.message }) }], null, origin);
+    showSteps(title, [{ text: t("offline", { e: error.message }) }], null, origin, new Set(), focus);
     return;
   }
   // Every step stays in view (they build on each other); those of the chosen column stand out.
   const of = sections(steps);
   const matches = new Set(steps.filter((_, i) => of[i] === col.key));
-  showSteps(title, steps, null, origin, matches);
+  showSteps(title, steps, null, origin, matches, focus);
+}
+
+/** After an edit, an open worked formula follows the new numbers (or closes if its layer is gone). */
+function refreshExplain() {
+  if ($("explain").hidden) return;
+  if (!shownExplain || shownExplain.index >= analysis.layers.length) {
+    $("explain").hidden = true;
+    return;
+  }
+  const { index, col } = shownExplain;
+  const origin = document.querySelector(`#table tr[data-layer="${index}"] td.c-${col.key} button`);
+  openExplain(index, { ...col, label: columns().find((c) => c.key === col.key)?.label || col.label }, origin, false);
 }
 
 function stepItem(step, match = false) {
   return h("li", { class: match ? "match" : undefined }, h("p", {}, step.text || ""), step.formula ? h("code", { class: "formula" }, step.formula) : null);
 }
 
-function showSteps(title, steps, grade, origin, matches = new Set()) {
+function showSteps(title, steps, grade, origin, matches = new Set(), focus = true) {
   explainTarget = origin || null;
+  if (grade) shownExplain = null;
   const panel = $("explain");
   $("explain-title").textContent = title;
   const list = $("explain-steps");
@@ -799,7 +818,7 @@ function showSteps(title, steps, grade, origin, matches = new Set()) {
   if (!steps.length && !grade) list.append(h("li", {}, h("p", {}, t("noExplain"))));
   list.append(...steps.map((step) => stepItem(step, matches.has(step))));
   panel.hidden = false;
-  panel.focus();
+  if (focus) panel.focus();
 }
 
 function closeExplain() {

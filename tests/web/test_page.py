@@ -330,6 +330,9 @@ def test_check_with_pytorch(browse: Browse) -> None:
         expect(box).to_contain_text("PyTorch agrees")
     else:
         expect(box).to_contain_text("not available")
+    # The verdict was about the stack as it was: an edit takes it away.
+    page.fill("#f-0-out_channels", "8")
+    expect(box).to_be_hidden()
 
 
 def test_phone_width_has_no_page_scroll(browse: Browse, screenshot_dir: Path) -> None:
@@ -368,6 +371,14 @@ def test_click_a_cell_for_its_worked_formula(browse: Browse, screenshot_dir: Pat
     expect(steps.locator("li.match").first).to_contain_text("Output size")
     expect(steps.locator("li:not(.match)").first).to_contain_text("Weight tensor")
     page.screenshot(path=str(screenshot_dir / "09-worked-formula.png"), full_page=True)
+    # It follows an edit of the layer.
+    page.fill("#f-0-padding", "0")
+    expect(steps).to_contain_text("(28 - 5 + 2×0) / 1 + 1 = 24")
+    expect(page.locator("#f-0-padding")).to_be_focused()
+    page.fill("#f-0-padding", "2")
+    expect(steps).to_contain_text("(28 - 5 + 2×2) / 1 + 1 = 28")
+    button = cell(page, 0, "output").locator("button")
+    button.click()
     # Escape closes it and gives the keyboard back to the cell.
     page.keyboard.press("Escape")
     expect(panel).to_be_hidden()
