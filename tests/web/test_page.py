@@ -346,6 +346,28 @@ def test_keyboard_reaches_the_editor_and_the_results(browse: Browse) -> None:
     page = browse.open("/")
     page.keyboard.press("Tab")
     expect(page.locator(".skip")).to_be_focused()
+    # The tabs follow the ARIA pattern: one tab stop, arrows switch.
+    page.locator("#input-shape").focus()
+    page.keyboard.press("Tab")
+    expect(page.locator("#tab-rows")).to_be_focused()
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("#tab-text")).to_be_focused()
+    expect(page.locator("#view-text")).to_be_visible()
+    page.keyboard.press("ArrowLeft")
+    expect(page.locator("#view-rows")).to_be_visible()
+    # Into the first row: its type, then C_out, typed without a mouse.
+    page.keyboard.press("Tab")
+    expect(page.locator("#type-0")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.locator("#f-0-out_channels")).to_be_focused()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("10")
+    expect_shape(cell(page, 0, "weight"), [10, 1, 5, 5])
+    # A value of the table opens its worked formula from the keyboard.
+    cell(page, 0, "params").locator("button").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#explain")).to_be_focused()
+    expect(page.locator("#explain-steps")).to_contain_text("10 × (1 × 5 × 5 + 1) = 260")
     labelled = page.evaluate(
         """() => [...document.querySelectorAll('input, select, textarea, button')]
             .filter((el) => !el.closest('[hidden]'))
