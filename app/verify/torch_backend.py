@@ -46,6 +46,9 @@ GIVEN_SIZES = frozenset({"in_channels", "in_features", "num_features", "num_chan
 COMPARED_FIELDS = ("output_shape", "weight_shape", "bias_shape", "params", "buffers")
 
 _lock = threading.Lock()
+_run_lock = threading.Lock()
+"""Torch runs take turns: they record warnings, and ``warnings.catch_warnings`` swaps
+process-wide state that two threads entering and leaving out of order would corrupt."""
 _torch: ModuleType | None = None
 _import_seconds: float | None = None
 
@@ -415,6 +418,34 @@ def verify_stack(
             engine=engine_name(),
             reason=f"the stack was refused before its layers were checked: {core_error}",
         )
+    with _run_lock:
+        return _verify_locked(
+            torch,
+            input_shape,
+            specs,
+            analysis,
+            core,
+            batch_size,
+            max_elements,
+            measure_rf,
+            devices,
+            started,
+        )
+
+
+def _verify_locked(
+    torch: ModuleType,
+    input_shape: Sequence[int],
+    specs: Sequence[LayerSpec],
+    analysis: Analysis | None,
+    core: CoreSide,
+    batch_size: int,
+    max_elements: int,
+    measure_rf: bool,
+    devices: Sequence[str] | None,
+    started: float,
+) -> Verification:
+    """``verify_stack``'s torch runs, one at a time (``warnings.catch_warnings`` is global)."""
     mismatches: list[Mismatch] = []
     torch_error: str | None = None
     try:
