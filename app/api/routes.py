@@ -30,7 +30,7 @@ from app.api.schemas import (
     Health,
     Lang,
 )
-from app.core import Analysis, LayerError, LayerSpec, analyze, catalogue
+from app.core import Analysis, CnnCalcError, LayerSpec, analyze, catalogue
 from app.settings import Settings
 from app.verify import INSTALL_HINT, Verification, VerificationStatus, torch_available
 
@@ -101,9 +101,6 @@ async def analyze_stack(request: Request, settings: SettingsDep) -> Response:
         return validation_problem(validation_entries(error.errors(), ("body",)))
     try:
         specs = req.specs()
-    except ValidationError as error:
-        return validation_problem(validation_entries(error.errors(), ("body", "layers")))
-    try:
         analysis = analyze(
             req.input_shape,
             specs,
@@ -112,7 +109,9 @@ async def analyze_stack(request: Request, settings: SettingsDep) -> Response:
             strict=req.strict,
             limits=request.app.state.limits,
         )
-    except LayerError as error:
+    except ValidationError as error:
+        return validation_problem(validation_entries(error.errors(), ("body", "layers")))
+    except CnnCalcError as error:  # a rejected stack or a typo in its text
         if req.lang == Lang.EN:
             raise
         from app.api.teaching import localized_problem  # the message in the request's lang

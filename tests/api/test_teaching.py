@@ -323,3 +323,10 @@ def test_check_notation_error_in_french(client: TestClient) -> None:
         "/v1/export/pytorch", json={"input_shape": [1, 8, 8], "layers": "Foo", "lang": "fr"}
     )
     assert problem_of(export)["detail"].startswith("ligne 1, colonne 1 : couche inconnue 'Foo'")
+
+
+def test_analyze_notation_error_in_french(client: TestClient) -> None:
+    body = {"input_shape": [1, 28, 28], "layers": "Conv(Cout=2, K=5\nReLU", "lang": "fr"}
+    (error,) = problem_of(client.post("/v1/analyze", json=body))["errors"]
+    assert error["msg"] == "ligne 1, colonne 17 : on attendait ')'"
+    assert (error["line"], error["column"]) == (1, 17)
