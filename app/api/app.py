@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import TypeAdapter
 
 from app import __version__
+from app.api.cache import ResponseCache
 from app.api.docs import install_docs
 from app.api.middleware import install_middleware
 from app.api.problems import Problem, install_problem_handlers
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.limits = settings.limits
     app.state.verify_slots = asyncio.Semaphore(settings.max_concurrent_verify)
+    app.state.analyze_cache = ResponseCache()
     install_problem_handlers(app)
     install_middleware(app, settings)
     app.include_router(router)

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from app import __version__
+from app.api.cache import ResponseCache
 from app.api.problems import PROBLEM_RESPONSES, problem, validation_entries, validation_problem
 from app.api.schemas import (
     ANALYZE_REQUEST,
@@ -95,8 +96,12 @@ async def analyze_stack(request: Request, settings: SettingsDep) -> Response:
     """Analyse a stack; with ``verify``, also run it in PyTorch and compare."""
     if not is_json(request):
         return problem(415, "Unsupported Media Type", "send the stack as application/json")
+    raw = await request.body()
+    cache: ResponseCache = request.app.state.analyze_cache
+    if (kept := cache.get(raw)) is not None:
+        return Response(kept, media_type="application/json")
     try:
-        req = ANALYZE_REQUEST.validate_json(await request.body())
+        req = ANALYZE_REQUEST.validate_json(raw)
     except ValidationError as error:
         return validation_problem(validation_entries(error.errors(), ("body",)))
     try:
@@ -123,7 +128,10 @@ async def analyze_stack(request: Request, settings: SettingsDep) -> Response:
     body = AnalyzeResponse(
         **{f.name: getattr(analysis, f.name) for f in fields(Analysis)}, verification=verification
     )
-    return Response(ANALYZE_RESPONSE.dump_json(body, by_alias=True), media_type="application/json")
+    answer = ANALYZE_RESPONSE.dump_json(body, by_alias=True)
+    if not req.verify:
+        cache.put(raw, answer)
+    return Response(answer, media_type="application/json")
 
 
 def _teach(analysis: Analysis, specs: list[LayerSpec], req: AnalyzeRequest) -> Analysis:
