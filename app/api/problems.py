@@ -121,7 +121,8 @@ def core_problem(exc: CnnCalcError) -> JSONResponse:
             loc.append(exc.field)
         title = "Invalid layer stack"
     else:
-        loc = ["body", *getattr(exc, "loc", ())]
+        where = tuple(getattr(exc, "loc", ()))
+        loc = list(where) if where[:1] == ("body",) else ["body", *where]
         title = (
             "Limit exceeded"
             if getattr(exc, "code", None) == "limit_exceeded"

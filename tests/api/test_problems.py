@@ -147,3 +147,12 @@ def test_unexpected_errors_are_a_problem_500() -> None:
     assert r.status_code == 500
     assert r.headers["content-type"] == PROBLEM
     assert "internal detail" not in r.text
+
+
+def test_notation_error_points_at_line_and_column(client: TestClient) -> None:
+    data = post(
+        client, {"input_shape": [1, 28, 28], "layers": "Conv (Cout=20, K=5, P=2, S=1\nReLU"}
+    )
+    error = data["errors"][0]
+    assert error["loc"] == ["body", "layers"]
+    assert (error["line"], error["column"]) == (1, 29)
