@@ -7,7 +7,9 @@
 For each worker count the script starts ``python -m app serve --workers N`` on 127.0.0.1 (a
 free port; the JSON access log on, written to a temporary file, as in production), waits
 for /healthz, then runs ``wrk`` for ``--duration`` seconds per (connections, endpoint):
-``GET /healthz``, ``POST /v1/analyze`` with LeNet-5 and with VGG-16 (``app.core.examples``).
+``GET /healthz``, ``POST /v1/analyze`` with LeNet-5 and with VGG-16 (``app.core.examples``),
+each once with the same body every time (answered from the worker's cache after the first)
+and once with a new body every time (a different ``batch_size``: always computed).
 It prints requests/s, p50/p99 latency, errors (socket errors and non-2xx answers), the
 server's RSS (every process of the tree) before and after, and the ratio of each endpoint's
 throughput to /healthz's. Everything is bounded in time; the server is stopped at the end.
@@ -37,12 +39,33 @@ ROOT = Path(__file__).resolve().parent.parent
 
 WRK_SCRIPT = """
 local body_file = os.getenv("CNNCALC_BODY")
+local vary = os.getenv("CNNCALC_VARY") == "1"
+local template = nil
 if body_file and body_file ~= "" then
   local f = assert(io.open(body_file, "rb"))
   wrk.method = "POST"
   wrk.body = f:read("*a")
   f:close()
   wrk.headers["Content-Type"] = "application/json"
+  if vary then
+    template = wrk.body
+  end
+end
+
+-- With CNNCALC_VARY=1 every request carries its own batch_size, so that no two bodies are
+-- the same and the server's answer cache never hits.
+local counter = 0
+init = function(args)
+  math.randomseed(os.time() + math.floor(os.clock() * 1000000))
+  counter = math.random(0, 900000)
+end
+if vary then
+  request = function()
+    counter = counter + 1
+    local batch = '"batch_size": ' .. (counter % 1000000 + 1)
+    local body = string.gsub(template, '"batch_size": 1', batch)
+    return wrk.format(nil, nil, nil, body)
+  end
 end
 
 done = function(summary, latency, requests)
@@ -63,6 +86,7 @@ class Endpoint:
     name: str
     path: str
     body: bytes | None = None
+    vary: bool = False
 
 
 def endpoints() -> list[Endpoint]:
@@ -72,13 +96,17 @@ def endpoints() -> list[Endpoint]:
     def body(name: str) -> bytes:
         example = EXAMPLES[name]
         return json.dumps(
-            {"input_shape": example["input_shape"], "layers": example["layers"]}
+            {"input_shape": example["input_shape"], "batch_size": 1, "layers": example["layers"]}
         ).encode()
 
     return [
         Endpoint("GET /healthz", "/healthz"),
         Endpoint("POST /v1/analyze LeNet-5", "/v1/analyze", body("lenet5_course")),
         Endpoint("POST /v1/analyze VGG-16", "/v1/analyze", body("vgg16")),
+        Endpoint(
+            "POST /v1/analyze LeNet-5, every body new", "/v1/analyze", body("lenet5_course"), True
+        ),
+        Endpoint("POST /v1/analyze VGG-16, every body new", "/v1/analyze", body("vgg16"), True),
     ]
 
 
@@ -177,6 +205,7 @@ def run_wrk(
     script.write_text(WRK_SCRIPT)
     env = dict(os.environ)
     env.pop("CNNCALC_BODY", None)
+    env["CNNCALC_VARY"] = "1" if endpoint.vary else "0"
     if endpoint.body is not None:
         body_file = workdir / "body.json"
         body_file.write_bytes(endpoint.body)
