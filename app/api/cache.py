@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-DEFAULT_MAX_BYTES = 16 << 20
-"""16 MiB per worker."""
+DEFAULT_MAX_BYTES = 4 << 20
+"""4 MiB per worker: about a thousand LeNet-5 answers, a few percent of a worker's RSS."""
 MAX_ENTRY_BYTES = 256 << 10
 """An answer (with its request) over 256 KiB is not kept: it would evict too much."""
 
