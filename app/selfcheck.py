@@ -183,14 +183,14 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     if args.samples < 0 or args.batch_size < 1:
         sys.stderr.write("cnncalc selfcheck: --samples must be >= 0 and --batch-size >= 1\n")
         return 2
+    unknown = [n for n in args.timings or () if n not in EXAMPLES]
+    if unknown:
+        sys.stderr.write(f"cnncalc selfcheck: unknown examples {unknown}\n")
+        return 2
     if not torch_available():
         sys.stderr.write(f"cnncalc selfcheck: torch is not installed; {INSTALL_HINT}\n")
         return 3
     if args.timings is not None:
-        unknown = [n for n in args.timings if n not in EXAMPLES]
-        if unknown:
-            sys.stderr.write(f"cnncalc selfcheck: unknown examples {unknown}\n")
-            return 2
         timings(args.timings or ["lenet5_course", "vgg16"], not args.no_receptive_field, out)
         return 0
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**32)
