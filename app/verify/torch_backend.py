@@ -2,16 +2,17 @@
 
 This is the only module that imports torch, inside functions, once (``load_torch``). The
 check runs on the ``meta`` device: modules and tensors carry shapes and dtypes but no data,
-so a 3×100000×100000 input or a batch of 4096 costs what a 1×28×28 one does. Every layer is
-built generically, ``getattr(torch.nn, spec.torch_name(x))(**spec.torch_kwargs(x))``, run on
+so a 3×100000×100000 input or a batch of 4096 costs what a 1×28×28 one does; when every
+tensor is small it runs again on the CPU, the reference, since a few checks exist only in
+the real kernels. Every layer is built generically,
+``getattr(torch.nn, spec.torch_name(x))(**spec.torch_kwargs(x))``, run in ``eval()`` mode on
 the tensor the previous layer produced, and compared with cnncalc's answer on
-``output_shape``, ``weight_shape``, ``bias_shape``, ``params`` (``sum(p.numel())``) and
-``buffers`` (``sum(b.numel())`` over the module's buffers). Modules run in ``eval()`` mode:
-shapes are the same in both modes, and the batch statistics that only training checks
-(BatchNorm's "more than 1 value per channel") are a warning in cnncalc, not a rejection.
+``output_shape``, ``weight_shape``, ``bias_shape``, ``params`` (``sum(p.numel())``),
+``buffers`` (``sum(b.numel())``) and on whether torch rejects the stack, and where.
 
 The receptive field is measured empirically (``measure_receptive_fields``) on a real CPU
 copy in float64 when the input is small: see that function for the bound and conventions.
+``docs/verify.md`` describes the whole check.
 """
 
 from __future__ import annotations
@@ -56,8 +57,8 @@ _import_seconds: float | None = None
 def load_torch() -> ModuleType | None:
     """Import torch on first use and cache it; ``None`` when it is not installed.
 
-    The import, with one meta-device kernel to load torch's shape functions (about three
-    seconds in all), happens once per process, under a lock, and never at service start.
+    The import, with a few meta-device kernels to load torch's shape functions (about
+    four seconds in all), happens once per process, under a lock, and never at service start.
     Its one-off warnings (a missing NumPy) are silenced here.
     """
     global _torch, _import_seconds
