@@ -17,6 +17,9 @@ Tools:
                building the model there is timed apart
     asgi       ``POST /v1/analyze`` in process through httpx's ASGI transport
     uvicorn    ``POST /v1/analyze`` to a real uvicorn on 127.0.0.1, one keep-alive connection
+
+Both HTTP tools send a new body every time (the ``batch_size`` changes), so the answer cache
+never hits; ``uvicorn`` also times the same body sent again and again (answered from cache).
 """
 
 from __future__ import annotations
@@ -201,8 +204,22 @@ def run_meta(shape: list[int], layers: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _body(shape: list[int], layers: list[dict[str, Any]]) -> bytes:
-    return json.dumps({"input_shape": shape, "layers": layers}).encode()
+def _body(shape: list[int], layers: list[dict[str, Any]], batch: int = 1) -> bytes:
+    return json.dumps({"input_shape": shape, "batch_size": batch, "layers": layers}).encode()
+
+
+class NewBodies:
+    """The same stack with a new ``batch_size`` at every call: the server's answer cache,
+    keyed by the body, never hits, so every request is validated, analysed and serialised."""
+
+    def __init__(self, shape: list[int], layers: list[dict[str, Any]]) -> None:
+        head = _body(shape, layers, 1)
+        self.before, _, self.after = head.partition(b'"batch_size": 1')
+        self.count = 0
+
+    def __call__(self) -> bytes:
+        self.count += 1
+        return self.before + b'"batch_size": %d' % self.count + self.after
 
 
 def run_asgi(shape: list[int], layers: list[dict[str, Any]]) -> dict[str, Any]:
@@ -212,20 +229,20 @@ def run_asgi(shape: list[int], layers: list[dict[str, Any]]) -> dict[str, Any]:
     from app.settings import Settings
 
     app = create_app(Settings(access_log=False))
-    body = _body(shape, layers)
+    bodies = NewBodies(shape, layers)
     headers = {"content-type": "application/json"}
 
     async def measure() -> dict[str, Any]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
-            r = await client.post("/v1/analyze", content=body, headers=headers)
+            r = await client.post("/v1/analyze", content=bodies(), headers=headers)
             r.raise_for_status()
             baseline = reset_peak()
             per_call: list[float] = []
             for _ in range(5):
                 began = time.perf_counter()
                 for _ in range(50):
-                    await client.post("/v1/analyze", content=body, headers=headers)
+                    await client.post("/v1/analyze", content=bodies(), headers=headers)
                 per_call.append((time.perf_counter() - began) / 50 * 1000)
             return {
                 "ms": statistics.median(per_call),
@@ -291,17 +308,24 @@ def run_uvicorn(shape: list[int], layers: list[dict[str, Any]]) -> dict[str, Any
     port = free_port()
     server = start_server(port)
     try:
-        body = _body(shape, layers)
+        bodies = NewBodies(shape, layers)
+        same = _body(shape, layers)
         headers = {"content-type": "application/json"}
         with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
-            r = client.post("/v1/analyze", content=body, headers=headers)
+            r = client.post("/v1/analyze", content=bodies(), headers=headers)
             r.raise_for_status()
             rss = process_kib(server.pid, "VmRSS")
             result = timed(
-                lambda: client.post("/v1/analyze", content=body, headers=headers), rounds=5
+                lambda: client.post("/v1/analyze", content=bodies(), headers=headers), rounds=5
             )
             peak = process_kib(server.pid, "VmHWM")
-        return {**result, "peak_mib": max(0, peak - rss) / 1024, "params": r.json()["total_params"]}
+            cached = timed(lambda: client.post("/v1/analyze", content=same, headers=headers))
+        return {
+            **result,
+            "cached_ms": cached["ms"],
+            "peak_mib": max(0, peak - rss) / 1024,
+            "params": r.json()["total_params"],
+        }
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -389,6 +413,7 @@ def report(results: dict[str, dict[str, dict[str, Any]]]) -> str:
                 fmt_ms(by_tool.get("meta"), "build_ms"),
                 fmt_ms(by_tool.get("asgi")),
                 fmt_ms(by_tool.get("uvicorn")),
+                fmt_ms(by_tool.get("uvicorn"), "cached_ms"),
                 ratio(by_tool.get("torchinfo"), core),
                 ratio(by_tool.get("meta"), core),
             ]
@@ -416,6 +441,7 @@ def report(results: dict[str, dict[str, dict[str, Any]]]) -> str:
                 "meta build",
                 "HTTP in-process",
                 "HTTP uvicorn",
+                "HTTP uvicorn, same body",
                 "torchinfo / core",
                 "meta forward / core",
             ),
