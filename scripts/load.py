@@ -2,7 +2,7 @@
 
     python -m scripts.load                            # 1 worker, 16 and 64 connections, 10 s each
     python -m scripts.load --workers 1,2 --duration 20
-    python -m scripts.load --soak 300                 # plus 5 minutes of LeNet-5, RSS sampled
+    python -m scripts.load --soak 300                 # plus 5 minutes of new LeNet-5 bodies
 
 For each worker count the script starts ``python -m app serve --workers N`` on 127.0.0.1 (a
 free port; the JSON access log on, written to a temporary file, as in production), waits
@@ -279,8 +279,8 @@ def run(args: argparse.Namespace) -> int:
                             ]
                         )
                 soak = ""
-                if args.soak:
-                    soak = soak_run(server, targets[1], args, workdir)
+                if args.soak:  # new bodies: the answer cache fills up to its bound
+                    soak = soak_run(server, targets[3], args, workdir)
                 rss_after = rss_mib(server.process.pid)
             finally:
                 server.stop()
