@@ -79,7 +79,7 @@ class AnalyzeRequest(StackRequest):
         return parse_layers(self.layers)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class AnalyzeResponse(Analysis):
     """The core's analysis, with the torch cross-check when asked for."""
 

@@ -28,6 +28,7 @@ from pydantic import Field, ValidationError
 from app.core.errors import CnnCalcError, ErrorCode, FieldError, LayerError, LimitError, StackError
 from app.core.layers import LAYERS_ADAPTER, LayerSpec, Step
 from app.core.layers.base import Number, WarningCode, fmt, prod
+from app.core.shapes import Shape
 
 
 @unique
@@ -59,7 +60,7 @@ _ITEMSIZE = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Limits:
     """Bounds on what one analysis may be asked, each giving a 422 that names the field.
 
@@ -85,7 +86,7 @@ DEFAULT_LIMITS = Limits()
 AXIS_NAMES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ReceptiveField:
     """A unit's field on the network's input, one entry per spatial axis (see the module)."""
 
@@ -96,7 +97,7 @@ class ReceptiveField:
     global_: Annotated[bool, Field(alias="global", serialization_alias="global")] = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class LayerWarning:
     """A warning about the stack: the layer it concerns (or ``None``), a code, a message."""
 
@@ -106,7 +107,7 @@ class LayerWarning:
     params: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ExplanationStep:
     """One worked step: a sentence, and the formula alone with its numbers substituted."""
 
@@ -114,7 +115,7 @@ class ExplanationStep:
     formula: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class LayerReport:
     """Everything cnncalc says about one layer of the stack."""
 
@@ -134,7 +135,7 @@ class LayerReport:
     torch_class: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Analysis:
     """The whole stack: per-layer reports and totals."""
 
@@ -298,37 +299,50 @@ def analyze(
     reports: list[LayerReport] = []
     stack_warnings: list[LayerWarning] = []
     total_params = total_buffers = total_macs = activation_bytes = 0
+    # infer() is pure, so repeated layers on equal inputs (VGG's blocks, a deep stack of
+    # identical convolutions) are inferred once.
+    inferred: dict[tuple[LayerSpec, Shape], tuple[Step, int, str]] = {}
+    max_dim, max_elements = limits.max_dim, limits.max_elements
     for index, spec in enumerate(specs):
         check_values(index, spec, limits)
-        try:
-            step = spec.infer(x)
-            if strict:
-                _check_exact(step, names)
-        except FieldError as error:
-            raise LayerError(index, spec.kind, error) from None
-        _check_output(index, spec, step, batch_size, limits)
-        layer_warnings = [
-            LayerWarning(index, note.code, note.message, note.params) for note in step.notes
-        ]
-        layer_warnings.extend(_division_warnings(index, step, names))
-        was_global = is_global
-        is_global = _advance(fields, step, is_global)
-        if step.windows is not None or is_global != was_global:
-            rf = _report_field(fields, extents, is_global)  # else unchanged: share it
-        if not (is_global or rf_warned) and any(
-            s > n for s, n in zip(rf.size, extents, strict=True)
-        ):
-            rf_warned = True
-            layer_warnings.append(
-                LayerWarning(
-                    index,
-                    WarningCode.RF_EXCEEDS_INPUT,
-                    f"the receptive field ({fmt(tuple(int(s) for s in rf.size))}) already exceeds "
-                    f"the input ({fmt(extents)}): deeper units see padding",
-                    {"size": rf.size, "input": list(extents)},
+        known = inferred.get((spec, x))
+        if known is None:
+            try:
+                step = spec.infer(x)
+                if strict:
+                    _check_exact(step, names)
+            except FieldError as error:
+                raise LayerError(index, spec.kind, error) from None
+            known = inferred[spec, x] = (step, prod(step.output), spec.torch_name(x))
+        step, elements, torch_class = known
+        if elements * batch_size > max_elements or max(step.output) > max_dim:
+            _check_output(index, spec, step, batch_size, limits)
+        layer_warnings = (
+            [LayerWarning(index, note.code, note.message, note.params) for note in step.notes]
+            if step.notes
+            else []
+        )
+        if step.axes:
+            layer_warnings.extend(_division_warnings(index, step, names))
+        if step.windows is not None or step.global_field:
+            was_global = is_global
+            is_global = _advance(fields, step, is_global)
+            if step.windows is not None or is_global != was_global:
+                rf = _report_field(fields, extents, is_global)  # else unchanged: share it
+            if not (is_global or rf_warned) and any(
+                s > n for s, n in zip(rf.size, extents, strict=True)
+            ):
+                rf_warned = True
+                layer_warnings.append(
+                    LayerWarning(
+                        index,
+                        WarningCode.RF_EXCEEDS_INPUT,
+                        f"the receptive field ({fmt(tuple(int(s) for s in rf.size))}) already "
+                        f"exceeds the input ({fmt(extents)}): deeper units see padding",
+                        {"size": rf.size, "input": list(extents)},
+                    )
                 )
-            )
-        output_bytes = batch_size * prod(step.output) * itemsize
+        output_bytes = batch_size * elements * itemsize
         macs = batch_size * step.macs
         reports.append(
             LayerReport(
@@ -344,10 +358,11 @@ def analyze(
                 macs=macs,
                 output_bytes=output_bytes,
                 warnings=layer_warnings,
-                torch_class=spec.torch_name(x),
+                torch_class=torch_class,
             )
         )
-        stack_warnings.extend(layer_warnings)
+        if layer_warnings:
+            stack_warnings.extend(layer_warnings)
         total_params += step.params
         total_buffers += step.buffers
         total_macs += macs

@@ -18,7 +18,7 @@ Shape = tuple[int, ...]
 """A tensor shape without the batch dimension."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # a value: hashable, never mutated
 class AxisOutput:
     """One spatial axis of a sliding-window layer.
 

@@ -5,6 +5,11 @@ defaults, the course's aliases), its PyTorch class name and its ``infer()`` rule
 that declare their own ``type`` are registered when the class is created; family bases,
 which declare no ``type``, are not. ``infer()`` is a pure function of the incoming tensor
 description, so a graph of layers can reuse it unchanged.
+
+Results (``Step``, ``Window``, ``Note`` here, the reports of ``analysis``) are slotted
+dataclasses that nothing mutates once built. They are not ``frozen``: a frozen dataclass's
+``__init__`` sets each field through ``object.__setattr__`` and costs about five times as
+much, and several are built for every layer of every request.
 """
 
 from __future__ import annotations
@@ -118,7 +123,7 @@ class WarningCode(StrEnum):
     KERNEL_MISSES_INPUT = "window_in_padding_only"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Note:
     """A warning raised by one layer's rule: its code, an English message and its numbers."""
 
@@ -127,7 +132,7 @@ class Note:
     params: dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # a value: hashable, never mutated
 class Window:
     """How one spatial axis of a layer maps its output units back onto its input.
 
@@ -145,7 +150,7 @@ class Window:
 IDENTITY = Window(0, 1, 0)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Step:
     """One layer's answer for one incoming tensor.
 
