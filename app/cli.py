@@ -5,6 +5,7 @@
     cnncalc serve [--host 127.0.0.1] [--port 8000] [--workers 1]
     cnncalc check STACK.json ANSWERS.json [--lang en|fr] [--json]
     cnncalc solve --in 32 --out 32 [-K 5] [-S 1] [-P 2] [-D 1] [--layer conv|pool]
+    cnncalc selfcheck [--samples 300] [--seed N] [--timings [EXAMPLE ...]]
 
 ``STACK.json`` is the body of ``POST /v1/analyze`` (``-`` reads standard input). Exit codes:
 0 done, 1 invalid stack (the problem on stderr), 2 usage.
@@ -226,6 +227,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=1)
     p.set_defaults(handler=cmd_serve)
     add_commands(sub)
+
+    from app import selfcheck
+
+    p = sub.add_parser(
+        "selfcheck",
+        parents=[selfcheck.build_parser(add_help=False)],
+        help="check the built-in examples and random stacks against PyTorch",
+        description=selfcheck.DESCRIPTION,
+    )
+    p.set_defaults(handler=selfcheck.run_args)
     return parser
 
 

@@ -21,12 +21,13 @@ from app.core.layers import TYPE_INDEX
 from app.verify import INSTALL_HINT, Verification, VerificationStatus, torch_available
 from app.verify.stacks import KINDS, RandomChooser, random_stack
 
+DESCRIPTION = "Check the built-in examples and random stacks against PyTorch."
 
-def build_parser() -> argparse.ArgumentParser:
-    """The selfcheck's options."""
+
+def build_parser(add_help: bool = True) -> argparse.ArgumentParser:
+    """The selfcheck's options (``add_help=False`` to reuse them as a subcommand's parent)."""
     p = argparse.ArgumentParser(
-        prog="cnncalc selfcheck",
-        description="Check the built-in examples and random stacks against PyTorch.",
+        prog="cnncalc selfcheck", description=DESCRIPTION, add_help=add_help
     )
     p.add_argument("--samples", type=int, default=300, help="random stacks (default 300)")
     p.add_argument("--seed", type=int, default=None, help="seed of the random stacks")
@@ -178,8 +179,11 @@ def timings(names: Sequence[str], measure_rf: bool, out: TextIO, repeat: int = 2
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     """Run the selfcheck; returns the exit code (0 agree, 1 mismatch, 3 without torch)."""
-    out = out or sys.stdout
-    args = build_parser().parse_args(argv)
+    return run_args(build_parser().parse_args(argv), out or sys.stdout)
+
+
+def run_args(args: argparse.Namespace, out: TextIO) -> int:
+    """Run the selfcheck on parsed options (``cnncalc selfcheck`` calls this)."""
     if args.samples < 0 or args.batch_size < 1:
         sys.stderr.write("cnncalc selfcheck: --samples must be >= 0 and --batch-size >= 1\n")
         return 2

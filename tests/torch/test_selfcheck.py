@@ -70,3 +70,12 @@ def test_selfcheck_timings() -> None:
     text = out.getvalue()
     assert "course_7x7" in text
     assert "3×100000×100000 at batch 4096 (8 layers): passed" in text
+
+
+@pytest.mark.torch
+def test_cnncalc_selfcheck_subcommand(capsys: pytest.CaptureFixture[str]) -> None:
+    require_torch()
+    from app.cli import main
+
+    assert main(["selfcheck", "--samples", "3", "--seed", "5", "--no-receptive-field"]) == 0
+    assert "13 stacks checked: all agree with torch" in capsys.readouterr().out
