@@ -1,0 +1,82 @@
+"""POST /v1/analyze with "verify": true: passed on real stacks, at any size, or unavailable."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.api import routes
+from app.api.app import create_app
+from app.core.examples import EXAMPLES
+from app.settings import Settings
+from tests.torch_util import require_torch
+
+
+@pytest.fixture
+def client() -> TestClient:
+    return TestClient(create_app(Settings(access_log=False)), raise_server_exceptions=False)
+
+
+def body(name: str, **extra: Any) -> dict[str, Any]:
+    example = EXAMPLES[name]
+    return {"input_shape": example["input_shape"], "layers": example["layers"], **extra}
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name", ["lenet5_course", "vgg16", "unet_decoder"])
+def test_verify_passes(client: TestClient, name: str) -> None:
+    torch = require_torch()
+    r = client.post("/v1/analyze", json=body(name, verify=True))
+    assert r.status_code == 200, r.text
+    v = r.json()["verification"]
+    assert v["status"] == "passed", v
+    assert v["engine"] == f"torch {torch.__version__}"
+    assert v["mismatches"] == []
+
+
+@pytest.mark.torch
+def test_verify_reports_measured_receptive_fields(client: TestClient) -> None:
+    require_torch()
+    r = client.post("/v1/analyze", json=body("lenet5_course", verify=True))
+    fields = r.json()["verification"]["receptive_field"]
+    measured = [f for f in fields if f["status"] == "measured"]
+    assert [f["measured"] for f in measured][-1] == [16, 16]
+    assert all(f["agrees"] for f in measured)
+
+
+@pytest.mark.torch
+def test_verify_a_huge_input_and_batch(client: TestClient) -> None:
+    require_torch()
+    r = client.post(
+        "/v1/analyze",
+        json={
+            "input_shape": [3, 100_000, 100_000],
+            "batch_size": 4096,
+            "verify": True,
+            "layers": [
+                {"type": "conv2d", "out_channels": 16, "kernel_size": 7, "stride": 2},
+                {"type": "maxpool2d", "kernel_size": 2},
+                {"type": "adaptiveavgpool2d", "output_size": 1},
+                {"type": "flatten"},
+                {"type": "linear", "out_features": 10},
+            ],
+        },
+    )
+    assert r.status_code == 200, r.text
+    v = r.json()["verification"]
+    assert v["status"] == "passed", v
+    assert v["receptive_field"][0]["status"] == "skipped"
+
+
+def test_verify_without_torch_is_unavailable_and_a_200(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(routes, "torch_available", lambda: False)
+    r = client.post("/v1/analyze", json=body("course_7x7", verify=True))
+    assert r.status_code == 200, r.text
+    v = r.json()["verification"]
+    assert v["status"] == "unavailable"
+    assert "pip install" in v["reason"]
+    assert r.json()["total_params"] == 10
