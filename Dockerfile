@@ -41,10 +41,12 @@ RUN groupadd --system --gid 10001 cnncalc \
 # The venv stays owned by root: the service can read its code but never rewrite it.
 COPY --from=builder --chown=root:root /opt/venv /opt/venv
 
-# Uvicorn reads every option from UVICORN_<OPTION> and the worker count from
-# WEB_CONCURRENCY, so the exec-form CMD below needs no shell to expand them: override any of
-# them with `docker run -e`. The graceful timeout stays under `docker stop`'s 10 s, so that
-# in-flight requests finish before a SIGKILL. CNNCALC_* variables set the service's limits.
+# app.server reads its options from the environment, as uvicorn's own command line does
+# (WEB_CONCURRENCY, UVICORN_HOST, UVICORN_PORT, UVICORN_TIMEOUT_*), so the exec-form CMD
+# below needs no shell to expand them: override any of them with `docker run -e`. It runs
+# uvicorn with a listening socket that keeps TCP_NODELAY with several workers (see the
+# module). The graceful timeout stays under `docker stop`'s 10 s, so that in-flight requests
+# finish before a SIGKILL. CNNCALC_* variables set the service's limits.
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
@@ -52,8 +54,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     UVICORN_HOST=0.0.0.0 \
     UVICORN_PORT=8000 \
     UVICORN_TIMEOUT_KEEP_ALIVE=5 \
-    UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN=8 \
-    UVICORN_ACCESS_LOG=false
+    UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN=8
 
 # An empty working directory: nothing shadows the installed package.
 WORKDIR /srv
@@ -66,4 +67,4 @@ HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
 
 # Uvicorn stops on SIGTERM (Docker's and Kubernetes' default), draining open requests.
 STOPSIGNAL SIGTERM
-CMD ["uvicorn", "app.main:app"]
+CMD ["python", "-m", "app.server"]

@@ -187,18 +187,10 @@ def cmd_layers(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
-    """Run the service with uvicorn."""
-    import uvicorn
+    """Run the service with uvicorn (``app.server``: several workers keep TCP_NODELAY)."""
+    from app.server import serve
 
-    uvicorn.run(
-        "app.main:app",
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        access_log=False,
-        timeout_keep_alive=5,
-        timeout_graceful_shutdown=10,
-    )
+    serve(args.host, args.port, args.workers)
     return 0
 
 

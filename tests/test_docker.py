@@ -142,8 +142,8 @@ def test_dockerfile_shape() -> None:
     assert runtime["USER"] == "10001:10001"
     assert runtime["EXPOSE"] == "8000"
     assert "HEALTHCHECK" in runtime
-    cmd = json.loads(runtime["CMD"])  # exec form: uvicorn is PID 1 and gets SIGTERM
-    assert cmd[0] == "uvicorn"
+    cmd = json.loads(runtime["CMD"])  # exec form: the server is PID 1 and gets SIGTERM
+    assert cmd == ["python", "-m", "app.server"]
     env: dict[str, str] = {}
     for keyword, argument in stages[1].instructions:
         if keyword == "ENV":
@@ -227,7 +227,7 @@ def test_install_and_start_steps_work_in_a_fresh_venv(tmp_path: Path) -> None:
             assert done.returncode == 0, (
                 f"RUN {command}\n{done.stdout[-2000:]}{done.stderr[-3000:]}"
             )
-    assert (venv / "bin" / "uvicorn").exists()
+    assert (venv / "bin" / "python").exists()
 
     # Runtime: ENV, then CMD from an empty directory, bound to 127.0.0.1.
     runtime = dict(base)
