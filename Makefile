@@ -39,5 +39,14 @@ openapi: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m scripts.bench
 
+load: $(STAMP)
+	$(BIN)/python -m scripts.load --workers 1,2 --duration 10
+
+fuzz: $(STAMP)
+	CNNCALC_FUZZ_EXAMPLES=1000 CNNCALC_FUZZ_REPORT=fuzz.json $(BIN)/python -m pytest tests/api/test_fuzz.py
+
+docker-lint: $(STAMP)
+	$(BIN)/hadolint Dockerfile
+
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
