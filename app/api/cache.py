@@ -53,3 +53,6 @@ class ResponseCache:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    def __contains__(self, body: object) -> bool:
+        return body in self._entries

@@ -28,7 +28,7 @@ import re
 import sys
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from typing import Any, Final
 
 from fastapi import FastAPI
@@ -284,9 +284,12 @@ class JsonGuard:
     and handed to the app unchanged.
     """
 
-    def __init__(self, app: ASGIApp, max_depth: int = 32) -> None:
+    def __init__(
+        self, app: ASGIApp, max_depth: int = 32, checked: Container[bytes] = frozenset()
+    ) -> None:
         self.app = app
         self.max_depth = max_depth
+        self.checked = checked
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Check a JSON body, then run the app with it."""
@@ -306,7 +309,9 @@ class JsonGuard:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
-        if too_deep(body, self.max_depth):
+        if body in self.checked:
+            pass  # these exact bytes passed both checks before (the analyze answer cache)
+        elif too_deep(body, self.max_depth):
             await _send_problem(
                 send,
                 [],
@@ -314,8 +319,7 @@ class JsonGuard:
                 "json_too_deep",
             )
             return
-        where = duplicate_key(body)
-        if where is not None:
+        elif (where := duplicate_key(body)) is not None:
             await _send_problem(
                 send,
                 where,
@@ -461,7 +465,9 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
     ``ServerErrorMiddleware`` included, so that a 500 carries them too and is logged as one.
     The body limit sits inside it, where FastAPI's problem handlers see its exceptions.
     """
-    app.add_middleware(JsonGuard, max_depth=settings.max_json_depth)
+    # Bodies the analyze cache holds were checked when first seen: no second pass for them.
+    checked: Container[bytes] = getattr(app.state, "analyze_cache", frozenset())
+    app.add_middleware(JsonGuard, max_depth=settings.max_json_depth, checked=checked)
     app.add_middleware(BodyLimit, max_body_bytes=settings.max_body_bytes)
     build_stack = app.build_middleware_stack
 

@@ -60,3 +60,17 @@ def test_errors_and_torch_checks_are_not_kept(client: TestClient) -> None:
     cache: ResponseCache = client.app.state.analyze_cache  # type: ignore[attr-defined]
     assert len(cache) == 0
     assert cache.hits == 0
+
+
+def test_a_cached_body_skips_the_json_guard_but_a_changed_one_does_not(client: TestClient) -> None:
+    raw = json.dumps(LENET5)
+    headers = {"content-type": "application/json"}
+    assert client.post("/v1/analyze", content=raw, headers=headers).status_code == 200
+    cache: ResponseCache = client.app.state.analyze_cache  # type: ignore[attr-defined]
+    assert raw.encode() in cache
+    again = client.post("/v1/analyze", content=raw, headers=headers)
+    assert again.status_code == 200
+    duplicated = raw.replace('"input_shape"', '"batch_size": 1, "batch_size"', 1)
+    r = client.post("/v1/analyze", content=duplicated, headers=headers)
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"][0]["type"] == "duplicate_key"
