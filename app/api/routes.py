@@ -10,6 +10,7 @@ a request's time goes. Its schema is declared through ``openapi_extra`` (see
 from __future__ import annotations
 
 import asyncio
+import logging
 import platform
 from dataclasses import fields, replace
 from functools import cache
@@ -36,6 +37,7 @@ from app.settings import Settings
 from app.verify import INSTALL_HINT, Verification, VerificationStatus, torch_available
 
 router = APIRouter()
+log = logging.getLogger("cnncalc")
 
 
 async def get_settings(request: Request) -> Settings:
@@ -173,24 +175,44 @@ async def _verify(
     from app.verify.torch_backend import verify_stack
 
     slots: asyncio.Semaphore = request.app.state.verify_slots
-    async with slots:
-        try:
-            return await asyncio.wait_for(
-                run_in_threadpool(
-                    verify_stack,
-                    req.input_shape,
-                    specs,
-                    analysis,
-                    batch_size=req.batch_size,
-                    max_elements=settings.max_verify_elements,
-                ),
-                timeout=settings.verify_timeout_s,
-            )
-        except TimeoutError:
-            return Verification(
-                VerificationStatus.UNAVAILABLE,
-                reason=f"the torch check took over {settings.verify_timeout_s} s",
-            )
+    timeout = settings.verify_timeout_s
+    deadline = asyncio.get_running_loop().time() + timeout
+    try:
+        async with asyncio.timeout_at(deadline):
+            await slots.acquire()
+    except TimeoutError:
+        return Verification(
+            VerificationStatus.UNAVAILABLE,
+            reason=f"no torch check slot came free within {timeout} s; try again later",
+        )
+    # A thread cannot be stopped: the slot is given back when the check ends, not when this
+    # request stops waiting for it, so at most max_concurrent_verify checks ever run.
+    check = asyncio.ensure_future(
+        run_in_threadpool(
+            verify_stack,
+            req.input_shape,
+            specs,
+            analysis,
+            batch_size=req.batch_size,
+            max_elements=settings.max_verify_elements,
+        )
+    )
+    check.add_done_callback(lambda done: _release(slots, done))
+    try:
+        async with asyncio.timeout_at(deadline):
+            return await asyncio.shield(check)
+    except TimeoutError:
+        return Verification(
+            VerificationStatus.UNAVAILABLE,
+            reason=f"the torch check took over {timeout} s",
+        )
+
+
+def _release(slots: asyncio.Semaphore, done: asyncio.Future[Verification]) -> None:
+    """Give the slot back; collect an abandoned check's exception so that none goes unseen."""
+    slots.release()
+    if not done.cancelled() and done.exception() is not None:
+        log.warning("an abandoned torch check failed: %r", done.exception())
 
 
 def _elements(shape: list[int]) -> int:

@@ -477,3 +477,49 @@ def test_the_page_and_swagger_use_no_inline_script(client: TestClient) -> None:
         html = client.get(path).text
         assert "<script>" not in html.replace(" ", ""), path
         assert "cdn." not in html, path
+
+
+@pytest.mark.anyio
+async def test_a_timed_out_torch_check_keeps_its_slot_until_its_thread_ends(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import app.api.routes as routes
+    import app.verify.torch_backend as backend
+    from app.verify import Verification, VerificationStatus
+
+    running = 0
+    most = 0
+    lock = threading.Lock()
+    release = threading.Event()
+
+    def stuck_check(*args: Any, **kwargs: Any) -> Verification:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        try:
+            release.wait(timeout=10)
+        finally:
+            with lock:
+                running -= 1
+        return Verification(VerificationStatus.PASSED, engine="torch (stub)")
+
+    monkeypatch.setattr(routes, "torch_available", lambda: True)
+    monkeypatch.setattr(backend, "verify_stack", stuck_check)
+    app = create_app(Settings(max_concurrent_verify=1, verify_timeout_s=0.3, access_log=False))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+        first = await c.post("/v1/analyze", json={**LENET5, "verify": True})
+        second = await c.post("/v1/analyze", json={**LENET5, "verify": True})
+        assert running == 1  # the first thread still runs; the second never started
+        release.set()
+        for _ in range(200):
+            await asyncio.sleep(0.01)
+            if running == 0:
+                break
+        third = await c.post("/v1/analyze", json={**LENET5, "verify": True})
+    assert first.status_code == second.status_code == third.status_code == 200
+    assert "took over 0.3 s" in first.json()["verification"]["reason"]
+    assert "no torch check slot" in second.json()["verification"]["reason"]
+    assert third.json()["verification"]["status"] == "passed"
+    assert most == 1
