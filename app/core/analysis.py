@@ -299,22 +299,15 @@ def analyze(
     reports: list[LayerReport] = []
     stack_warnings: list[LayerWarning] = []
     total_params = total_buffers = total_macs = activation_bytes = 0
-    # infer() is pure, so repeated layers on equal inputs (VGG's blocks, a deep stack of
-    # identical convolutions) are inferred once.
-    inferred: dict[tuple[LayerSpec, Shape], tuple[Step, int, str]] = {}
     max_dim, max_elements = limits.max_dim, limits.max_elements
     for index, spec in enumerate(specs):
         check_values(index, spec, limits)
-        known = inferred.get((spec, x))
-        if known is None:
-            try:
-                step = spec.infer(x)
-                if strict:
-                    _check_exact(step, names)
-            except FieldError as error:
-                raise LayerError(index, spec.kind, error) from None
-            known = inferred[spec, x] = (step, prod(step.output), spec.torch_name(x))
-        step, elements, torch_class = known
+        try:
+            step, elements, torch_class = _inferred(spec, x)
+            if strict:
+                _check_exact(step, names)
+        except FieldError as error:
+            raise LayerError(index, spec.kind, error) from None
         if elements * batch_size > max_elements or max(step.output) > max_dim:
             _check_output(index, spec, step, batch_size, limits)
         layer_warnings = (
@@ -382,6 +375,30 @@ def analyze(
         dtype=dtype.value,
         warnings=stack_warnings,
     )
+
+
+INFERRED_CACHE_SIZE = 8192
+"""Layer answers kept per process (a few MiB at most); the cache starts afresh when full."""
+_INFERRED: dict[tuple[LayerSpec, Shape], tuple[Step, int, str]] = {}
+
+
+def _inferred(spec: LayerSpec, x: Shape) -> tuple[Step, int, str]:
+    """``spec.infer(x)``, its output's element count and PyTorch class, memoised.
+
+    ``infer()`` is a pure function of a frozen spec and a shape, so its answer is kept: the
+    repeated blocks of a network (VGG's, a deep stack of equal convolutions), and every
+    unchanged layer when a page or a notebook sends the same stack again after one edit,
+    cost a dictionary look-up. Rejections are not kept; they are raised again.
+    """
+    key = (spec, x)
+    known = _INFERRED.get(key)
+    if known is None:
+        step = spec.infer(x)
+        known = (step, prod(step.output), spec.torch_name(x))
+        if len(_INFERRED) >= INFERRED_CACHE_SIZE:
+            _INFERRED.clear()
+        _INFERRED[key] = known
+    return known
 
 
 def _check_exact(step: Step, names: tuple[str, ...]) -> None:
