@@ -23,9 +23,9 @@ from enum import StrEnum, unique
 from fractions import Fraction
 from typing import Annotated, Any, NoReturn
 
-from pydantic import Field, ValidationError
+from pydantic import Field
 
-from app.core.errors import CnnCalcError, ErrorCode, FieldError, LayerError, LimitError, StackError
+from app.core.errors import ErrorCode, FieldError, LayerError, LimitError, StackError
 from app.core.layers import LAYERS_ADAPTER, LayerSpec, Step
 from app.core.layers.base import Number, WarningCode, fmt, prod
 from app.core.shapes import Shape
@@ -496,13 +496,11 @@ def _report_field(
 __all__ = [
     "DEFAULT_LIMITS",
     "Analysis",
-    "CnnCalcError",
     "DType",
     "ExplanationStep",
     "LayerReport",
     "LayerWarning",
     "Limits",
     "ReceptiveField",
-    "ValidationError",
     "analyze",
 ]
