@@ -379,7 +379,7 @@ def analyze(
 
 INFERRED_CACHE_SIZE = 8192
 """Layer answers kept per process (a few MiB at most); the cache starts afresh when full."""
-_INFERRED: dict[tuple[LayerSpec, Shape], tuple[Step, int, str]] = {}
+_INFERRED: dict[tuple[Any, ...], tuple[Step, int, str]] = {}
 
 
 def _inferred(spec: LayerSpec, x: Shape) -> tuple[Step, int, str]:
@@ -390,7 +390,9 @@ def _inferred(spec: LayerSpec, x: Shape) -> tuple[Step, int, str]:
     unchanged layer when a page or a notebook sends the same stack again after one edit,
     cost a dictionary look-up. Rejections are not kept; they are raised again.
     """
-    key = (spec, x)
+    # The spec's class and field values, rather than the spec: equal tuples of plain values
+    # compare in C, where two pydantic models compare field by field in Python.
+    key = (type(spec), *spec.__dict__.values(), x)
     known = _INFERRED.get(key)
     if known is None:
         step = spec.infer(x)

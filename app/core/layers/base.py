@@ -78,13 +78,17 @@ else:
 UNION_TAGS = frozenset({"int", "tuple", "str"})
 """Tags that the per-axis unions add to an error's ``loc``."""
 
-Number = int | Fraction
-"""Receptive-field arithmetic stays exact: ints, and fractions where a stride is fractional."""
+Number = int | float | Fraction
+"""Receptive-field arithmetic stays exact: ints; halves as floats (exact in binary); fractions
+where a stride is fractional."""
 
 
-def half(n: int) -> Number:
-    """``n / 2``, as an int when it is one (the usual case keeps the arithmetic in ints)."""
-    return n // 2 if n % 2 == 0 else Fraction(n, 2)
+def half(n: int) -> int | float:
+    """``n / 2``: an int when it is one, else a float, which holds a half exactly.
+
+    ``Fraction`` arithmetic would cost several times as much on every later layer's centre.
+    """
+    return n // 2 if n % 2 == 0 else n / 2
 
 
 def ratio(a: int, b: int) -> Number:
