@@ -301,9 +301,8 @@ def analyze(
     total_params = total_buffers = total_macs = activation_bytes = 0
     max_dim, max_elements = limits.max_dim, limits.max_elements
     for index, spec in enumerate(specs):
-        check_values(index, spec, limits)
         try:
-            step, elements, torch_class = _inferred(spec, x)
+            step, elements, torch_class = _inferred(index, spec, x, limits)
             if strict:
                 _check_exact(step, names)
         except FieldError as error:
@@ -382,19 +381,22 @@ INFERRED_CACHE_SIZE = 8192
 _INFERRED: dict[tuple[Any, ...], tuple[Step, int, str]] = {}
 
 
-def _inferred(spec: LayerSpec, x: Shape) -> tuple[Step, int, str]:
+def _inferred(index: int, spec: LayerSpec, x: Shape, limits: Limits) -> tuple[Step, int, str]:
     """``spec.infer(x)``, its output's element count and PyTorch class, memoised.
 
     ``infer()`` is a pure function of a frozen spec and a shape, so its answer is kept: the
     repeated blocks of a network (VGG's, a deep stack of equal convolutions), and every
     unchanged layer when a page or a notebook sends the same stack again after one edit,
-    cost a dictionary look-up. Rejections are not kept; they are raised again.
+    cost a dictionary look-up. Rejections are not kept; they are raised again. The field
+    values are checked against ``limits.max_value`` before the first inference, and the key
+    holds that bound, so a hit has passed the same check.
     """
     # The spec's class and field values, rather than the spec: equal tuples of plain values
     # compare in C, where two pydantic models compare field by field in Python.
-    key = (type(spec), *spec.__dict__.values(), x)
+    key = (type(spec), *spec.__dict__.values(), x, limits.max_value)
     known = _INFERRED.get(key)
     if known is None:
+        check_values(index, spec, limits)
         step = spec.infer(x)
         known = (step, prod(step.output), spec.torch_name(x))
         if len(_INFERRED) >= INFERRED_CACHE_SIZE:
