@@ -41,3 +41,10 @@ def test_groupnorm_groups_divide_channels() -> None:
     assert analyze([32, 8, 8], [{"type": "groupnorm", "num_groups": 8}]).total_params == 64
     with pytest.raises(LayerError, match="num_channels must be divisible by num_groups"):
         analyze([30, 8, 8], [{"type": "groupnorm", "num_groups": 8}])
+
+
+def test_layernorm_never_reaches_into_the_batch() -> None:
+    # torch accepts [2, 2] on a batch of two 2-vectors: the statistics would mix samples.
+    with pytest.raises(LayerError, match="reaches into the batch dimension") as info:
+        analyze([2], [{"type": "layernorm", "normalized_shape": [2, 2]}], batch_size=2)
+    assert info.value.code == "unsupported"

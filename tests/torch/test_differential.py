@@ -429,6 +429,12 @@ CASES = [
     ),
     # -- regressions: disagreements the differential check found, now fixed in the core
     case(
+        "regression-layernorm-into-the-batch",
+        [2],
+        [{"type": "layernorm", "normalized_shape": [2, 2], "elementwise_affine": False}],
+        rejected_at=0,
+    ),
+    case(
         "regression-ceil-mode-kernel-over-input",
         [1, 3, 5],
         [{"type": "avgpool2d", "kernel_size": 4, "ceil_mode": True}],

@@ -115,6 +115,17 @@ class LayerNorm(LayerSpec):
     def infer(self, x: Shape) -> Step:
         """Shape kept; ``2 ∏normalized_shape`` params when affine with bias."""
         ns = self.normalized(x)
+        if len(ns) > len(x) and ns[len(ns) - len(x) :] == x:
+            # torch accepts it when the batch size happens to equal the leading entry; the
+            # statistics would then mix samples, as flattening the batch would.
+            raise FieldError(
+                "normalized_shape",
+                f"normalized_shape={list(ns)} reaches into the batch dimension of a "
+                f"{fmt(x)} input; cnncalc keeps the batch apart, so it must have at most "
+                f"{len(x)} entries",
+                ErrorCode.UNSUPPORTED,
+                params={"normalized_shape": list(ns), "shape": list(x)},
+            )
         if len(ns) > len(x) or x[len(x) - len(ns) :] != ns:
             raise FieldError(
                 "normalized_shape",
