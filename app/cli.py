@@ -23,7 +23,7 @@ from typing import Any, TextIO
 
 from pydantic import TypeAdapter, ValidationError
 
-from app.core import Analysis, CnnCalcError, LayerReport, analyze, catalogue
+from app.core import DEFAULT_LIMITS, Analysis, CnnCalcError, LayerReport, catalogue
 from app.teaching_cli import add_commands
 
 HEADERS = {
@@ -124,9 +124,7 @@ def cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
     try:
         req = AnalyzeRequest.model_validate(body)
         specs = req.specs()
-        analysis = analyze(
-            req.input_shape, specs, batch_size=req.batch_size, dtype=req.dtype, strict=req.strict
-        )
+        analysis = req.analyze(specs, DEFAULT_LIMITS)
     except (CnnCalcError, ValidationError) as error:
         print(_problem(error), file=sys.stderr)
         return 1

@@ -32,7 +32,7 @@ from app.api.schemas import (
     Health,
     Lang,
 )
-from app.core import Analysis, CnnCalcError, LayerSpec, analyze, catalogue
+from app.core import Analysis, CnnCalcError, LayerSpec, catalogue
 from app.settings import Settings
 from app.verify import INSTALL_HINT, Verification, VerificationStatus, torch_available
 
@@ -108,14 +108,7 @@ async def analyze_stack(request: Request, settings: SettingsDep) -> Response:
         return validation_problem(validation_entries(error.errors(), ("body",)))
     try:
         specs = req.specs()
-        analysis = analyze(
-            req.input_shape,
-            specs,
-            batch_size=req.batch_size,
-            dtype=req.dtype,
-            strict=req.strict,
-            limits=request.app.state.limits,
-        )
+        analysis = req.analyze(specs, request.app.state.limits)
     except ValidationError as error:
         return validation_problem(validation_entries(error.errors(), ("body", "layers")))
     except CnnCalcError as error:  # a rejected stack or a typo in its text

@@ -9,7 +9,8 @@ from typing import Annotated, Any, Union
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Strict, TypeAdapter
 from pydantic import Tag as UnionTag
 
-from app.core import Analysis, AnyLayer, DType, LayerSpec
+from app.core import Analysis, AnyLayer, DType, LayerSpec, Limits, analyze
+from app.core.analysis import parse_layers
 from app.verify import Verification
 
 
@@ -61,6 +62,21 @@ class StackRequest(BaseModel):
     )
     lang: Lang = Lang.EN
 
+    def specs(self) -> list[LayerSpec]:
+        """The layers as specs (text is parsed by the core)."""
+        return parse_layers(self.layers)
+
+    def analyze(self, specs: list[LayerSpec], limits: Limits) -> Analysis:
+        """The core's analysis of ``specs`` with this request's batch, dtype and strictness."""
+        return analyze(
+            self.input_shape,
+            specs,
+            batch_size=self.batch_size,
+            dtype=self.dtype,
+            strict=self.strict,
+            limits=limits,
+        )
+
 
 class AnalyzeRequest(StackRequest):
     """``POST /v1/analyze``: the stack, and what to add to the numbers."""
@@ -71,12 +87,6 @@ class AnalyzeRequest(StackRequest):
     explain: Annotated[bool, Strict()] = Field(
         False, description="Add each layer's worked formulas in `lang`."
     )
-
-    def specs(self) -> list[LayerSpec]:
-        """The layers as specs (text is parsed by the core)."""
-        from app.core.analysis import parse_layers
-
-        return parse_layers(self.layers)
 
 
 @dataclass(slots=True)

@@ -21,8 +21,7 @@ from app.api.problems import (
     validation_problem,
 )
 from app.api.schemas import AnalyzeRequest, Lang, StackRequest
-from app.core import CnnCalcError, LayerError, LayerSpec, analyze
-from app.core.analysis import parse_layers
+from app.core import CnnCalcError, LayerError
 from app.core.explain import translate_layer_error, translate_notation_error
 from app.core.export import render_pytorch
 from app.core.grading import CheckResult, grade
@@ -200,11 +199,6 @@ def localized_problem(error: CnnCalcError, lang: str) -> JSONResponse:
     return problem(422, "Pile de couches invalide", message, [entry])
 
 
-def _specs(req: StackRequest) -> list[LayerSpec]:
-    """The request's layers as specs; text is parsed by the core (NotationError on a typo)."""
-    return parse_layers(req.layers)
-
-
 @router.post(
     "/v1/check",
     response_model=CheckResult,
@@ -221,7 +215,7 @@ async def check(
     K instead of K − 1, forgot to floor, …) names it in ``mistake`` and ``note``.
     """
     try:
-        specs = _specs(req)
+        specs = req.specs()
     except ValidationError as error:
         return validation_problem(validation_entries(error.errors(), ("body", "layers")))
     except CnnCalcError as error:
@@ -310,20 +304,13 @@ async def export_pytorch(
     ``layers`` text.
     """
     try:
-        specs = _specs(req)
+        specs = req.specs()
     except ValidationError as error:
         return validation_problem(validation_entries(error.errors(), ("body", "layers")))
     except CnnCalcError as error:
         return localized_problem(error, req.lang)
     try:
-        analysis = analyze(
-            req.input_shape,
-            specs,
-            batch_size=req.batch_size,
-            dtype=req.dtype,
-            strict=req.strict,
-            limits=request.app.state.limits,
-        )
+        analysis = req.analyze(specs, request.app.state.limits)
     except CnnCalcError as error:
         return localized_problem(error, req.lang)
     return Response(render_pytorch(analysis, specs), media_type="text/x-python; charset=utf-8")
