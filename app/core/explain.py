@@ -531,6 +531,16 @@ def group_axes(keys: Sequence[Any]) -> list[list[int]]:
     return list(groups.values())
 
 
+def without_parameters(output: list[ExplanationStep], key: str, lang: Lang) -> FieldSteps:
+    """The steps of a layer that has no weight, no bias and no parameters."""
+    return {
+        "output_shape": output,
+        "weight_shape": [],
+        "bias_shape": [],
+        "params": [ExplanationStep(say(key, lang))],
+    }
+
+
 # --- one layer, field by field --------------------------------------------------------------
 
 
@@ -831,12 +841,7 @@ def pool_fields(spec: PoolFamily, report: LayerReport, step: Step, lang: Lang) -
     out = tuple(report.output_shape)
     output = _spatial_conv_steps(spec, x, step, lang)
     output.append(_output_step("out_pool", lang, x, out))
-    return {
-        "output_shape": output,
-        "weight_shape": [],
-        "bias_shape": [],
-        "params": [ExplanationStep(say("params_none_pool", lang))],
-    }
+    return without_parameters(output, "params_none_pool", lang)
 
 
 def adaptive_fields(
@@ -880,12 +885,7 @@ def adaptive_fields(
                 )
             )
     output.append(_output_step("out_pool", lang, x, out))
-    return {
-        "output_shape": output,
-        "weight_shape": [],
-        "bias_shape": [],
-        "params": [ExplanationStep(say("params_none_pool", lang))],
-    }
+    return without_parameters(output, "params_none_pool", lang)
 
 
 def flatten_fields(spec: Flatten, report: LayerReport, step: Step, lang: Lang) -> FieldSteps:
@@ -913,12 +913,7 @@ def flatten_fields(spec: Flatten, report: LayerReport, step: Step, lang: Lang) -
         output.append(
             ExplanationStep(say("out_shape", lang, shape=shape_text(out)), shape_formula(out))
         )
-    return {
-        "output_shape": output,
-        "weight_shape": [],
-        "bias_shape": [],
-        "params": [ExplanationStep(say("params_none", lang))],
-    }
+    return without_parameters(output, "params_none", lang)
 
 
 def linear_fields(spec: Linear, report: LayerReport, step: Step, lang: Lang) -> FieldSteps:
@@ -1045,12 +1040,7 @@ def elementwise_fields(spec: LayerSpec, report: LayerReport, lang: Lang) -> Fiel
         ]
         params = [ExplanationStep(say("params_prelu", lang), f"num_parameters = {report.params}")]
         return {"output_shape": output, "weight_shape": weight, "bias_shape": [], "params": params}
-    return {
-        "output_shape": output,
-        "weight_shape": [],
-        "bias_shape": [],
-        "params": [ExplanationStep(say("params_none", lang))],
-    }
+    return without_parameters(output, "params_none", lang)
 
 
 def field_steps(
