@@ -28,6 +28,7 @@ import httpx
 import pytest
 
 from scripts.constraints import runtime_pins, torch_pins
+from tests.torch_util import require_torch
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = ROOT / "Dockerfile"
@@ -171,13 +172,19 @@ def test_build_context_has_what_the_dockerfile_copies() -> None:
     assert not dockerignore_allows("app/__pycache__/main.cpython-311.pyc")
 
 
-def test_constraints_pin_the_tested_versions() -> None:
-    def pins(name: str) -> dict[str, str]:
-        lines = (ROOT / name).read_text().splitlines()
-        return dict(line.split("==") for line in lines if line and not line.startswith("#"))
+def pins(name: str) -> dict[str, str]:
+    lines = (ROOT / name).read_text().splitlines()
+    return dict(line.split("==") for line in lines if line and not line.startswith("#"))
 
+
+def test_constraints_pin_the_tested_versions() -> None:
     assert pins("constraints.txt") == runtime_pins()
     assert pins("constraints.txt")["fastapi"] == version("fastapi")
+
+
+@pytest.mark.torch
+def test_torch_constraints_pin_the_tested_versions() -> None:
+    require_torch()  # the pins are read from the installed torch's metadata
     assert pins("constraints-torch.txt") == torch_pins()
     assert pins("constraints-torch.txt")["torch"].startswith("2.13.0")
 
