@@ -26,7 +26,7 @@ from typing import Annotated, Any, NoReturn
 from pydantic import Field
 
 from app.core.errors import ErrorCode, FieldError, LayerError, LimitError, StackError
-from app.core.layers import LAYERS_ADAPTER, LayerSpec, Step
+from app.core.layers import LAYERS_ADAPTER, LayerSpec, Step, Window
 from app.core.layers.base import Number, WarningCode, fmt, prod
 from app.core.shapes import Shape
 
@@ -242,17 +242,6 @@ def parse_layers(layers: Sequence[LayerSpec | Mapping[str, Any]] | str) -> list[
     )
 
 
-class _Field:
-    """The receptive field of one spatial axis, threaded through the stack."""
-
-    __slots__ = ("jump", "size", "start")
-
-    def __init__(self) -> None:
-        self.size: Number = 1
-        self.jump: Number = 1
-        self.start: Number = 0
-
-
 def analyze(
     input_shape: Sequence[int],
     layers: Sequence[LayerSpec | Mapping[str, Any]] | str,
@@ -291,75 +280,87 @@ def analyze(
         )
     itemsize = dtype.itemsize
     extents = x[1:]
-    fields = [_Field() for _ in extents]
-    names = AXIS_NAMES.get(len(extents), tuple(str(i) for i in range(len(extents))))
+    axes = len(extents)
+    names = AXIS_NAMES.get(axes, tuple(str(i) for i in range(axes)))
+    # The receptive field of every spatial axis, threaded through the stack (see the module):
+    # ints and floats until a window moves by a fraction of a pixel, then exact fractions.
+    sizes: list[Any] = [1] * axes  # Number: int, float or Fraction
+    jumps: list[Any] = [1] * axes
+    starts: list[Any] = [0.0] * axes
+    pads: list[float] = [0.0] * axes
+    plain = True
     is_global = False
     rf_warned = False
-    rf = _report_field(fields, extents, is_global)
+    rf = ReceptiveField(sizes.copy(), jumps.copy(), [0.0] * axes, pads.copy())
     reports: list[LayerReport] = []
+    add_report = reports.append
     stack_warnings: list[LayerWarning] = []
     total_params = total_buffers = total_macs = activation_bytes = 0
-    max_dim, max_elements = limits.max_dim, limits.max_elements
+    max_dim, max_value = limits.max_dim, limits.max_value
+    max_elements = limits.max_elements // batch_size  # per sample
+    bytes_per_element = batch_size * itemsize
+    known_layers = _KNOWN
     for index, spec in enumerate(specs):
-        try:
-            step, elements, torch_class = _inferred(index, spec, x, limits)
-            if strict:
-                _check_exact(step, names)
-        except FieldError as error:
-            raise LayerError(index, spec.kind, error) from None
-        if elements * batch_size > max_elements or max(step.output) > max_dim:
-            _check_output(index, spec, step, batch_size, limits)
-        layer_warnings = (
-            [LayerWarning(index, note.code, note.message, note.params) for note in step.notes]
-            if step.notes
-            else []
-        )
-        if step.axes:
-            layer_warnings.extend(_division_warnings(index, step, names))
-        if step.windows is not None or step.global_field:
-            was_global = is_global
-            is_global = _advance(fields, step, is_global)
-            if step.windows is not None or is_global != was_global:
-                rf = _report_field(fields, extents, is_global)  # else unchanged: share it
-            if not (is_global or rf_warned) and any(
-                s > n for s, n in zip(rf.size, extents, strict=True)
-            ):
-                rf_warned = True
-                layer_warnings.append(
-                    LayerWarning(
-                        index,
-                        WarningCode.RF_EXCEEDS_INPUT,
-                        f"the receptive field ({fmt(tuple(int(s) for s in rf.size))}) already "
-                        f"exceeds the input ({fmt(extents)}): deeper units see padding",
-                        {"size": rf.size, "input": list(extents)},
-                    )
-                )
-        output_bytes = batch_size * elements * itemsize
-        macs = batch_size * step.macs
-        reports.append(
+        # The spec's class and field values, rather than the spec: equal tuples of plain values
+        # compare in C, where two pydantic models compare field by field in Python.
+        layer = known_layers.get((spec.__class__, *spec.__dict__.values(), x, max_value))
+        if layer is None:
+            layer = _learn(index, spec, x, limits)
+        (kind, torch_class, output, weight, bias, params, buffers, macs, elements, peak,
+         moves, global_field, exact, remarks, step) = layer  # fmt: skip
+        if strict and not exact:
+            _raise_inexact(index, kind, step, names)
+        if elements > max_elements or peak > max_dim:
+            _check_output(index, kind, output, batch_size, limits)
+        layer_warnings = _remarks(index, step, names) if remarks else []
+        if not is_global and (global_field or moves is not None):
+            if global_field or len(moves) != axes:
+                # Every unit now sees the whole input, or the layer no longer lines up with
+                # the input's axes.
+                is_global = True
+                rf = _global_field(jumps, extents)
+            else:
+                if plain and moves[0] is not None:
+                    for axis, (span, stride, offset, shift) in enumerate(moves):
+                        jump = jumps[axis]
+                        sizes[axis] += span * jump
+                        starts[axis] += offset * jump
+                        pads[axis] += shift * jump
+                        jumps[axis] = jump * stride
+                    rf = ReceptiveField(sizes.copy(), jumps.copy(), starts.copy(), pads.copy())
+                else:
+                    plain = False
+                    rf = _move_exactly(sizes, jumps, starts, step.windows)
+                if not rf_warned and any(s > n for s, n in zip(rf.size, extents, strict=True)):
+                    rf_warned = True
+                    layer_warnings.append(_field_warning(index, rf, extents))
+        output_bytes = bytes_per_element * elements
+        macs *= batch_size
+        add_report(
             LayerReport(
-                index=index,
-                type=spec.kind,
-                input_shape=list(x),
-                output_shape=list(step.output),
-                weight_shape=None if step.weight is None else list(step.weight),
-                bias_shape=None if step.bias is None else list(step.bias),
-                params=step.params,
-                buffers=step.buffers,
-                receptive_field=rf,
-                macs=macs,
-                output_bytes=output_bytes,
-                warnings=layer_warnings,
-                torch_class=torch_class,
+                index,
+                kind,
+                list(x),
+                list(output),
+                None if weight is None else list(weight),
+                None if bias is None else list(bias),
+                params,
+                buffers,
+                rf,
+                macs,
+                output_bytes,
+                layer_warnings,
+                None,
+                torch_class,
             )
         )
         if layer_warnings:
             stack_warnings.extend(layer_warnings)
-        total_params += step.params
-        total_buffers += step.buffers
+        total_params += params
+        total_buffers += buffers
         total_macs += macs
         activation_bytes += output_bytes
-        x = step.output
+        x = output
     return Analysis(
         input_shape=list(input_shape),
         output_shape=list(x),
@@ -378,11 +379,61 @@ def analyze(
 
 INFERRED_CACHE_SIZE = 8192
 """Layer answers kept per process (a few MiB at most); the cache starts afresh when full."""
-_INFERRED: dict[tuple[Any, ...], tuple[Step, int, str]] = {}
 
 
-def _inferred(index: int, spec: LayerSpec, x: Shape, limits: Limits) -> tuple[Step, int, str]:
-    """``spec.infer(x)``, its output's element count and PyTorch class, memoised.
+_Known = tuple[Any, ...]
+"""One layer's answer for one incoming shape, as the loop unpacks it (see ``_known``)."""
+
+_KNOWN: dict[tuple[Any, ...], _Known] = {}
+
+
+def _known(kind: str, step: Step, torch_class: str) -> _Known:
+    """What the loop reads from a layer's answer, worked out once.
+
+    Everything here depends on the spec and the incoming shape alone (never on the layers
+    before, the batch or the dtype), so it is computed once per process and shared. A plain
+    tuple: the loop unpacks it in one step.
+
+    ``moves`` holds, per spatial axis, the window's ``(span, stride, offset, shift)`` where
+    ``shift = span / 2 - offset`` moves the effective padding ``(size - 1) / 2 - start``;
+    its first entry is ``None`` when a value is a ``Fraction`` (transposed convolution,
+    uneven adaptive pooling), which the loop then threads exactly.
+    """
+    windows = step.windows
+    moves: tuple[Any, ...] | None = None
+    if windows is not None:
+        fractional = any(
+            type(value) is Fraction
+            for window in windows
+            for value in (window.span, window.stride, window.offset)
+        )
+        moves = (
+            (None,) * len(windows)
+            if fractional
+            else tuple((w.span, w.stride, w.offset, w.span / 2 - w.offset) for w in windows)
+        )
+    exact = all(axis.exact for axis in step.axes)  # every stride divides its span
+    return (
+        kind,
+        torch_class,
+        step.output,
+        step.weight,
+        step.bias,
+        step.params,
+        step.buffers,
+        step.macs,
+        prod(step.output),
+        max(step.output, default=0),
+        moves,
+        step.global_field,
+        exact,
+        bool(step.notes) or not exact,  # the layer has warnings to give
+        step,
+    )
+
+
+def _learn(index: int, spec: LayerSpec, x: Shape, limits: Limits) -> _Known:
+    """``spec.infer(x)`` and what the loop needs from it, kept for the next time.
 
     ``infer()`` is a pure function of a frozen spec and a shape, so its answer is kept: the
     repeated blocks of a network (VGG's, a deep stack of equal convolutions), and every
@@ -390,27 +441,33 @@ def _inferred(index: int, spec: LayerSpec, x: Shape, limits: Limits) -> tuple[St
     cost a dictionary look-up. Rejections are not kept; they are raised again. The field
     values are checked against ``limits.max_value`` before the first inference, and the key
     holds that bound, so a hit has passed the same check.
+
+    Raises:
+        LayerError: the rule rejects the layer for ``x``.
+        LimitError: a field is over ``limits.max_value``.
     """
-    # The spec's class and field values, rather than the spec: equal tuples of plain values
-    # compare in C, where two pydantic models compare field by field in Python.
-    key = (type(spec), *spec.__dict__.values(), x, limits.max_value)
-    known = _INFERRED.get(key)
-    if known is None:
-        check_values(index, spec, limits)
-        step = spec.infer(x)
-        known = (step, prod(step.output), spec.torch_name(x))
-        if len(_INFERRED) >= INFERRED_CACHE_SIZE:
-            _INFERRED.clear()
-        _INFERRED[key] = known
-    return known
+    check_values(index, spec, limits)
+    kind = spec.kind
+    try:
+        layer = _known(kind, spec.infer(x), spec.torch_name(x))
+    except FieldError as error:
+        raise LayerError(index, kind, error) from None
+    if len(_KNOWN) >= INFERRED_CACHE_SIZE:
+        _KNOWN.clear()
+    _KNOWN[(spec.__class__, *spec.__dict__.values(), x, limits.max_value)] = layer
+    return layer
 
 
-def _check_exact(step: Step, names: tuple[str, ...]) -> None:
-    """Strict mode: every stride must divide its span."""
+def _raise_inexact(index: int, kind: str, step: Step, names: tuple[str, ...]) -> NoReturn:
+    """Strict mode: a stride that does not divide its span is an error.
+
+    Raises:
+        LayerError: naming the axis, the span and the stride.
+    """
     for axis, out in enumerate(step.axes):
         if not out.exact:
             name = names[axis] if axis < len(names) else str(axis)
-            raise FieldError(
+            error = FieldError(
                 "stride",
                 f"axis {name}: the stride {out.stride} does not divide N - K + 2P = {out.span} "
                 f"({out.span} / {out.stride} is not whole; PyTorch would floor it)",
@@ -418,29 +475,31 @@ def _check_exact(step: Step, names: tuple[str, ...]) -> None:
                 axis=axis,
                 params={"span": out.span, "stride": out.stride, "axis": name},
             )
+            raise LayerError(index, kind, error) from None
+    raise AssertionError("an inexact layer has an inexact axis")
 
 
-def _check_output(index: int, spec: LayerSpec, step: Step, batch: int, limits: Limits) -> None:
+def _check_output(index: int, kind: str, output: Shape, batch: int, limits: Limits) -> None:
     """The output's sizes and element count must stay within ``limits``."""
-    for axis, n in enumerate(step.output):
+    for axis, n in enumerate(output):
         if n > limits.max_dim:
             raise LimitError(
                 ("layers", index),
-                f"layer {index} ({spec.kind}): output size {n} on axis {axis} is over the limit "
-                f"of {limits.max_dim}",
+                f"layer {index} ({kind}): output size {n} on axis {axis} is over the "
+                f"limit of {limits.max_dim}",
             )
-    elements = batch * prod(step.output)
+    elements = batch * prod(output)
     if elements > limits.max_elements:
         raise LimitError(
             ("layers", index),
-            f"layer {index} ({spec.kind}): the output holds {elements} elements for the batch, "
-            f"over the limit of {limits.max_elements}",
+            f"layer {index} ({kind}): the output holds {elements} elements for the "
+            f"batch, over the limit of {limits.max_elements}",
         )
 
 
-def _division_warnings(index: int, step: Step, names: tuple[str, ...]) -> list[LayerWarning]:
-    """A teacher's remark wherever the stride does not divide ``N - K + 2P``."""
-    out = []
+def _remarks(index: int, step: Step, names: tuple[str, ...]) -> list[LayerWarning]:
+    """The layer rule's notes, and a teacher's remark wherever a stride leaves a remainder."""
+    out = [LayerWarning(index, note.code, note.message, note.params) for note in step.notes]
     for axis, a in enumerate(step.axes):
         if a.exact:
             continue
@@ -463,37 +522,45 @@ def _division_warnings(index: int, step: Step, names: tuple[str, ...]) -> list[L
     return out
 
 
-def _advance(fields: list[_Field], step: Step, is_global: bool) -> bool:
-    """Move every axis's field through one layer; returns whether it became global."""
-    if is_global or step.global_field:
-        return True
-    if step.windows is None:
-        return False
-    if len(step.windows) != len(fields):
-        return True  # the layer no longer lines up with the input's axes
-    for f, w in zip(fields, step.windows, strict=True):
-        f.size = f.size + w.span * f.jump
-        f.start = f.start + w.offset * f.jump
-        f.jump = f.jump * w.stride
-    return False
+def _field_warning(index: int, rf: ReceptiveField, extents: Shape) -> LayerWarning:
+    """The first layer whose units see past the input's edges."""
+    return LayerWarning(
+        index,
+        WarningCode.RF_EXCEEDS_INPUT,
+        f"the receptive field ({fmt(tuple(int(s) for s in rf.size))}) already "
+        f"exceeds the input ({fmt(extents)}): deeper units see padding",
+        {"size": rf.size, "input": list(extents)},
+    )
 
 
-def _report_field(
-    fields: list[_Field], extents: tuple[int, ...], is_global: bool
-) -> ReceptiveField:
-    if is_global:
-        return ReceptiveField(
-            size=list(extents),
-            jump=[as_number(f.jump) for f in fields],
-            start=[(n - 1) / 2 for n in extents],
-            padding=[0.0 for _ in extents],
-            global_=True,
-        )
+def _global_field(jumps: list[Number], extents: Shape) -> ReceptiveField:
+    """A unit that sees the whole input: its extent, centred."""
     return ReceptiveField(
-        size=[f.size if type(f.size) is int else as_number(f.size) for f in fields],
-        jump=[f.jump if type(f.jump) is int else as_number(f.jump) for f in fields],
-        start=[float(f.start) for f in fields],
-        padding=[float(f.size - 1) / 2 - float(f.start) for f in fields],
+        list(extents),
+        [as_number(j) for j in jumps],
+        [(n - 1) / 2 for n in extents],
+        [0.0] * len(extents),
+        True,
+    )
+
+
+def _move_exactly(
+    sizes: list[Any], jumps: list[Any], starts: list[Any], windows: Sequence[Window]
+) -> ReceptiveField:
+    """Move the field through windows holding fractions, in place, with exact arithmetic.
+
+    The starts become ``Fraction``s (a float start is a half or a whole, so exactly one).
+    """
+    for axis, w in enumerate(windows):
+        jump = jumps[axis]
+        sizes[axis] = sizes[axis] + w.span * jump
+        starts[axis] = Fraction(starts[axis]) + Fraction(w.offset) * jump
+        jumps[axis] = jump * w.stride
+    return ReceptiveField(
+        [as_number(s) for s in sizes],
+        [as_number(j) for j in jumps],
+        [float(s) for s in starts],
+        [float(Fraction(s) - 1) / 2 - float(t) for s, t in zip(sizes, starts, strict=True)],
     )
 
 
