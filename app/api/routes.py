@@ -3,7 +3,8 @@
 ``POST /v1/analyze`` reads the raw body and validates it once with a pre-built
 ``TypeAdapter`` (``validate_json``: no ``json.loads`` then a second walk), and answers with
 bytes serialised by another pre-built adapter; the core costs microseconds, so this is where
-a request's time goes. Its schema is declared through ``openapi_extra`` (see
+a request's time goes. It takes the ``Request`` alone: resolving a dependency on every call
+costs more than analysing a small stack. Its schema is declared through ``openapi_extra`` (see
 ``app.api.app.custom_openapi``).
 """
 
@@ -15,9 +16,9 @@ import platform
 from dataclasses import fields, replace
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
@@ -37,20 +38,9 @@ from app.settings import Settings
 from app.verify import INSTALL_HINT, Verification, VerificationStatus, torch_available
 
 router = APIRouter()
+ANALYSIS_FIELDS = tuple(f.name for f in fields(Analysis))
 log = logging.getLogger("cnncalc")
 
-
-async def get_settings(request: Request) -> Settings:
-    """The settings the app was created with.
-
-    ``async`` on purpose: FastAPI runs a plain ``def`` dependency in its thread pool, a
-    hand-off that costs more than the whole analysis.
-    """
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 JSON_BODY = ("application/json",)
 
@@ -94,7 +84,7 @@ def is_json(request: Request) -> bool:
     summary="Shapes, weights, parameters, receptive field and cost of every layer",
     openapi_extra=json_body_schema("AnalyzeRequest", _example_bodies()),
 )
-async def analyze_stack(request: Request, settings: SettingsDep) -> Response:
+async def analyze_stack(request: Request) -> Response:  # the Request alone: see the module
     """Analyse a stack; with ``verify``, also run it in PyTorch and compare."""
     if not is_json(request):
         return problem(415, "Unsupported Media Type", "send the stack as application/json")
@@ -119,9 +109,13 @@ async def analyze_stack(request: Request, settings: SettingsDep) -> Response:
         return localized_problem(error, req.lang)
     if req.explain or req.lang != "en":
         analysis = _teach(analysis, specs, req)
-    verification = await _verify(request, settings, req, specs, analysis) if req.verify else None
+    verification = (
+        await _verify(request, request.app.state.settings, req, specs, analysis)
+        if req.verify
+        else None
+    )
     body = AnalyzeResponse(
-        **{f.name: getattr(analysis, f.name) for f in fields(Analysis)}, verification=verification
+        **{name: getattr(analysis, name) for name in ANALYSIS_FIELDS}, verification=verification
     )
     answer = ANALYZE_RESPONSE.dump_json(body, by_alias=True)
     if not req.verify:
