@@ -301,9 +301,9 @@ def analyze(
     bytes_per_element = batch_size * itemsize
     known_layers = _KNOWN
     for index, spec in enumerate(specs):
-        # The spec's class and field values, rather than the spec: equal tuples of plain values
-        # compare in C, where two pydantic models compare field by field in Python.
-        layer = known_layers.get((spec.__class__, *spec.__dict__.values(), x, max_value))
+        # The spec's field values (its ``type`` tag names its kind), rather than the spec:
+        # equal tuples of plain values compare in C, two pydantic models field by field.
+        layer = known_layers.get((*spec.__dict__.values(), x, max_value))
         if layer is None:
             layer = _learn(index, spec, x, limits)
         (kind, torch_class, output, weight, bias, params, buffers, macs, elements, peak,
@@ -454,7 +454,7 @@ def _learn(index: int, spec: LayerSpec, x: Shape, limits: Limits) -> _Known:
         raise LayerError(index, kind, error) from None
     if len(_KNOWN) >= INFERRED_CACHE_SIZE:
         _KNOWN.clear()
-    _KNOWN[(spec.__class__, *spec.__dict__.values(), x, limits.max_value)] = layer
+    _KNOWN[(*spec.__dict__.values(), x, limits.max_value)] = layer
     return layer
 
 
