@@ -3,6 +3,7 @@
     python -m scripts.load                            # 1 worker, 16 and 64 connections, 10 s each
     python -m scripts.load --workers 1,2 --duration 20
     python -m scripts.load --soak 300                 # plus 5 minutes of new LeNet-5 bodies
+    python -m scripts.load --rounds 3 --duration 5    # medians of three interleaved rounds
 
 For each worker count the script starts ``python -m app serve --workers N`` on 127.0.0.1 (a
 free port; the JSON access log on, written to a temporary file, as in production), waits
@@ -11,8 +12,12 @@ for /healthz, then runs ``wrk`` for ``--duration`` seconds per (connections, end
 each once with the same body every time (answered from the worker's cache after the first)
 and once with a new body every time (a different ``batch_size``: always computed).
 It prints requests/s, p50/p99 latency, errors (socket errors and non-2xx answers), the
-server's RSS (every process of the tree) before and after, and the ratio of each endpoint's
-throughput to /healthz's. Everything is bounded in time; the server is stopped at the end.
+server's RSS (every process of the tree) at start, after ``--warmup`` seconds of each
+endpoint and at the end, and the ratio of each endpoint's
+throughput to /healthz's. With ``--rounds R`` the endpoints run R times, interleaved, and
+each figure is the median over the rounds (the ratio with its range), since one run on a
+shared machine can be off by a third. Everything is bounded in time; the server is stopped
+at the end.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -233,6 +238,20 @@ def run_wrk(
     return result
 
 
+def median(values: Iterable[float]) -> float:
+    """The median (the mean of the middle two for an even count)."""
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def _ratio(ratios: list[float]) -> str:
+    """The median ratio to /healthz, with the range over the rounds when there are several."""
+    if len(ratios) == 1:
+        return f"{ratios[0]:.2f}"
+    return f"{median(ratios):.2f} ({min(ratios):.2f}–{max(ratios):.2f})"
+
+
 def fmt_us(us: float) -> str:
     """µs as ms with three significant figures."""
     return f"{us / 1000:.3g} ms"
@@ -251,31 +270,46 @@ def run(args: argparse.Namespace) -> int:
             server = Server(workers, workdir / f"server-{workers}.log")
             try:
                 server.wait_ready()
+                rss_start = rss_mib(server.process.pid)
+                for endpoint in targets:  # lazy imports, first serialisations, caches filling
+                    run_wrk(server.url, endpoint, 16, args.warmup, args.threads, workdir)
                 rss_before = rss_mib(server.process.pid)
                 rows = []
                 for connections in args.connections:
-                    healthz_rps = None
+                    # Rounds interleave the endpoints, so that a slow spell of the machine
+                    # touches all of them; each figure is the median over the rounds.
+                    runs: dict[str, list[dict[str, Any]]] = {e.name: [] for e in targets}
+                    for round_ in range(args.rounds):
+                        for endpoint in targets:
+                            print(
+                                f"  {workers} worker(s), {connections} connections, "
+                                f"{endpoint.name}, round {round_ + 1}/{args.rounds} …",
+                                file=sys.stderr,
+                                flush=True,
+                            )
+                            r = run_wrk(
+                                server.url,
+                                endpoint,
+                                connections,
+                                args.duration,
+                                args.threads,
+                                workdir,
+                            )
+                            ok = ok and r["errors"] == 0
+                            runs[endpoint.name].append(r)
+                    healthz = runs[targets[0].name]
                     for endpoint in targets:
-                        print(
-                            f"  {workers} worker(s), {connections} connections, {endpoint.name} …",
-                            file=sys.stderr,
-                            flush=True,
-                        )
-                        r = run_wrk(
-                            server.url, endpoint, connections, args.duration, args.threads, workdir
-                        )
-                        if endpoint.path == "/healthz":
-                            healthz_rps = r["rps"]
-                        ok = ok and r["errors"] == 0
+                        mine = runs[endpoint.name]
+                        ratios = [r["rps"] / h["rps"] for r, h in zip(mine, healthz, strict=True)]
                         rows.append(
                             [
                                 endpoint.name,
                                 str(connections),
-                                f"{r['rps']:,.0f}",
-                                fmt_us(r["p50_us"]),
-                                fmt_us(r["p99_us"]),
-                                str(r["errors"]),
-                                f"{r['rps'] / healthz_rps:.2f}" if healthz_rps else "-",
+                                f"{median(r['rps'] for r in mine):,.0f}",
+                                fmt_us(median(r["p50_us"] for r in mine)),
+                                fmt_us(median(r["p99_us"] for r in mine)),
+                                str(sum(r["errors"] for r in mine)),
+                                _ratio(ratios),
                             ]
                         )
                 soak = ""
@@ -291,9 +325,10 @@ def run(args: argparse.Namespace) -> int:
             for row in rows:
                 print("| " + " | ".join(row) + " |")
             print(
-                f"\nServer RSS (all processes): {rss_before:.1f} MiB before, {rss_after:.1f} MiB "
-                f"after ({(rss_after / rss_before - 1) * 100:+.1f} %); {logged:,} access-log "
-                "lines."
+                f"\nServer RSS (all processes): {rss_start:.1f} MiB at start, {rss_before:.1f} MiB "
+                f"after {args.warmup:g} s of each endpoint, {rss_after:.1f} MiB at the end "
+                f"({(rss_after / rss_before - 1) * 100:+.1f} % after the warm-up); {logged:,} "
+                "access-log lines."
             )
             if soak:
                 print(soak)
@@ -327,6 +362,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=10, help="seconds per wrk run")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads")
     parser.add_argument("--soak", type=float, default=0, help="seconds of LeNet-5 load after")
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="interleaved rounds; figures are medians"
+    )
+    parser.add_argument(
+        "--warmup", type=float, default=2, help="seconds of each endpoint before measuring RSS"
+    )
     args = parser.parse_args(argv)
     args.workers = [int(w) for w in args.workers.split(",")]
     args.connections = [int(c) for c in args.connections.split(",")]
