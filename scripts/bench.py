@@ -10,7 +10,8 @@ memory is the growth of the process's peak RSS over its RSS once everything is i
 (``/proc/self/clear_refs`` resets the peak), plus, for the core, tracemalloc's peak.
 
 Tools:
-    core       ``analyze(input_shape, layers)`` from the request's dicts (validation included)
+    core       ``analyze(input_shape, layers)`` from the request's dicts (validation included);
+               also from specs validated beforehand ("specs given")
     torchinfo  ``torchinfo.summary(model, input_size=(1, ...))`` on a model built on the CPU
                (a real forward pass with hooks); building the model is timed apart
     meta       ``model(x)`` with the model and ``x`` on the ``meta`` device (shapes, no data);
@@ -146,9 +147,12 @@ def build_model(torch: Any, shape: Sequence[int], layers: list[dict[str, Any]], 
 
 def run_core(shape: list[int], layers: list[dict[str, Any]]) -> dict[str, Any]:
     from app.core import analyze
+    from app.core.layers import LAYERS_ADAPTER
 
     baseline = reset_peak()
     result = timed(lambda: analyze(shape, layers))
+    specs = LAYERS_ADAPTER.validate_python(layers)  # a library user's specs, validated once
+    result["specs_ms"] = timed(lambda: analyze(shape, specs))["ms"]
     tracemalloc.start()
     analysis = analyze(shape, layers)
     _, peak = tracemalloc.get_traced_memory()
@@ -408,6 +412,7 @@ def report(results: dict[str, dict[str, dict[str, Any]]]) -> str:
             [
                 labels[case],
                 fmt_ms(core),
+                fmt_ms(core, "specs_ms"),
                 fmt_ms(by_tool.get("torchinfo")),
                 fmt_ms(by_tool.get("meta")),
                 fmt_ms(by_tool.get("meta"), "build_ms"),
@@ -436,6 +441,7 @@ def report(results: dict[str, dict[str, dict[str, Any]]]) -> str:
             (
                 "case",
                 "cnncalc core",
+                "core, specs given",
                 "torchinfo.summary",
                 "meta forward",
                 "meta build",
