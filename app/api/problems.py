@@ -20,14 +20,15 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.core import REGISTRY, CnnCalcError, LayerError
-from app.core.layers.base import UNION_TAGS as AXIS_TAGS
+from app.core import TYPE_INDEX, CnnCalcError, LayerError
+from app.core.layers.base import UNION_LABELS
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("cnncalc")
 
-UNION_TAGS = frozenset({kind.__name__ for kind in REGISTRY} | {"list", "text"} | AXIS_TAGS)
-"""Segments pydantic adds to a ``loc`` for a tagged union; the contract's ``loc`` has none."""
+UNION_TAGS = frozenset(TYPE_INDEX) | UNION_LABELS
+"""Segments pydantic adds to a ``loc`` for a union (a layer's ``type`` tag, a member's label);
+the contract's ``loc`` has none."""
 
 
 class ProblemEntry(BaseModel):

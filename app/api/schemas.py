@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum, unique
-from typing import Annotated, Any, Union
+from typing import Annotated, Union
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Strict, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, Strict, TypeAdapter, WrapValidator
 from pydantic import Tag as UnionTag
 
 from app.core import Analysis, AnyLayer, DType, LayerSpec, Limits, analyze
 from app.core.analysis import parse_layers
+from app.core.layers import validate_layers
 from app.verify import Verification
 
 
@@ -24,23 +25,20 @@ class Lang(StrEnum):
     FR = "fr"
 
 
-def _layers_form(value: Any) -> str:
-    return "text" if isinstance(value, str) else "list"
-
-
 Layers = Annotated[
-    Union[  # noqa: UP007 - a tagged union needs the Union form
+    Union[  # noqa: UP007 - members labelled for the errors' loc
         Annotated[list[AnyLayer], UnionTag("list")],
         Annotated[str, UnionTag("text"), Field(max_length=200_000)],
     ],
-    Discriminator(_layers_form),
     Field(
+        union_mode="left_to_right",
         description=(
             "The stack: a list of layers, or text in the course's notation "
             "(`Conv (Cout=20, K=5, P=2, S=1)`, one per line) or PyTorch's printed "
             "`nn.Sequential`."
-        )
+        ),
     ),
+    WrapValidator(validate_layers),
 ]
 
 

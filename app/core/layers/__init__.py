@@ -6,42 +6,102 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Annotated, Any, Union
 
-from pydantic import Discriminator, TypeAdapter
-from pydantic import Tag as UnionTag
+from pydantic import (
+    Discriminator,
+    GetCoreSchemaHandler,
+    TypeAdapter,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+)
+from pydantic_core import CoreSchema
 
 from app.core.layers import activation, conv, linear, norm, pool  # noqa: F401 - registers kinds
-from app.core.layers.base import REGISTRY, TYPE_INDEX, LayerSpec, Step, Window
+from app.core.layers.base import (
+    REGISTRY,
+    TYPE_INDEX,
+    LayerSpec,
+    Step,
+    Window,
+    lowered_types,
+    one_error_per_field,
+)
 
-__all__ = ["REGISTRY", "TYPE_INDEX", "AnyLayer", "LayerSpec", "Step", "Window", "catalogue"]
+__all__ = [
+    "LAYERS_ADAPTER",
+    "REGISTRY",
+    "TYPE_INDEX",
+    "AnyLayer",
+    "LayerList",
+    "LayerSpec",
+    "Step",
+    "Window",
+    "catalogue",
+    "validate_layers",
+]
 
 
-def _kind_of(value: Any) -> str | None:
-    """The registered class name for a layer's ``type``, matched case-insensitively."""
-    tag = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
-    if not isinstance(tag, str):
-        return None
-    kind = TYPE_INDEX.get(tag.lower())
-    return kind.__name__ if kind else None
+@dataclass(frozen=True, slots=True)
+class _UnknownType:
+    """Our error for a ``type`` that no kind declares, on the string-tagged union.
+
+    ``Discriminator("type")`` drops its ``custom_error_*`` arguments (pydantic applies them to
+    callable discriminators only, which would cost a Python call per layer).
+    """
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        schema = handler(source)
+        return {
+            **schema,
+            "custom_error_type": "unknown_layer_type",
+            "custom_error_message": (
+                "unknown or missing layer type; the catalogue (GET /v1/layers) lists them all"
+            ),
+        }
+
+
+def validate_layers(layers: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """Validate ``layers``, matching each ``type`` in any case; one error per bad field.
+
+    A wrap validator around a list of layers (or around a union of such a list and text,
+    which is passed as it is): one Python call for the whole stack, none per layer. The
+    kinds' union matches lower-case tags exactly, so a list is first validated as it is
+    (nearly every stack is written in lower case); only if that fails and some ``type`` is
+    not in lower case is it validated again with those lowered.
+    """
+    if not isinstance(layers, list | tuple | str | bytes | Mapping) and isinstance(
+        layers, Iterable
+    ):
+        layers = list(layers)  # a generator can be read only once
+    try:
+        return handler(layers)
+    except ValidationError as error:
+        failed = error
+    lowered = lowered_types(layers) if isinstance(layers, list | tuple) else layers
+    if lowered is not layers:
+        try:
+            return handler(lowered)
+        except ValidationError as error:
+            failed = error
+    raise one_error_per_field(failed) from None
 
 
 if TYPE_CHECKING:
     AnyLayer = LayerSpec
+    LayerList = list[LayerSpec]
 else:
-    AnyLayer = Annotated[
-        Union[tuple(Annotated[kind, UnionTag(kind.__name__)] for kind in REGISTRY)],  # noqa: UP007
-        Discriminator(
-            _kind_of,
-            custom_error_type="unknown_layer_type",
-            custom_error_message=(
-                "unknown or missing layer type; the catalogue (GET /v1/layers) lists them all"
-            ),
-        ),
-    ]
+    AnyLayer = Annotated[Union[tuple(REGISTRY)], Discriminator("type"), _UnknownType()]  # noqa: UP007
+    LayerList = Annotated[list[AnyLayer], WrapValidator(validate_layers)]
+    """A list of layers, each matched on its ``type`` in any case (``Conv2d``, ``CONV2D``)."""
 
-LAYERS_ADAPTER: TypeAdapter[list[LayerSpec]] = TypeAdapter(list[AnyLayer])
+LAYERS_ADAPTER: TypeAdapter[list[LayerSpec]] = TypeAdapter(LayerList)
 
 
 @cache

@@ -7,7 +7,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import Field
 
 from app.core.errors import ErrorCode, FieldError
-from app.core.layers.base import Bool, Int, LayerSpec, Note, Pos, Step, Tag, WarningCode, fmt
+from app.core.layers.base import Bool, Int, LayerSpec, Note, Pos, Step, WarningCode, fmt
 from app.core.layers.linear import batch_dim
 from app.core.shapes import Shape
 
@@ -40,20 +40,17 @@ class Elementwise(LayerSpec):
 class Activation(Elementwise):
     """Parameter-free activations (``nn.ReLU``, ``nn.Sigmoid``, …). Shape kept, 0 params."""
 
-    type: Annotated[
-        Literal[
-            "relu",
-            "relu6",
-            "sigmoid",
-            "tanh",
-            "silu",
-            "mish",
-            "hardswish",
-            "hardsigmoid",
-            "softsign",
-            "identity",
-        ],
-        Tag,
+    type: Literal[
+        "relu",
+        "relu6",
+        "sigmoid",
+        "tanh",
+        "silu",
+        "mish",
+        "hardswish",
+        "hardsigmoid",
+        "softsign",
+        "identity",
     ]
     inplace: Bool = False
     torch_class: ClassVar[str] = "{name}"
@@ -70,7 +67,7 @@ class Activation(Elementwise):
 class LeakyReLU(Elementwise):
     """``nn.LeakyReLU``: ``max(0, x) + negative_slope × min(0, x)``. Shape kept, 0 params."""
 
-    type: Annotated[Literal["leakyrelu"], Tag]
+    type: Literal["leakyrelu"]
     negative_slope: Real = 0.01
     inplace: Bool = False
     torch_class: ClassVar[str] = "LeakyReLU"
@@ -83,7 +80,7 @@ class LeakyReLU(Elementwise):
 class ELU(Elementwise):
     """``nn.ELU``: ``x`` if positive, else ``alpha (exp(x) - 1)``. Shape kept, 0 params."""
 
-    type: Annotated[Literal["elu"], Tag]
+    type: Literal["elu"]
     alpha: Real = 1.0
     inplace: Bool = False
     torch_class: ClassVar[str] = "ELU"
@@ -96,7 +93,7 @@ class ELU(Elementwise):
 class GELU(Elementwise):
     """``nn.GELU``, exact or with the tanh approximation. Shape kept, 0 params."""
 
-    type: Annotated[Literal["gelu"], Tag]
+    type: Literal["gelu"]
     approximate: Literal["none", "tanh"] = "none"
     torch_class: ClassVar[str] = "GELU"
 
@@ -112,7 +109,7 @@ class Softmax(Elementwise):
     otherwise (batch included), and warns; so does cnncalc.
     """
 
-    type: Annotated[Literal["softmax", "logsoftmax"], Tag]
+    type: Literal["softmax", "logsoftmax"]
     dim: Int | None = None
     torch_class: ClassVar[str] = "{name}"
 
@@ -150,7 +147,7 @@ class PReLU(Elementwise):
     Shape kept. Weight ``num_parameters``, which must be 1 or the channel count ``x[0]``.
     """
 
-    type: Annotated[Literal["prelu"], Tag]
+    type: Literal["prelu"]
     num_parameters: Pos = 1
     init: Real = 0.25
     torch_class: ClassVar[str] = "PReLU"
@@ -177,7 +174,7 @@ class PReLU(Elementwise):
 class Dropout(Elementwise):
     """``nn.Dropout``: zeroes values with probability ``p`` in training. Shape kept, 0 params."""
 
-    type: Annotated[Literal["dropout"], Tag]
+    type: Literal["dropout"]
     p: Probability = 0.5
     inplace: Bool = False
     torch_class: ClassVar[str] = "Dropout"
@@ -195,7 +192,7 @@ class FeatureDropout(Elementwise):
     one unbatched sample (``N × C`` as ``C × L``, dropping whole samples) or deprecates it.
     """
 
-    type: Annotated[Literal["dropout1d", "dropout2d", "dropout3d"], Tag]
+    type: Literal["dropout1d", "dropout2d", "dropout3d"]
     p: Probability = 0.5
     inplace: Bool = False
     torch_class: ClassVar[str] = "Dropout{d}d"

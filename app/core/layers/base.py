@@ -23,13 +23,20 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union, get_
 from pydantic import (
     AliasChoices,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
-    Discriminator,
     Field,
+    GetCoreSchemaHandler,
     Strict,
+    ValidationError,
 )
-from pydantic import Tag as UnionTag
+from pydantic_core import (
+    CoreSchema,
+    ErrorDetails,
+    InitErrorDetails,
+    PydanticCustomError,
+    core_schema,
+)
+from pydantic_core.core_schema import ErrorType
 
 from app.core.errors import ErrorCode, FieldError
 from app.core.shapes import AxisOutput, Shape
@@ -40,28 +47,45 @@ Bool = Annotated[bool, Strict()]
 """A boolean that refuses ``"true"`` and ``1``."""
 
 
-def _one_or_per_axis(value: Any) -> str:
-    return "tuple" if isinstance(value, list | tuple) else "int"
+def _list_or_tuple(schema: CoreSchema) -> CoreSchema:
+    """``schema`` (a tuple) that, from Python, takes only a list or a tuple.
+
+    A lax tuple would also take a set, a generator or a dict's keys; JSON has only arrays.
+    """
+    guarded = core_schema.chain_schema([core_schema.is_instance_schema((list, tuple)), schema])
+    return core_schema.json_or_python_schema(json_schema=schema, python_schema=guarded)
 
 
-def _one_per_axis_or_name(value: Any) -> str:
-    return "str" if isinstance(value, str) else _one_or_per_axis(value)
+@dataclass(frozen=True, slots=True)
+class _PerAxis:
+    """The schema of ``axes_of``: a left-to-right union labelled ``int``, ``tuple``, ``str``.
+
+    Tried in order without a Python call: a scalar fails the tuple at once and a list the
+    scalar. When every member fails, ``one_error_per_field`` keeps the errors of the member
+    the value's own type asks for, so a wrong value still gets one clear error.
+    """
+
+    item: Any
+    items: Any
+    names: Any
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        choices: list[CoreSchema | tuple[CoreSchema, str]] = [
+            (handler.generate_schema(self.item), "int"),
+            (_list_or_tuple(handler.generate_schema(self.items)), "tuple"),
+        ]
+        if self.names is not None:
+            choices.append((handler.generate_schema(self.names), "str"))
+        return core_schema.union_schema(choices, mode="left_to_right")
 
 
 def axes_of(item: Any, names: Any = None) -> Any:
-    """One ``item`` for every spatial axis, or a list of one per axis (or one of ``names``).
-
-    A tagged union rather than a plain one, so that a wrong value gets one clear error
-    instead of one per alternative (the tags are dropped from the error's ``loc``).
-    """
-    members: list[Any] = [
-        Annotated[item, UnionTag("int")],
-        Annotated[tuple[item, ...], UnionTag("tuple")],
-    ]
-    if names is not None:
-        members.append(Annotated[names, UnionTag("str")])
-    chooser = _one_per_axis_or_name if names is not None else _one_or_per_axis
-    return Annotated[Union[tuple(members)], Discriminator(chooser)]  # noqa: UP007
+    """One ``item`` for every spatial axis, or a list of one per axis (or one of ``names``)."""
+    items = tuple[item, ...]
+    members = (item, items) if names is None else (item, items, names)
+    return Annotated[Union[members], _PerAxis(item, items, names)]  # noqa: UP007
 
 
 Pos = Annotated[int, Field(strict=True, ge=1)]
@@ -74,9 +98,6 @@ if TYPE_CHECKING:
 else:
     PosAxes = axes_of(Pos)
     NonNegAxes = axes_of(NonNeg)
-
-UNION_TAGS = frozenset({"int", "tuple", "str"})
-"""Tags that the per-axis unions add to an error's ``loc``."""
 
 Number = int | float | Fraction
 """Receptive-field arithmetic stays exact: ints; halves as floats (exact in binary); fractions
@@ -96,17 +117,118 @@ def ratio(a: int, b: int) -> Number:
     return a // b if a % b == 0 else Fraction(a, b)
 
 
-def _lower(value: Any) -> Any:
-    return value.lower() if isinstance(value, str) else value
-
-
-Tag = BeforeValidator(_lower)
-"""Put on a kind's ``type`` Literal so that ``Conv2d`` and ``CONV`` match too."""
-
-
 def alias(name: str, *others: str) -> Any:
     """A validation alias accepting PyTorch's ``name`` first, then the course's ``others``."""
     return AliasChoices(name, *others)
+
+
+UNION_LABELS = frozenset({"int", "tuple", "str", "list", "text"})
+"""Labels that the unions of per-axis values (``int``, ``tuple``, ``str``) and of a stack (a
+``list`` of layers, or ``text``) add to an error's ``loc``."""
+
+_WANTED: dict[type, tuple[str, ...]] = {
+    str: ("str", "text"),
+    list: ("tuple", "list"),
+    tuple: ("tuple", "list"),
+}
+"""The union members that a value of each type asks for, before the default: a scalar
+(``int``), or a ``list`` of layers."""
+
+
+def _wanted(value: Any, labels: set[str]) -> str | None:
+    for label in (*_WANTED.get(type(value), ()), "int", "list"):
+        if label in labels:
+            return label
+    return None
+
+
+def one_error_per_field(error: ValidationError) -> ValidationError:
+    """``error`` keeping, for each failed union, only the errors of the member its value asks for.
+
+    A union tried left to right reports every member when all fail: ``kernel_size: [3, 0]``
+    is both "not an integer" and "item 1 is less than 1". As a discriminator would, the
+    value's own type picks the member (a list: the tuple), but only once validation has
+    failed, so a valid stack costs no Python call per field. A per-axis value of no
+    accepted type (``"3"``, ``2.5``, ``true``) is told every form it may take.
+    """
+    errors = error.errors()
+    labels: dict[tuple[Any, ...], set[str]] = {}
+    values: dict[tuple[Any, ...], Any] = {}
+    names: dict[tuple[Any, ...], str] = {}
+    for entry in errors:
+        loc = entry["loc"]
+        for at, part in enumerate(loc):
+            if part in UNION_LABELS:
+                labels.setdefault(loc[:at], set()).add(str(part))
+        if loc and loc[-1] in UNION_LABELS:  # the member refused the value itself
+            values[loc[:-1]] = entry["input"]
+            if loc[-1] == "str" and entry["type"] == "literal_error":
+                names[loc[:-1]] = str(entry.get("ctx", {}).get("expected", ""))
+    if not labels:
+        return error
+    wanted = {
+        where: _wanted(values[where], found) if where in values else None
+        for where, found in labels.items()
+    }
+    kept = [
+        _per_axis_hint(entry, names) if entry["loc"][-1:] == ("int",) else _line(entry)
+        for entry in errors
+        if all(
+            wanted[entry["loc"][:at]] in (None, part)
+            for at, part in enumerate(entry["loc"])
+            if part in UNION_LABELS
+        )
+    ]
+    return ValidationError.from_exception_data(error.title, kept)
+
+
+def _per_axis_hint(entry: ErrorDetails, names: dict[tuple[Any, ...], str]) -> InitErrorDetails:
+    """A per-axis value that is no integer: the message lists every form it may take."""
+    if entry["type"] != "int_type":
+        return _line(entry)
+    where = entry["loc"][:-1]
+    forms = "a valid integer, or a list of one per spatial axis"
+    if where in names:
+        forms = f"a valid integer, a list of one per spatial axis, or {names[where]}"
+    hint = PydanticCustomError("int_type", f"Input should be {forms}")
+    return {"type": hint, "loc": entry["loc"], "input": entry["input"]}
+
+
+_KNOWN_ERRORS = frozenset(get_args(ErrorType))
+
+
+def _line(entry: ErrorDetails) -> InitErrorDetails:
+    """An error as ``from_exception_data`` takes it back: its type, message and context."""
+    ctx = entry.get("ctx")
+    if entry["type"] in _KNOWN_ERRORS:
+        line: InitErrorDetails = {
+            "type": entry["type"],
+            "loc": entry["loc"],
+            "input": entry["input"],
+        }
+        if ctx is not None:
+            line["ctx"] = ctx
+        return line
+    custom = PydanticCustomError(entry["type"], entry["msg"], ctx)
+    return {"type": custom, "loc": entry["loc"], "input": entry["input"]}
+
+
+def lowered_types(layers: list[Any] | tuple[Any, ...]) -> list[Any] | tuple[Any, ...]:
+    """``layers`` with each dict's ``type`` in lower case (``Conv2d`` -> ``conv2d``).
+
+    A dict whose ``type`` is already in lower case is kept; any other is replaced by a copy,
+    so the caller's dicts are never changed. ``layers`` itself is returned when nothing
+    changes.
+    """
+    out: list[Any] | None = None
+    for i, layer in enumerate(layers):
+        if type(layer) is dict or isinstance(layer, dict):
+            tag = layer.get("type")
+            if type(tag) is str and not tag.islower() and tag.lower() != tag:
+                if out is None:
+                    out = list(layers)
+                out[i] = {**layer, "type": tag.lower()}
+    return layers if out is None else out
 
 
 @unique

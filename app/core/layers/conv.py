@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from math import gcd
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import Field
 
@@ -17,7 +17,6 @@ from app.core.layers.base import (
     Pos,
     PosAxes,
     Step,
-    Tag,
     WarningCode,
     Window,
     alias,
@@ -118,7 +117,7 @@ class Conv(ConvFamily):
     params ``C_out × (C_in/groups × ∏K + 1)``. MACs per sample ``∏O × C_out × C_in/groups × ∏K``.
     """
 
-    type: Annotated[Literal["conv1d", "conv2d", "conv3d", "conv"], Tag]
+    type: Literal["conv1d", "conv2d", "conv3d", "conv"]
     padding: Padding = Field(0, validation_alias=alias("padding", "P"))
     padding_mode: Literal["zeros", "reflect", "replicate", "circular"] = "zeros"
     torch_class: ClassVar[str] = "Conv{d}d"
@@ -264,9 +263,7 @@ class ConvTranspose(ConvFamily):
     the input units one output really gathers, ``ceil(K g / S)`` taps with ``g = gcd(D, S)``.
     """
 
-    type: Annotated[
-        Literal["convtranspose1d", "convtranspose2d", "convtranspose3d", "convtranspose"], Tag
-    ]
+    type: Literal["convtranspose1d", "convtranspose2d", "convtranspose3d", "convtranspose"]
     padding: NonNegAxes = Field(0, validation_alias=alias("padding", "P"))
     output_padding: NonNegAxes = 0
     padding_mode: str = "zeros"

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
 from app.core.errors import ErrorCode, FieldError
-from app.core.layers.base import Bool, Int, LayerSpec, Note, Pos, Step, Tag, WarningCode, fmt, prod
+from app.core.layers.base import Bool, Int, LayerSpec, Note, Pos, Step, WarningCode, fmt, prod
 from app.core.shapes import Shape
 
 
@@ -36,7 +36,7 @@ class Flatten(LayerSpec):
     After a flatten that merges axes, a unit's receptive field is the whole input.
     """
 
-    type: Annotated[Literal["flatten"], Tag]
+    type: Literal["flatten"]
     start_dim: Int = 1
     end_dim: Int = -1
     torch_class: ClassVar[str] = "Flatten"
@@ -80,7 +80,7 @@ class Linear(LayerSpec):
     bias ``out_features``; params ``out × (in + 1)``. MACs per sample ``∏x[:-1] × in × out``.
     """
 
-    type: Annotated[Literal["linear"], Tag]
+    type: Literal["linear"]
     out_features: Pos
     in_features: Pos | None = Field(
         None, description="Checked against the incoming tensor when given; inferred otherwise."

@@ -7,7 +7,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import Field
 
 from app.core.errors import ErrorCode, FieldError
-from app.core.layers.base import Bool, LayerSpec, Note, Pos, Step, Tag, WarningCode, fmt, prod
+from app.core.layers.base import Bool, LayerSpec, Note, Pos, Step, WarningCode, fmt, prod
 from app.core.shapes import Shape
 
 Eps = Annotated[float, Field(strict=True, gt=0, allow_inf_nan=False)]
@@ -23,7 +23,7 @@ class BatchNorm(LayerSpec):
     ``C × L``, ``batchnorm2d`` ``C × H × W``, ``batchnorm3d`` ``C × D × H × W``.
     """
 
-    type: Annotated[Literal["batchnorm1d", "batchnorm2d", "batchnorm3d", "batchnorm"], Tag]
+    type: Literal["batchnorm1d", "batchnorm2d", "batchnorm3d", "batchnorm"]
     num_features: Pos | None = Field(
         None, description="Checked against the incoming channels when given; inferred otherwise."
     )
@@ -98,7 +98,7 @@ class LayerNorm(LayerSpec):
     ``normalized_shape`` each when ``elementwise_affine`` (bias unless ``bias=false``).
     """
 
-    type: Annotated[Literal["layernorm"], Tag]
+    type: Literal["layernorm"]
     normalized_shape: Pos | tuple[Pos, ...] | None = None
     eps: Eps = 1e-5
     elementwise_affine: Bool = True
@@ -159,7 +159,7 @@ class GroupNorm(LayerSpec):
     ``num_groups`` must divide ``C``. Shape kept. Weight and bias ``C`` when ``affine``.
     """
 
-    type: Annotated[Literal["groupnorm"], Tag]
+    type: Literal["groupnorm"]
     num_groups: Pos
     num_channels: Pos | None = Field(
         None, description="Checked against the incoming channels when given; inferred otherwise."

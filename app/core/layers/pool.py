@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import Field
 
@@ -15,7 +15,6 @@ from app.core.layers.base import (
     Pos,
     PosAxes,
     Step,
-    Tag,
     WarningCode,
     Window,
     alias,
@@ -95,7 +94,7 @@ class MaxPool(PoolFamily):
     padding (``(O - 1) S >= N + P``). ``P <= K // 2``. No parameters.
     """
 
-    type: Annotated[Literal["maxpool1d", "maxpool2d", "maxpool3d", "maxpool", "pool"], Tag]
+    type: Literal["maxpool1d", "maxpool2d", "maxpool3d", "maxpool", "pool"]
     dilation: PosAxes = Field(1, validation_alias=alias("dilation", "D", "d"))
     torch_class: ClassVar[str] = "MaxPool{d}d"
 
@@ -115,7 +114,7 @@ class AvgPool(PoolFamily):
     ceil_mode rule). ``count_include_pad`` and ``divisor_override`` change values, not shapes.
     """
 
-    type: Annotated[Literal["avgpool1d", "avgpool2d", "avgpool3d", "avgpool"], Tag]
+    type: Literal["avgpool1d", "avgpool2d", "avgpool3d", "avgpool"]
     count_include_pad: Bool = True
     divisor_override: Pos | None = None
     torch_class: ClassVar[str] = "AvgPool{d}d"
@@ -230,18 +229,12 @@ class AdaptivePoolFamily(LayerSpec):
 class AdaptiveAvgPool(AdaptivePoolFamily):
     """Adaptive average pooling (``nn.AdaptiveAvgPool1d/2d/3d``); see the family's rule."""
 
-    type: Annotated[
-        Literal["adaptiveavgpool1d", "adaptiveavgpool2d", "adaptiveavgpool3d", "adaptiveavgpool"],
-        Tag,
-    ]
+    type: Literal["adaptiveavgpool1d", "adaptiveavgpool2d", "adaptiveavgpool3d", "adaptiveavgpool"]
     torch_class: ClassVar[str] = "AdaptiveAvgPool{d}d"
 
 
 class AdaptiveMaxPool(AdaptivePoolFamily):
     """Adaptive max pooling (``nn.AdaptiveMaxPool1d/2d/3d``); see the family's rule."""
 
-    type: Annotated[
-        Literal["adaptivemaxpool1d", "adaptivemaxpool2d", "adaptivemaxpool3d", "adaptivemaxpool"],
-        Tag,
-    ]
+    type: Literal["adaptivemaxpool1d", "adaptivemaxpool2d", "adaptivemaxpool3d", "adaptivemaxpool"]
     torch_class: ClassVar[str] = "AdaptiveMaxPool{d}d"
