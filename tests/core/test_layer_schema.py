@@ -183,3 +183,13 @@ def test_adaptive_output_size_takes_none_per_axis() -> None:
         [{"type": "adaptiveavgpool2d", "output_size": [7, None]}]
     )
     assert getattr(spec, "output_size") == (7, None)  # noqa: B009
+
+
+@pytest.mark.parametrize("first", ["relu", "ReLU"])
+def test_a_stack_mixing_styles_is_read_whatever_its_first_type(first: str) -> None:
+    layers = [{"type": first}, {**CONV, "type": "Conv2d"}, {"type": "flatten"}, {"type": "LINEAR"}]
+    layers[3]["out_features"] = 10
+    kinds = [spec.kind for spec in LAYERS_ADAPTER.validate_python(layers)]
+    assert kinds == ["relu", "conv2d", "flatten", "linear"]
+    layers[1]["kernel_size"] = [3, 0]
+    assert [e["loc"] for e in errors_of(layers)] == [(1, "conv2d", "kernel_size", "tuple", 1)]

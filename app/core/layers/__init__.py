@@ -28,6 +28,7 @@ from app.core.layers.base import (
     LayerSpec,
     Step,
     Window,
+    is_lower,
     lowered_types,
     one_error_per_field,
 )
@@ -72,19 +73,25 @@ def validate_layers(layers: Any, handler: ValidatorFunctionWrapHandler) -> Any:
 
     A wrap validator around a list of layers (or around a union of such a list and text,
     which is passed as it is): one Python call for the whole stack, none per layer. The
-    kinds' union matches lower-case tags exactly, so a list is first validated as it is
-    (nearly every stack is written in lower case); only if that fails and some ``type`` is
-    not in lower case is it validated again with those lowered.
+    kinds' union matches lower-case tags exactly. A stack is mostly written in one style, so
+    when its first ``type`` is in lower case (nearly always) the list is validated as it is,
+    and again with its tags lowered only if that fails and one is not in lower case;
+    otherwise the tags are lowered first.
     """
-    if not isinstance(layers, list | tuple | str | bytes | Mapping) and isinstance(
-        layers, Iterable
-    ):
+    if not isinstance(layers, list | tuple):
+        if isinstance(layers, str | bytes | Mapping) or not isinstance(layers, Iterable):
+            try:
+                return handler(layers)  # text, or no list at all: for the union to judge
+            except ValidationError as error:
+                raise one_error_per_field(error) from None
         layers = list(layers)  # a generator can be read only once
+    if layers and isinstance(layers[0], dict) and not is_lower(layers[0].get("type")):
+        layers = lowered_types(layers)
     try:
         return handler(layers)
     except ValidationError as error:
         failed = error
-    lowered = lowered_types(layers) if isinstance(layers, list | tuple) else layers
+    lowered = lowered_types(layers)
     if lowered is not layers:
         try:
             return handler(lowered)

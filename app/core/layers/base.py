@@ -213,6 +213,11 @@ def _line(entry: ErrorDetails) -> InitErrorDetails:
     return {"type": custom, "loc": entry["loc"], "input": entry["input"]}
 
 
+def is_lower(tag: Any) -> bool:
+    """Whether a ``type`` needs no lowering: not a string, or one without capitals."""
+    return type(tag) is not str or tag.islower() or tag.lower() == tag
+
+
 def lowered_types(layers: list[Any] | tuple[Any, ...]) -> list[Any] | tuple[Any, ...]:
     """``layers`` with each dict's ``type`` in lower case (``Conv2d`` -> ``conv2d``).
 
@@ -222,12 +227,10 @@ def lowered_types(layers: list[Any] | tuple[Any, ...]) -> list[Any] | tuple[Any,
     """
     out: list[Any] | None = None
     for i, layer in enumerate(layers):
-        if type(layer) is dict or isinstance(layer, dict):
-            tag = layer.get("type")
-            if type(tag) is str and not tag.islower() and tag.lower() != tag:
-                if out is None:
-                    out = list(layers)
-                out[i] = {**layer, "type": tag.lower()}
+        if isinstance(layer, dict) and not is_lower(tag := layer.get("type")):
+            if out is None:
+                out = list(layers)
+            out[i] = {**layer, "type": str(tag).lower()}
     return layers if out is None else out
 
 
