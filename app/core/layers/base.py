@@ -52,7 +52,8 @@ def _list_or_tuple(schema: CoreSchema) -> CoreSchema:
 
     A lax tuple would also take a set, a generator or a dict's keys; JSON has only arrays.
     """
-    guarded = core_schema.chain_schema([core_schema.is_instance_schema((list, tuple)), schema])
+    sequence = core_schema.is_instance_schema((list, tuple), cls_repr="list or tuple")
+    guarded = core_schema.chain_schema([sequence, schema])
     return core_schema.json_or_python_schema(json_schema=schema, python_schema=guarded)
 
 
