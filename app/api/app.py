@@ -17,7 +17,7 @@ from app.api.cache import ResponseCache
 from app.api.docs import install_docs
 from app.api.middleware import install_middleware
 from app.api.problems import Problem, install_problem_handlers
-from app.api.routes import router
+from app.api.routes import raw_router, router
 from app.api.schemas import AnalyzeRequest
 from app.api.teaching import router as teaching_router
 from app.settings import Settings
@@ -73,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.analyze_cache = ResponseCache()
     install_problem_handlers(app)
     install_middleware(app, settings)
+    app.include_router(raw_router)
     app.include_router(router)
     app.include_router(teaching_router)
     install_docs(app)
