@@ -14,11 +14,13 @@ from typing import TYPE_CHECKING, Annotated, Any, Union
 from pydantic import (
     Discriminator,
     GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
     TypeAdapter,
     ValidationError,
     ValidatorFunctionWrapHandler,
     WrapValidator,
 )
+from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
 from app.core.layers import activation, conv, linear, norm, pool  # noqa: F401 - registers kinds
@@ -52,8 +54,18 @@ class _UnknownType:
     """Our error for a ``type`` that no kind declares, on the string-tagged union.
 
     ``Discriminator("type")`` drops its ``custom_error_*`` arguments (pydantic applies them to
-    callable discriminators only, which would cost a Python call per layer).
+    callable discriminators only, which would cost a Python call per layer). The JSON schema
+    keeps a plain ``oneOf`` of the kinds, each with its ``type`` enum: a discriminator mapping
+    would tie each tag to a kind, and schema-driven fuzzers then take another tag of the same
+    kind (``batchnorm`` for ``batchnorm1d``) for an invalid one.
     """
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        json_schema.pop("discriminator", None)
+        return json_schema
 
     def __get_pydantic_core_schema__(
         self, source: Any, handler: GetCoreSchemaHandler
