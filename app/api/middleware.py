@@ -205,7 +205,7 @@ class BodyLimit:
         await send(body)
 
 
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
 _EMPTY_PAIR = re.compile(rb"\[\]|\{\}")
 _NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b"[]{}")))
 
@@ -224,12 +224,15 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def too_deep(body: bytes, max_depth: int) -> bool:
     """Whether arrays and objects nest deeper than ``max_depth`` (strings ignored).
 
-    Each pass of a C-level regex removes the innermost ``[]`` and ``{}`` pairs, so at most
-    ``max_depth`` passes decide it; an unbalanced body is left to the JSON parser.
+    Strings are cut out first: without a backslash in the body every quote opens or closes
+    one, so splitting on quotes does it; with escapes, a regex. Then each pass of a C-level
+    regex removes the innermost ``[]`` and ``{}`` pairs, so at most ``max_depth`` passes
+    decide it; an unbalanced body is left to the JSON parser.
     """
     if body.count(b"[") + body.count(b"{") <= max_depth:
         return False
-    brackets = _STRING.sub(b"", body).translate(None, _NOT_BRACKETS)
+    outside = b"".join(body.split(b'"')[::2]) if b"\\" not in body else _STRING.sub(b"", body)
+    brackets = outside.translate(None, _NOT_BRACKETS)
     for _ in range(max_depth):
         brackets, removed = _EMPTY_PAIR.subn(b"", brackets)
         if not brackets or not removed:
