@@ -15,7 +15,6 @@ import re
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from scripts.bench import free_port
 from scripts.constraints import runtime_pins, torch_pins
 from tests.torch_util import require_torch
 
@@ -115,13 +115,6 @@ def build_context(target: Path) -> None:
             dest = target / rel
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, dest)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def test_hadolint_is_clean() -> None:

@@ -26,6 +26,7 @@ from app.core.explain import (
     translate_notation_error,
     translate_warning,
 )
+from app.core.layers.activation import Activation
 from app.core.layers.base import WarningCode
 from app.core.notation import NotationError, parse_stack
 from tests.core.test_invariants import conv_pool_stacks
@@ -117,22 +118,7 @@ BATTERY: dict[str, Stack] = {
     ),
     "activations": (
         [3, 4],
-        [
-            {"type": t}
-            for t in (
-                "relu",
-                "relu6",
-                "sigmoid",
-                "tanh",
-                "silu",
-                "mish",
-                "hardswish",
-                "hardsigmoid",
-                "softsign",
-                "identity",
-            )
-        ]
-        + [{"type": "dropout1d"}, {"type": "batchnorm"}],
+        [{"type": t} for t in Activation.tags] + [{"type": "dropout1d"}, {"type": "batchnorm"}],
     ),
 }
 

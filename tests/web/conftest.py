@@ -8,7 +8,6 @@ failed requests and Content-Security-Policy violations are collected and must st
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,8 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
+
+from scripts.bench import free_port
 
 CHROMIUM = os.environ.get("CNNCALC_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -41,13 +42,6 @@ document.addEventListener("securitypolicyviolation", (e) => {
   window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`);
 });
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
