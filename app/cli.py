@@ -18,11 +18,11 @@ import json
 import sys
 from collections.abc import Sequence
 from dataclasses import fields
-from pathlib import Path
 from typing import Any, TextIO
 
 from pydantic import TypeAdapter, ValidationError
 
+from app.cli_io import problem_text, read_json
 from app.core import DEFAULT_LIMITS, Analysis, CnnCalcError, LayerReport, catalogue
 from app.teaching_cli import add_commands
 
@@ -39,12 +39,6 @@ TOTALS = {
         "Mémoire (poids / activations)",
     ),
 }
-
-
-def read_json(path: str) -> Any:
-    """JSON from a file, or standard input for ``-``."""
-    text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-    return json.loads(text)
 
 
 def times(shape: Sequence[int] | None) -> str:
@@ -100,16 +94,6 @@ def table(analysis: Analysis, lang: str, markdown: bool) -> str:
     return "\n".join(lines)
 
 
-def _problem(error: Exception) -> str:
-    if isinstance(error, ValidationError):
-        parts = [
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
-            for e in error.errors(include_input=False)
-        ]
-        return "invalid request: " + "; ".join(parts)
-    return str(error)
-
-
 def cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
     """Analyse a stack file and print the table (or the API's JSON body)."""
     from app.api.schemas import ANALYZE_RESPONSE, AnalyzeRequest, AnalyzeResponse
@@ -126,7 +110,7 @@ def cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
         specs = req.specs()
         analysis = req.analyze(specs, DEFAULT_LIMITS)
     except (CnnCalcError, ValidationError) as error:
-        print(_problem(error), file=sys.stderr)
+        print(problem_text(error), file=sys.stderr)
         return 1
     verification = None
     if req.verify:

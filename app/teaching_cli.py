@@ -13,13 +13,12 @@ score), 1 invalid stack or answers (the problem on stderr), 2 usage.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from pathlib import Path
 from typing import Any, TextIO
 
 from pydantic import TypeAdapter, ValidationError
 
+from app.cli_io import problem_text, read_json
 from app.core import CnnCalcError
 from app.core.analysis import ExplanationStep
 from app.core.export import to_course, to_pytorch
@@ -30,21 +29,6 @@ WORDS = {
     "en": {"score": "Score", "expected": "expected", "none": "none", "found": "solution(s)"},
     "fr": {"score": "Note", "expected": "attendu", "none": "aucune", "found": "solution(s)"},
 }
-
-
-def _read(path: str) -> Any:
-    text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-    return json.loads(text)
-
-
-def _problem(error: Exception) -> str:
-    if isinstance(error, ValidationError):
-        parts = [
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
-            for e in error.errors(include_input=False)
-        ]
-        return "invalid request: " + "; ".join(parts)
-    return str(error)
 
 
 def _value(value: Any) -> str:
@@ -93,8 +77,8 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     """Grade ANSWERS.json for STACK.json and print the marks."""
     from app.api.teaching import CheckRequest
 
-    stack = _read(args.stack)
-    answers = _read(args.answers)
+    stack = read_json(args.stack)
+    answers = read_json(args.answers)
     if not isinstance(stack, dict):
         raise SystemExit("the stack file must hold a JSON object like the API's request body")
     body = {k: v for k, v in stack.items() if k not in ("verify", "explain")}
@@ -115,7 +99,7 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
             strict=req.strict,
         )
     except (CnnCalcError, ValidationError) as error:
-        sys.stderr.write(_problem(error) + "\n")
+        sys.stderr.write(problem_text(error) + "\n")
         return 1
     if args.json:
         out.write(TypeAdapter(CheckResult).dump_json(result, indent=2).decode() + "\n")
@@ -177,7 +161,7 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     """Print the stack as PyTorch code or as the course's table."""
     from app.api.schemas import AnalyzeRequest
 
-    body = _read(args.stack)
+    body = read_json(args.stack)
     if not isinstance(body, dict):
         raise SystemExit("the stack file must hold a JSON object like the API's request body")
     try:
@@ -187,7 +171,7 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
         else:
             text = to_pytorch(req.input_shape, req.layers, batch_size=req.batch_size)
     except (CnnCalcError, ValidationError) as error:
-        sys.stderr.write(_problem(error) + "\n")
+        sys.stderr.write(problem_text(error) + "\n")
         return 1
     out.write(text)
     return 0
