@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test lint typecheck pytest fmt openapi bench load fuzz docker-lint clean
+.PHONY: serve test lint typecheck pytest fmt openapi bench load hostile fuzz docker-lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -41,6 +41,9 @@ bench: $(STAMP)
 
 load: $(STAMP)
 	$(BIN)/python -m scripts.load --workers 1,2 --duration 10
+
+hostile: $(STAMP)
+	$(BIN)/python -m scripts.hostile
 
 fuzz: $(STAMP)
 	CNNCALC_FUZZ_EXAMPLES=1000 CNNCALC_FUZZ_REPORT=fuzz.json $(BIN)/python -m pytest tests/api/test_fuzz.py
