@@ -30,6 +30,8 @@ class Settings:
         max_concurrent_verify: torch checks running at once; more wait their turn.
         cors_origins: origins allowed by CORS (``*``: any, credentials never allowed).
         access_log: one JSON line per request on stderr.
+        header_timeout_s: how long a new connection may take to send its first request's
+            head (``app.server``); past it, the connection is closed.
     """
 
     max_layers: int = 2048
@@ -45,6 +47,7 @@ class Settings:
     max_concurrent_verify: int = 2
     cors_origins: tuple[str, ...] = ("*",)
     access_log: bool = True
+    header_timeout_s: float = 10.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
