@@ -24,10 +24,18 @@ class Settings:
         max_elements: elements of one layer's output for the whole batch.
         max_body_bytes: request body; over it, 413 before the rest is read.
         max_json_depth: nesting of the request's JSON.
-        max_verify_elements: the largest output (whole batch) the torch check runs on; it runs
-            on the meta device, so this bounds the bookkeeping, not memory.
-        verify_timeout_s: how long a request waits for the torch check.
-        max_concurrent_verify: torch checks running at once; more wait their turn.
+        max_verify_elements: the largest tensor, input or output (whole batch), the torch
+            check runs on; it runs on the meta device, so this bounds the bookkeeping, not
+            memory (refused before the check starts).
+        max_verify_work: element-operations (``app.verify.budget``) allowed to each of the
+            torch check's two CPU parts, the CPU rerun and the receptive-field measurement,
+            counted before they start; above it that part is skipped and the answer says so.
+        verify_timeout_s: how long a request waits for the torch check, from asking for a
+            slot to its answer; past it the check's worker process is killed.
+        max_concurrent_verify: torch checks running at once, each in its own worker process
+            (``app.verify.pool``); more wait their turn, within ``verify_timeout_s``.
+        verify_memory_mb: address space of each torch check worker (``RLIMIT_AS``), so that
+            a runaway allocation fails inside it; 0: no limit.
         cors_origins: origins allowed by CORS (``*``: any, credentials never allowed).
         access_log: one JSON line per request on stderr.
         header_timeout_s: how long a new connection may take to send its first request's
@@ -43,8 +51,10 @@ class Settings:
     max_body_bytes: int = 1 << 20
     max_json_depth: int = 32
     max_verify_elements: int = 2**50
+    max_verify_work: int = 2**27
     verify_timeout_s: float = 30.0
     max_concurrent_verify: int = 2
+    verify_memory_mb: int = 4096
     cors_origins: tuple[str, ...] = ("*",)
     access_log: bool = True
     header_timeout_s: float = 10.0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,8 @@ from app.api.routes import raw_router, router
 from app.api.schemas import AnalyzeRequest
 from app.api.teaching import router as teaching_router
 from app.settings import Settings
+from app.verify.pool import VerifyPool
+from app.verify.pool import lifespan as verify_lifespan
 
 WEB = Path(__file__).resolve().parent.parent / "web"
 
@@ -66,10 +67,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         docs_url=None,
         redoc_url=None,
+        lifespan=verify_lifespan,
     )
     app.state.settings = settings
     app.state.limits = settings.limits
-    app.state.verify_slots = asyncio.Semaphore(settings.max_concurrent_verify)
+    app.state.verify_pool = VerifyPool.from_settings(settings)
     app.state.analyze_cache = ResponseCache()
     install_problem_handlers(app)
     install_middleware(app, settings)

@@ -11,7 +11,6 @@ declared through ``openapi_extra`` (see ``app.api.app.custom_openapi``).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import platform
 from collections.abc import Callable, Coroutine
@@ -23,7 +22,6 @@ from typing import Any, cast
 from fastapi import APIRouter, Request, Response
 from fastapi.routing import APIRoute
 from pydantic import ValidationError
-from starlette.concurrency import run_in_threadpool
 
 from app import __version__
 from app.api.cache import ResponseCache
@@ -39,6 +37,7 @@ from app.api.schemas import (
 from app.core import Analysis, CnnCalcError, LayerSpec, catalogue
 from app.settings import Settings
 from app.verify import INSTALL_HINT, Verification, VerificationStatus, torch_available
+from app.verify.pool import VerifyPool
 
 
 class RawRoute(APIRoute):
@@ -164,68 +163,20 @@ async def _verify(
     specs: list[LayerSpec],
     analysis: Analysis,
 ) -> Verification:
-    """Run the torch check off the event loop, bounded before it starts."""
+    """The torch check in a worker process (``app.verify.pool``), bounded before it starts."""
     if not torch_available():
         return Verification(
             VerificationStatus.UNAVAILABLE, reason=f"torch is not installed: {INSTALL_HINT}"
         )
-    largest = max((req.batch_size * _elements(r.output_shape) for r in analysis.layers), default=0)
-    if largest > settings.max_verify_elements:
-        return Verification(
-            VerificationStatus.UNAVAILABLE,
-            reason=(
-                f"an output of {largest} elements is over the torch check's limit of "
-                f"{settings.max_verify_elements}"
-            ),
-        )
-    from app.verify.torch_backend import verify_stack
-
-    slots: asyncio.Semaphore = request.app.state.verify_slots
-    timeout = settings.verify_timeout_s
-    deadline = asyncio.get_running_loop().time() + timeout
-    try:
-        async with asyncio.timeout_at(deadline):
-            await slots.acquire()
-    except TimeoutError:
-        return Verification(
-            VerificationStatus.UNAVAILABLE,
-            reason=f"no torch check slot came free within {timeout} s; try again later",
-        )
-    # A thread cannot be stopped: the slot is given back when the check ends, not when this
-    # request stops waiting for it, so at most max_concurrent_verify checks ever run.
-    check = asyncio.ensure_future(
-        run_in_threadpool(
-            verify_stack,
-            req.input_shape,
-            specs,
-            analysis,
-            batch_size=req.batch_size,
-            max_elements=settings.max_verify_elements,
-        )
+    pool: VerifyPool = request.app.state.verify_pool
+    return await pool.check(
+        req.input_shape,
+        specs,
+        analysis,
+        batch_size=req.batch_size,
+        max_elements=settings.max_verify_elements,
+        max_work=settings.max_verify_work,
     )
-    check.add_done_callback(lambda done: _release(slots, done))
-    try:
-        async with asyncio.timeout_at(deadline):
-            return await asyncio.shield(check)
-    except TimeoutError:
-        return Verification(
-            VerificationStatus.UNAVAILABLE,
-            reason=f"the torch check took over {timeout} s",
-        )
-
-
-def _release(slots: asyncio.Semaphore, done: asyncio.Future[Verification]) -> None:
-    """Give the slot back; collect an abandoned check's exception so that none goes unseen."""
-    slots.release()
-    if not done.cancelled() and done.exception() is not None:
-        log.warning("an abandoned torch check failed: %r", done.exception())
-
-
-def _elements(shape: list[int]) -> int:
-    out = 1
-    for n in shape:
-        out *= n
-    return out
 
 
 @router.get(

@@ -32,6 +32,7 @@ from app.core.analysis import Analysis, ReceptiveField, analyze, parse_layers
 from app.core.errors import CnnCalcError, ErrorCode, FieldError
 from app.core.layers.base import LayerSpec, WarningCode, prod
 from app.verify import INSTALL_HINT, Mismatch, Verification, VerificationStatus
+from app.verify.budget import RF_MAX_UNITS, cpu_work, rf_units, rf_work
 
 RF_MAX_SPATIAL = 2**14
 """Receptive fields are measured when the input has at most this many spatial elements per
@@ -39,8 +40,9 @@ sample (128×128, 26×26×24, …)."""
 RF_MAX_ACTIVATIONS = 2**18
 """… and the layers' outputs hold at most this many spatial elements in all (the measuring
 copy has one channel, so this bounds its cost)."""
-RF_MAX_UNITS = 8
-"""Output units measured at once per layer, one per batch sample, along the diagonal."""
+DEFAULT_MAX_WORK = 2**27
+"""Element-operations (``app.verify.budget``) allowed to each CPU part of the check: the
+CPU rerun and the receptive-field measurement (the service's ``max_verify_work``)."""
 
 GIVEN_SIZES = frozenset({"in_channels", "in_features", "num_features", "num_channels"})
 """Fields a user may give and cnncalc checks against the incoming tensor."""
@@ -371,6 +373,7 @@ def verify_stack(
     measure_rf: bool = True,
     core_error: str | None = None,
     devices: Sequence[str] | None = None,
+    max_work: int = DEFAULT_MAX_WORK,
 ) -> Verification:
     """Run the stack in torch and compare it, layer by layer, with cnncalc's answer.
 
@@ -384,14 +387,17 @@ def verify_stack(
             small enough (``RF_MAX_SPATIAL``, ``RF_MAX_ACTIVATIONS``).
         core_error: cnncalc's message when it rejected the stack (``analysis`` is ``None``).
         devices: where to run, each compared with cnncalc. By default ``meta`` (any size,
-            no memory), then, when every tensor is small (``CPU_MAX_ELEMENTS``,
-            ``CPU_MAX_MACS``), ``cpu`` instead: a few checks exist only in the real
-            kernels (``docs/verify.md``).
+            no memory), then, when the CPU rerun is cheap (``cpu_refusal``), ``cpu``
+            instead: a few checks exist only in the real kernels (``docs/verify.md``).
+            Without the CPU rerun, ``reason`` says why.
+        max_work: element-operations (``app.verify.budget``) allowed to the CPU rerun and,
+            separately, to the receptive-field measurement; either is skipped above it.
 
     Returns:
         ``passed`` when torch agrees on every compared field and on accept/reject,
-        ``failed`` with the mismatches otherwise, ``unavailable`` without torch or when the
-        check is refused.
+        ``failed`` with the mismatches otherwise, ``unavailable`` without torch, when the
+        check is refused, or when an allocation fails (``MemoryError``, or torch's
+        ``DefaultCPUAllocator: can't allocate memory``).
     """
     started = time.perf_counter()
     if find_spec("torch") is None:
@@ -419,19 +425,35 @@ def verify_stack(
             engine=engine_name(),
             reason=f"the stack was refused before its layers were checked: {core_error}",
         )
-    with _run_lock:
-        return _verify_locked(
-            torch,
-            input_shape,
-            specs,
-            analysis,
-            core,
-            batch_size,
-            max_elements,
-            measure_rf,
-            devices,
-            started,
+    try:
+        with _run_lock:
+            return _verify_locked(
+                torch,
+                input_shape,
+                specs,
+                analysis,
+                core,
+                batch_size,
+                max_elements,
+                measure_rf,
+                devices,
+                started,
+                max_work,
+            )
+    except (MemoryError, RuntimeError) as error:
+        if isinstance(error, RuntimeError) and not _allocation_failed(error):
+            raise
+        return Verification(
+            VerificationStatus.UNAVAILABLE,
+            engine=engine_name(),
+            reason=f"the torch check ran out of memory: {type(error).__name__}: {error}",
         )
+
+
+def _allocation_failed(error: RuntimeError) -> bool:
+    """Whether torch's allocator refused memory (``DefaultCPUAllocator: can't allocate``)."""
+    text = str(error)
+    return "can't allocate memory" in text or "DefaultCPUAllocator" in text
 
 
 def _verify_locked(
@@ -445,10 +467,12 @@ def _verify_locked(
     measure_rf: bool,
     devices: Sequence[str] | None,
     started: float,
+    max_work: int,
 ) -> Verification:
     """``verify_stack``'s torch runs, one at a time (``warnings.catch_warnings`` is global)."""
     mismatches: list[Mismatch] = []
     torch_error: str | None = None
+    meta_only: str | None = None
     try:
         for device in devices or ("meta", "cpu"):
             ran = run_torch(
@@ -459,8 +483,10 @@ def _verify_locked(
                 device=device,
                 max_elements=max_elements,
             )
-            if devices is None and device == "meta" and _small(ran, batch_size, analysis):
-                continue  # the CPU run is the reference: a few checks exist only there
+            if devices is None and device == "meta":
+                meta_only = cpu_refusal(input_shape, specs, ran, batch_size, max_work)
+                if meta_only is None:
+                    continue  # the CPU run is the reference: a few checks exist only there
             torch_error = torch_error or ran.message
             seen = {(m.layer, m.field) for m in mismatches}
             mismatches += [m for m in compare(core, ran) if (m.layer, m.field) not in seen]
@@ -470,7 +496,7 @@ def _verify_locked(
         return Verification(VerificationStatus.UNAVAILABLE, engine=engine_name(), reason=str(error))
     rf: list[dict[str, Any]] | None = None
     if measure_rf:
-        rf = measure_receptive_fields(torch, input_shape, specs, analysis)
+        rf = measure_receptive_fields(torch, input_shape, specs, analysis, max_work=max_work)
         mismatches += [
             Mismatch(r["layer"], "receptive_field.size", r["calculated"], r["measured"])
             for r in rf
@@ -483,21 +509,44 @@ def _verify_locked(
         torch_error=torch_error,
         elapsed_ms=round((time.perf_counter() - started) * 1000, 3),
         receptive_field=rf,
+        reason=None if meta_only is None else f"checked on the meta device only: {meta_only}",
     )
 
 
 CPU_MAX_ELEMENTS = 2**20
-"""The CPU run happens when no tensor (whole batch) holds more elements than this …"""
-CPU_MAX_MACS = 2**26
-"""… and the forward pass costs at most this many MACs (whole batch)."""
+"""The CPU run happens when no output (whole batch) holds more elements than this, …"""
+CPU_MAX_INPUT = 2**24
+"""… the input (whole batch) at most this many (64 MiB in float32), …"""
+CPU_MAX_PARAMS = 2**24
+"""… the layers at most this many parameters, and it costs at most ``max_work``."""
 
 
-def _small(ran: TorchSide, batch_size: int, analysis: Analysis | None) -> bool:
-    """Whether the stack the meta run built is cheap enough to run on the CPU too."""
-    largest = max([0, *(batch_size * prod(tuple(t.output_shape)) for t in ran.layers)])
-    macs = analysis.total_macs if analysis is not None else 0
-    params = sum(t.params for t in ran.layers)
-    return largest <= CPU_MAX_ELEMENTS and macs <= CPU_MAX_MACS and params <= CPU_MAX_ELEMENTS * 16
+def cpu_refusal(
+    input_shape: Sequence[int],
+    specs: Sequence[LayerSpec],
+    ran: TorchSide,
+    batch_size: int,
+    max_work: int,
+) -> str | None:
+    """Why the stack the meta run built is not run again on the CPU, or ``None`` when it is.
+
+    Counted from torch's own shapes (the meta run), so that the bound holds even where
+    cnncalc's shapes are wrong.
+    """
+    sizes = {
+        "input": batch_size * prod(tuple(input_shape)),
+        "output": max([0, *(batch_size * prod(tuple(t.output_shape)) for t in ran.layers)]),
+        "parameter": sum(t.params for t in ran.layers),
+    }
+    limits = {"input": CPU_MAX_INPUT, "output": CPU_MAX_ELEMENTS, "parameter": CPU_MAX_PARAMS}
+    for what, count in sizes.items():
+        if count > limits[what]:
+            name = "parameters" if what == "parameter" else f"elements in the largest {what}"
+            return f"{count} {name} (whole batch), over the CPU rerun's {limits[what]}"
+    work = cpu_work(input_shape, specs, [t.output_shape for t in ran.layers], batch_size)
+    if work > max_work:
+        return f"the CPU rerun would cost {work} element-operations, over the limit of {max_work}"
+    return None
 
 
 def check_layers(
@@ -549,12 +598,15 @@ def measure_receptive_fields(
     input_shape: Sequence[int],
     specs: Sequence[LayerSpec],
     analysis: Analysis | None,
+    *,
+    max_work: int = DEFAULT_MAX_WORK,
 ) -> list[dict[str, Any]]:
     """Measure each layer's receptive field by back-propagation and compare it with cnncalc's.
 
-    Bound: at most ``RF_MAX_SPATIAL`` spatial input elements and ``RF_MAX_ACTIVATIONS``
-    spatial output elements summed over the layers; above it (or without an analysis, or
-    without spatial axes) the result is ``[{"status": "skipped", "reason": ...}]``.
+    Bound: at most ``RF_MAX_SPATIAL`` spatial input elements, ``RF_MAX_ACTIVATIONS``
+    spatial output elements summed over the layers, and ``max_work`` element-operations
+    (``budget.rf_work``, counted before anything runs); above it (or without an analysis,
+    or without spatial axes) the result is ``[{"status": "skipped", "reason": ...}]``.
 
     Method: a real CPU copy of the stack in float64 with one channel, input all ones.
     Convolutions keep their geometry (kernel, stride, padding and its mode, dilation), one
@@ -579,8 +631,19 @@ def measure_receptive_fields(
     comparison is exact (``"exact": true``, sizes equal) while every jump is whole, and an
     upper bound after a fractional jump (the measured size must not exceed the calculated
     one, rounded up), since the interior units need not include the widest window.
+
+    Cost: one forward pass of ``units`` samples (1, or ``RF_MAX_UNITS`` after a fractional
+    jump) keeps its graph; each layer is then one backward pass from its output, with a
+    one on its units' samples and zeros elsewhere (``budget.rf_work`` counts it).
     """
     skipped = _rf_bound(input_shape, analysis)
+    if skipped is None and analysis is not None:
+        work = rf_work(input_shape, specs, analysis)
+        if work > max_work:
+            skipped = (
+                f"the measurement would cost {work} element-operations, over the limit of "
+                f"{max_work}"
+            )
     if skipped is not None or analysis is None:
         return [{"status": "skipped", "reason": skipped or "the stack was rejected"}]
     results: list[dict[str, Any]] = []
@@ -588,16 +651,17 @@ def measure_receptive_fields(
     with warnings.catch_warnings(), torch.enable_grad():
         warnings.simplefilter("ignore")
         modules = _measuring_copy(torch, input_shape, specs, analysis)
-        whole = all(float(j).is_integer() for r in analysis.layers for j in r.receptive_field.jump)
-        units = 1 if whole else RF_MAX_UNITS  # whole jumps: every interior unit alike
-        shapes: list[tuple[int, ...]] = []
-        with torch.no_grad():
-            y = torch.ones((1, 1, *extents), dtype=torch.float64)
-            for module in modules:
-                if module is None:
-                    break
-                y = module(y)
-                shapes.append(tuple(int(n) for n in y.shape[2:]))
+        units = rf_units(analysis)  # whole jumps: every interior unit alike, one suffices
+        whole = units == 1
+        x = torch.ones((units, 1, *extents), dtype=torch.float64, requires_grad=True)
+        outputs: list[Any] = []
+        y = x
+        for module in modules:
+            if module is None:
+                break
+            y = module(y)
+            outputs.append(y)
+        shapes = [tuple(int(n) for n in out.shape[2:]) for out in outputs]
         for index, module in enumerate(modules):
             rf = analysis.layers[index].receptive_field
             if module is None or rf.global_ or len(shapes[index]) != len(extents):
@@ -613,15 +677,12 @@ def measure_receptive_fields(
                     }
                 )
                 continue
-            # One sample per unit, run through this layer's prefix only.
-            x = torch.ones((len(picked), 1, *extents), dtype=torch.float64, requires_grad=True)
-            y = x
-            for previous in modules[: index + 1]:
-                y = previous(y)
+            # One sample per unit; the other samples get no gradient, so add no extent.
+            y = outputs[index]
             selector = torch.zeros_like(y)
             for sample, unit in enumerate(picked):
                 selector[(sample, slice(None), *unit)] = 1.0
-            (grad,) = torch.autograd.grad(y, x, grad_outputs=selector)
+            (grad,) = torch.autograd.grad(y, x, grad_outputs=selector, retain_graph=True)
             measured = _extents(torch, grad, len(extents))
             results.append(
                 {
@@ -788,6 +849,7 @@ __all__ = [
     "COMPARED_FIELDS",
     "RF_MAX_ACTIVATIONS",
     "RF_MAX_SPATIAL",
+    "RF_MAX_UNITS",
     "check_layers",
     "load_torch",
     "measure_receptive_fields",

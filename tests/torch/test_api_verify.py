@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,9 +15,11 @@ from app.settings import Settings
 from tests.torch_util import require_torch
 
 
-@pytest.fixture
-def client() -> TestClient:
-    return TestClient(create_app(Settings(access_log=False)), raise_server_exceptions=False)
+@pytest.fixture(scope="module")
+def client() -> Iterator[TestClient]:
+    app = create_app(Settings(access_log=False))
+    with TestClient(app, raise_server_exceptions=False) as c:  # the lifespan stops the workers
+        yield c
 
 
 def body(name: str, **extra: Any) -> dict[str, Any]:
