@@ -36,6 +36,9 @@ class Settings:
             (``app.verify.pool``); more wait their turn, within ``verify_timeout_s``.
         verify_memory_mb: address space of each torch check worker (``RLIMIT_AS``), so that
             a runaway allocation fails inside it; 0: no limit.
+        work_timeout_s: how long a request waits for its validation, analysis, grading,
+            solving or export (run off the event loop); past it, a 503 with ``Retry-After``.
+        max_concurrent_work: threads doing that work at once; more wait, within the deadline.
         cors_origins: origins allowed by CORS (``*``: any, credentials never allowed).
         access_log: one JSON line per request on stderr.
         header_timeout_s: how long a new connection may take to send its first request's
@@ -55,6 +58,8 @@ class Settings:
     verify_timeout_s: float = 30.0
     max_concurrent_verify: int = 2
     verify_memory_mb: int = 4096
+    work_timeout_s: float = 5.0
+    max_concurrent_work: int = 4
     cors_origins: tuple[str, ...] = ("*",)
     access_log: bool = True
     header_timeout_s: float = 10.0

@@ -19,6 +19,7 @@ from app.api.problems import Problem, install_problem_handlers
 from app.api.routes import raw_router, router
 from app.api.schemas import AnalyzeRequest
 from app.api.teaching import router as teaching_router
+from app.api.work import WorkPool
 from app.settings import Settings
 from app.verify.pool import VerifyPool
 from app.verify.pool import lifespan as verify_lifespan
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.limits = settings.limits
     app.state.verify_pool = VerifyPool.from_settings(settings)
     app.state.analyze_cache = ResponseCache()
+    app.state.work = WorkPool(settings.max_concurrent_work, settings.work_timeout_s)
     install_problem_handlers(app)
     install_middleware(app, settings)
     app.include_router(raw_router)

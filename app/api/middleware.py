@@ -1,15 +1,18 @@
-"""Pure ASGI middlewares: body-size limit, request ids with a JSON access log, security headers.
+"""Pure ASGI middlewares: limits on bodies, request ids with a JSON access log, headers.
 
 They are plain ASGI callables rather than ``BaseHTTPMiddleware`` subclasses: no task group,
 no body buffering, a few microseconds per request. ``install_middleware`` stacks them, from
 the outside in:
 
-1. ``RequestLog``: reads or makes the ``X-Request-ID``, echoes it on the response, and writes
+1. ``ShutdownGrace``: a request cut off by the server's shutdown grace gets a 503 problem.
+2. ``RequestLog``: reads or makes the ``X-Request-ID``, echoes it on the response, and writes
    one JSON line per request (id, method, path, status, duration) on ``cnncalc.access``.
-2. ``SecurityHeaders``: Content-Security-Policy, ``X-Content-Type-Options: nosniff``,
+3. ``SecurityHeaders``: Content-Security-Policy, ``X-Content-Type-Options: nosniff``,
    ``Referrer-Policy`` on every response, errors and CORS preflights included.
-3. Starlette's ``CORSMiddleware`` from ``Settings.cors_origins``, never with credentials.
-4. ``BodyLimit``: a body over ``Settings.max_body_bytes`` is a 413 decided from
+4. ``ProblemCORS``: Starlette's CORS from ``Settings.cors_origins``, never with
+   credentials; a refused preflight is a problem+json 400.
+5. ``HeadAsGet``: ``HEAD`` answered wherever ``GET`` is.
+6. ``BodyLimit``: a body over ``Settings.max_body_bytes`` is a 413 decided from
    ``Content-Length`` before the app runs, or while the body streams in (chunked bodies
    carry no length) as soon as the running total passes the limit; the rest is never read
    and the connection is closed. A body that trickles in slower than ``body_timeout_s`` is a
@@ -28,14 +31,17 @@ import re
 import sys
 import time
 import uuid
-from collections.abc import Container, Iterable
-from typing import Any, Final
+from collections.abc import Iterable
+from typing import Final
 
 from fastapi import FastAPI
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api.problems import problem, send_problem
 from app.settings import Settings
 
 __all__ = [
@@ -44,15 +50,18 @@ __all__ = [
     "BodyLimit",
     "BodyTimeoutError",
     "BodyTooLargeError",
-    "JsonGuard",
+    "HeadAsGet",
+    "ProblemCORS",
     "RequestLog",
     "SecurityHeaders",
+    "ShutdownGrace",
     "install_middleware",
 ]
 
 access_log = logging.getLogger("cnncalc.access")
 
 REQUEST_ID: Final = b"x-request-id"
+CLOSE: Final = (b"connection", b"close")
 VALID_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:/+=-]{1,128}")
 """An incoming id is echoed only when it is short and plain (no header or log injection)."""
 
@@ -107,30 +116,6 @@ class BodyTimeoutError(HTTPException):
             f"the request body did not arrive within {seconds:g} s",
             headers={"Connection": "close"},
         )
-
-
-def _problem_messages(error: HTTPException) -> tuple[Message, Message]:
-    """A problem+json answer sent by the middleware itself, outside the app's handlers."""
-    body = json.dumps(
-        {
-            "type": "about:blank",
-            "title": {408: "Request Timeout", 413: "Content Too Large"}.get(
-                error.status_code, "Bad Request"
-            ),
-            "status": error.status_code,
-            "detail": error.detail,
-            "errors": [],
-        }
-    ).encode()
-    headers = [
-        (b"content-type", b"application/problem+json"),
-        (b"content-length", str(len(body)).encode()),
-        (b"connection", b"close"),
-    ]
-    return (
-        {"type": "http.response.start", "status": error.status_code, "headers": headers},
-        {"type": "http.response.body", "body": body},
-    )
 
 
 def _header(scope: Scope, name: bytes) -> bytes | None:
@@ -200,166 +185,74 @@ class BodyLimit:
 
     @staticmethod
     async def _reject(send: Send, error: HTTPException) -> None:
-        start, body = _problem_messages(error)
-        await send(start)
-        await send(body)
+        await send_problem(send, error.status_code, error.detail, headers=[CLOSE])
 
 
-_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
-_EMPTY_PAIR = re.compile(rb"\[\]|\{\}")
-_NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b"[]{}")))
+class HeadAsGet:
+    """``HEAD`` wherever ``GET`` is served: the GET answer's status and headers, no body."""
 
-
-class DuplicateKeyError(ValueError):
-    """A JSON object holds the same key twice."""
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out = dict(pairs)
-    if len(out) != len(pairs):
-        raise DuplicateKeyError
-    return out
-
-
-def too_deep(body: bytes, max_depth: int) -> bool:
-    """Whether arrays and objects nest deeper than ``max_depth`` (strings ignored).
-
-    Strings are cut out first: without a backslash in the body every quote opens or closes
-    one, so splitting on quotes does it; with escapes, a regex. Then each pass of a C-level
-    regex removes the innermost ``[]`` and ``{}`` pairs, so at most ``max_depth`` passes
-    decide it; an unbalanced body is left to the JSON parser.
-    """
-    if body.count(b"[") + body.count(b"{") <= max_depth:
-        return False
-    outside = b"".join(body.split(b'"')[::2]) if b"\\" not in body else _STRING.sub(b"", body)
-    brackets = outside.translate(None, _NOT_BRACKETS)
-    for _ in range(max_depth):
-        brackets, removed = _EMPTY_PAIR.subn(b"", brackets)
-        if not brackets or not removed:
-            return False
-    return bool(brackets)
-
-
-def duplicate_key(body: bytes) -> list[str | int] | None:
-    """Where a key first appears twice in one object (``["layers", 0, "stride"]``), or None.
-
-    A body that is not valid JSON is left to the app's parser, which says why.
-    """
-    try:
-        json.loads(body, object_pairs_hook=_unique_keys)
-        return None
-    except DuplicateKeyError:
-        pass
-    except (ValueError, RecursionError):
-        return None
-    tree = json.loads(body, object_pairs_hook=list)
-    return _find_duplicate(tree, [])
-
-
-def _find_duplicate(node: Any, path: list[str | int]) -> list[str | int] | None:
-    if (
-        isinstance(node, list)
-        and node
-        and all(isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) for p in node)
-    ):
-        seen: set[str] = set()
-        for key, value in node:
-            if key in seen:
-                return [*path, key]
-            seen.add(key)
-            found = _find_duplicate(value, [*path, key])
-            if found is not None:
-                return found
-        return None
-    if isinstance(node, list):
-        for index, item in enumerate(node):
-            found = _find_duplicate(item, [*path, index])
-            if found is not None:
-                return found
-    return None
-
-
-class JsonGuard:
-    """422 for a JSON body nested deeper than ``max_depth`` or with a key twice in an object.
-
-    Both are valid JSON that parsers accept silently (the last duplicate wins), so the app
-    would never see them. The body is read here, already bounded by ``BodyLimit``, checked,
-    and handed to the app unchanged.
-    """
-
-    def __init__(
-        self, app: ASGIApp, max_depth: int = 32, checked: Container[bytes] = frozenset()
-    ) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.max_depth = max_depth
-        self.checked = checked
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Check a JSON body, then run the app with it."""
-        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
+        """Run a HEAD request as a GET and drop the body it sends."""
+        if scope["type"] != "http" or scope["method"] != "HEAD":
             await self.app(scope, receive, send)
             return
-        kind = (_header(scope, b"content-type") or b"").split(b";", 1)[0].strip().lower()
-        if not (kind == b"application/json" or kind.endswith(b"+json")):
+
+        async def send_head(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if not message.get("more_body", False):
+                    await send({"type": "http.response.body", "body": b""})
+                return
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_head)
+
+
+class ProblemCORS(CORSMiddleware):
+    """Starlette's CORS, with a refused preflight answered in problem+json."""
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        """Starlette's answer, its plain-text refusal turned into a 400 problem."""
+        response = super().preflight_response(request_headers)
+        if response.status_code < 400:
+            return response
+        detail = bytes(response.body).decode()
+        headers = {k: v for k, v in response.headers.items() if k.startswith("access-control-")}
+        return problem(response.status_code, None, detail, headers=headers)
+
+
+class ShutdownGrace:
+    """A request cut off by the server's shutdown grace gets a 503 problem, not plain text.
+
+    When ``timeout_graceful_shutdown`` passes, uvicorn cancels the requests still running and
+    answers those that sent nothing with its own plain-text 500.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the app; on cancellation before any answer, say the service is stopping."""
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        chunks = []
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                return  # the client left before sending its body
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
-        if body in self.checked:
-            pass  # these exact bytes passed both checks before (the analyze answer cache)
-        elif too_deep(body, self.max_depth):
-            await _send_problem(
-                send,
-                [],
-                f"the JSON nests arrays and objects deeper than {self.max_depth} levels",
-                "json_too_deep",
-            )
-            return
-        elif (where := duplicate_key(body)) is not None:
-            await _send_problem(
-                send,
-                where,
-                f"the key {where[-1]!r} appears twice in the same JSON object",
-                "duplicate_key",
-            )
-            return
-        replayed = False
+        started = False
 
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
+        async def watched_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
 
-        await self.app(scope, replay, send)
-
-
-async def _send_problem(send: Send, loc: list[str | int], msg: str, code: str) -> None:
-    """A 422 in the app's problem+json form, ``loc`` under ``body``."""
-    where = ".".join(str(part) for part in loc) or "body"
-    body = json.dumps(
-        {
-            "type": "about:blank",
-            "title": "Invalid request",
-            "status": 422,
-            "detail": f"{where}: {msg}",
-            "errors": [{"loc": ["body", *loc], "msg": msg, "type": code}],
-        }
-    ).encode()
-    headers = [
-        (b"content-type", b"application/problem+json"),
-        (b"content-length", str(len(body)).encode()),
-    ]
-    await send({"type": "http.response.start", "status": 422, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+        try:
+            await self.app(scope, receive, watched_send)
+        except asyncio.CancelledError:
+            if not started:
+                detail = "the service is stopping; try again in a moment"
+                await send_problem(send, 503, detail, headers=[CLOSE, (b"retry-after", b"1")])
+            raise
 
 
 class SecurityHeaders:
@@ -468,23 +361,20 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
     ``ServerErrorMiddleware`` included, so that a 500 carries them too and is logged as one.
     The body limit sits inside it, where FastAPI's problem handlers see its exceptions.
     """
-    # Bodies the analyze cache holds were checked when first seen: no second pass for them.
-    checked: Container[bytes] = getattr(app.state, "analyze_cache", frozenset())
-    app.add_middleware(JsonGuard, max_depth=settings.max_json_depth, checked=checked)
     app.add_middleware(BodyLimit, max_body_bytes=settings.max_body_bytes)
     build_stack = app.build_middleware_stack
 
     def build_wrapped_stack() -> ASGIApp:
-        inner = CORSMiddleware(
-            build_stack(),
+        inner = ProblemCORS(
+            HeadAsGet(build_stack()),
             allow_origins=list(settings.cors_origins),
             allow_credentials=False,
-            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
             allow_headers=["Content-Type", "X-Request-ID"],
             expose_headers=["X-Request-ID"],
             max_age=600,
         )
-        return RequestLog(SecurityHeaders(inner), log=settings.access_log)
+        return ShutdownGrace(RequestLog(SecurityHeaders(inner), log=settings.access_log))
 
     app.build_middleware_stack = build_wrapped_stack  # type: ignore[method-assign]
     if settings.access_log:

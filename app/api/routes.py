@@ -15,7 +15,7 @@ import logging
 import platform
 from collections.abc import Callable, Coroutine
 from dataclasses import fields, replace
-from functools import cache
+from functools import cache, partial
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, cast
 
@@ -25,7 +25,8 @@ from pydantic import ValidationError
 
 from app import __version__
 from app.api.cache import ResponseCache
-from app.api.problems import PROBLEM_RESPONSES, problem, validation_entries, validation_problem
+from app.api.json_body import json_body
+from app.api.problems import PROBLEM_RESPONSES, validation_entries, validation_problem
 from app.api.schemas import (
     ANALYZE_REQUEST,
     ANALYZE_RESPONSE,
@@ -34,7 +35,8 @@ from app.api.schemas import (
     Health,
     Lang,
 )
-from app.core import Analysis, CnnCalcError, LayerSpec, catalogue
+from app.api.work import WorkPool
+from app.core import Analysis, CnnCalcError, LayerSpec, Limits, catalogue
 from app.settings import Settings
 from app.verify import INSTALL_HINT, Verification, VerificationStatus, torch_available
 from app.verify.pool import VerifyPool
@@ -89,12 +91,6 @@ def _example_bodies() -> dict[str, Any]:
     }
 
 
-def is_json(request: Request) -> bool:
-    """Whether the request says its body is JSON (``application/json`` or ``+json``)."""
-    kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    return kind == "application/json" or kind.endswith("+json")
-
-
 @raw_router.post(
     "/v1/analyze",
     response_model=AnalyzeResponse,
@@ -104,19 +100,34 @@ def is_json(request: Request) -> bool:
 )
 async def analyze_stack(request: Request) -> Response:
     """Analyse a stack; with ``verify``, also run it in PyTorch and compare."""
-    if not is_json(request):
-        return problem(415, "Unsupported Media Type", "send the stack as application/json")
-    raw = await request.body()
+    raw = await json_body(request)
+    if isinstance(raw, Response):
+        return raw
     cache: ResponseCache = request.app.state.analyze_cache
     if (kept := cache.get(raw)) is not None:
         return Response(kept, media_type="application/json")
+    work: WorkPool = request.app.state.work
+    outcome = await work.run(partial(_analyze_body, raw, request.app.state.limits))
+    if isinstance(outcome, Response):
+        if outcome.status_code == 200:
+            cache.put(raw, bytes(outcome.body))
+        return outcome
+    req, specs, analysis = outcome
+    verification = await _verify(request, request.app.state.settings, req, specs, analysis)
+    return await work.run(partial(_answer, analysis, verification))
+
+
+def _analyze_body(
+    raw: bytes, limits: Limits
+) -> Response | tuple[AnalyzeRequest, list[LayerSpec], Analysis]:
+    """The answer to ``raw``, or what the torch check needs when it asks for one."""
     try:
         req = ANALYZE_REQUEST.validate_json(raw)
     except ValidationError as error:
         return validation_problem(validation_entries(error.errors(), ("body",)))
     try:
         specs = req.specs()
-        analysis = req.analyze(specs, request.app.state.limits)
+        analysis = req.analyze(specs, limits)
     except ValidationError as error:
         return validation_problem(validation_entries(error.errors(), ("body", "layers")))
     except CnnCalcError as error:  # a rejected stack or a typo in its text
@@ -127,18 +138,17 @@ async def analyze_stack(request: Request) -> Response:
         return localized_problem(error, req.lang)
     if req.explain or req.lang != "en":
         analysis = _teach(analysis, specs, req)
-    verification = (
-        await _verify(request, request.app.state.settings, req, specs, analysis)
-        if req.verify
-        else None
-    )
+    if req.verify:
+        return req, specs, analysis
+    return _answer(analysis, None)
+
+
+def _answer(analysis: Analysis, verification: Verification | None) -> Response:
+    """The analysis (and the torch check's verdict) as the JSON answer."""
     body = AnalyzeResponse(
         **{name: getattr(analysis, name) for name in ANALYSIS_FIELDS}, verification=verification
     )
-    answer = ANALYZE_RESPONSE.dump_json(body, by_alias=True)
-    if not req.verify:
-        cache.put(raw, answer)
-    return Response(answer, media_type="application/json")
+    return Response(ANALYZE_RESPONSE.dump_json(body, by_alias=True), media_type="application/json")
 
 
 def _teach(analysis: Analysis, specs: list[LayerSpec], req: AnalyzeRequest) -> Analysis:

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum, unique
-from typing import Annotated, Union
+from typing import Annotated, Any, Union
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, TypeAdapter, WrapValidator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    TypeAdapter,
+    WrapValidator,
+)
 from pydantic import Tag as UnionTag
 
 from app.core import Analysis, AnyLayer, DType, LayerSpec, Limits, analyze
@@ -25,9 +33,21 @@ class Lang(StrEnum):
     FR = "fr"
 
 
+def integral(value: Any) -> Any:
+    """A float with no fractional part (``3.0``, an integer to JSON Schema) as an int."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+Whole = Annotated[int, BeforeValidator(integral), Strict()]
+"""An integer, written ``3`` or ``3.0``; never ``"3"`` or ``true``."""
+
+LAYERS_CEILING = 4096
+"""The most layers a list may hold, whatever ``max_layers`` says: longer lists are refused
+before any layer is validated (``max_layers``, 2,048 by default, is checked after)."""
+
 Layers = Annotated[
     Union[  # noqa: UP007 - members labelled for the errors' loc
-        Annotated[list[AnyLayer], UnionTag("list")],
+        Annotated[list[AnyLayer], UnionTag("list"), Field(max_length=LAYERS_CEILING)],
         Annotated[str, UnionTag("text"), Field(max_length=200_000)],
     ],
     Field(
@@ -47,13 +67,13 @@ class StackRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
-    input_shape: list[Annotated[int, Strict(), Field(ge=1)]] = Field(
+    input_shape: list[Annotated[Whole, Field(ge=1)]] = Field(
         min_length=1,
         max_length=4,
         description="`[C, L]`, `[C, H, W]`, `[C, D, H, W]` or `[F]`; the batch is excluded.",
     )
     layers: Layers
-    batch_size: Annotated[int, Strict(), Field(ge=1)] = 1
+    batch_size: Annotated[Whole, Field(ge=1)] = 1
     dtype: DType = DType.FLOAT32
     strict: Annotated[bool, Strict()] = Field(
         False, description="Reject a stride that does not divide N - K + 2P instead of flooring."

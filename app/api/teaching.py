@@ -7,12 +7,13 @@ a problem+json 422 whose message is in the request's ``lang``.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Request, Response
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
 
+from app.api.json_body import JsonBodyRoute
 from app.api.problems import (
     PROBLEM_RESPONSES,
     core_problem,
@@ -20,17 +21,17 @@ from app.api.problems import (
     validation_entries,
     validation_problem,
 )
-from app.api.schemas import AnalyzeRequest, Lang, StackRequest
-from app.core import CnnCalcError, LayerError
+from app.api.schemas import AnalyzeRequest, Lang, StackRequest, Whole
+from app.api.work import WorkPool
+from app.core import CnnCalcError, LayerError, Limits
 from app.core.explain import translate_layer_error, translate_notation_error
 from app.core.export import render_pytorch
 from app.core.grading import CheckResult, grade
 from app.core.notation import NotationError
 from app.core.solve import CEILINGS, DEFAULT_BOUNDS, MAX_SIZE, SolveResult, solve
 
-router = APIRouter(tags=["teaching"])
+router = APIRouter(tags=["teaching"], route_class=JsonBodyRoute)
 
-Whole = Annotated[int, Strict()]
 Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 Text = Annotated[str, Field(max_length=200)]
 ShapeAnswer = Annotated[
@@ -52,7 +53,7 @@ class Answer(BaseModel):
 
     model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
-    layer: Annotated[int, Strict(), Field(ge=0, description="The layer's index, from 0.")]
+    layer: Annotated[Whole, Field(ge=0, description="The layer's index, from 0.")]
     output_shape: ShapeAnswer | None = None
     weight_shape: ShapeAnswer | None = None
     bias_shape: ShapeAnswer | None = None
@@ -77,27 +78,21 @@ class SolveRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
     layer: Literal["conv", "pool"] = Field(description="A convolution or a max pooling.")
-    input_size: Annotated[int, Strict(), Field(ge=1, le=MAX_SIZE)]
-    output_size: Annotated[int, Strict(), Field(ge=1, le=MAX_SIZE)]
-    kernel_size: Annotated[int, Strict(), Field(ge=1, le=MAX_SIZE)] | None = None
-    stride: Annotated[int, Strict(), Field(ge=1, le=MAX_SIZE)] | None = None
-    padding: Annotated[int, Strict(), Field(ge=0, le=MAX_SIZE)] | None = None
-    dilation: Annotated[int, Strict(), Field(ge=1, le=MAX_SIZE)] | None = None
+    input_size: Annotated[Whole, Field(ge=1, le=MAX_SIZE)]
+    output_size: Annotated[Whole, Field(ge=1, le=MAX_SIZE)]
+    kernel_size: Annotated[Whole, Field(ge=1, le=MAX_SIZE)] | None = None
+    stride: Annotated[Whole, Field(ge=1, le=MAX_SIZE)] | None = None
+    padding: Annotated[Whole, Field(ge=0, le=MAX_SIZE)] | None = None
+    dilation: Annotated[Whole, Field(ge=1, le=MAX_SIZE)] | None = None
     ceil_mode: Annotated[bool, Strict()] = Field(False, description="Pooling only.")
     lang: Lang = Lang.EN
-    max_kernel: Annotated[int, Strict(), Field(ge=1, le=CEILINGS.max_kernel)] = (
-        DEFAULT_BOUNDS.max_kernel
-    )
-    max_stride: Annotated[int, Strict(), Field(ge=1, le=CEILINGS.max_stride)] = (
-        DEFAULT_BOUNDS.max_stride
-    )
-    max_padding: Annotated[int, Strict(), Field(ge=0, le=CEILINGS.max_padding)] = (
-        DEFAULT_BOUNDS.max_padding
-    )
-    max_dilation: Annotated[int, Strict(), Field(ge=1, le=CEILINGS.max_dilation)] = (
+    max_kernel: Annotated[Whole, Field(ge=1, le=CEILINGS.max_kernel)] = DEFAULT_BOUNDS.max_kernel
+    max_stride: Annotated[Whole, Field(ge=1, le=CEILINGS.max_stride)] = DEFAULT_BOUNDS.max_stride
+    max_padding: Annotated[Whole, Field(ge=0, le=CEILINGS.max_padding)] = DEFAULT_BOUNDS.max_padding
+    max_dilation: Annotated[Whole, Field(ge=1, le=CEILINGS.max_dilation)] = (
         DEFAULT_BOUNDS.max_dilation
     )
-    max_solutions: Annotated[int, Strict(), Field(ge=1, le=CEILINGS.max_solutions)] = (
+    max_solutions: Annotated[Whole, Field(ge=1, le=CEILINGS.max_solutions)] = (
         DEFAULT_BOUNDS.max_solutions
     )
 
@@ -173,7 +168,7 @@ def _export_examples() -> dict[str, Any]:
     }
 
 
-def localized_problem(error: CnnCalcError, lang: str) -> JSONResponse:
+def localized_problem(error: CnnCalcError, lang: str) -> Response:
     """The core's 422 with its message in ``lang`` (French for ``fr``)."""
     if lang != Lang.FR:
         return core_problem(error)
@@ -214,6 +209,11 @@ async def check(
     A wrong answer that a classic mistake explains (forgot the bias, forgot 2P, C_out twice,
     K instead of K − 1, forgot to floor, …) names it in ``mistake`` and ``note``.
     """
+    work: WorkPool = request.app.state.work
+    return await work.run(partial(_grade, req, request.app.state.limits))
+
+
+def _grade(req: CheckRequest, limits: Limits) -> Response | CheckResult:
     try:
         specs = req.specs()
     except ValidationError as error:
@@ -229,7 +229,7 @@ async def check(
             req.total_params,
             req.lang,
             strict=req.strict,
-            limits=request.app.state.limits,
+            limits=limits,
         )
     except CnnCalcError as error:
         return localized_problem(error, req.lang)
@@ -242,6 +242,7 @@ async def check(
     summary="Solve backwards: the K, S, P, D that take an input size to a target size",
 )
 async def solve_sizes(
+    request: Request,
     req: Annotated[SolveRequest, Body(openapi_examples=SOLVE_EXAMPLES)],
 ) -> Response | SolveResult:
     """List every combination, within the bounds, that gives ``output_size``, simplest first.
@@ -252,6 +253,11 @@ async def solve_sizes(
     divisions come first, then smaller dilation, stride, kernel and padding. Each solution
     carries its worked formula in ``lang``.
     """
+    work: WorkPool = request.app.state.work
+    return await work.run(partial(_solve, req))
+
+
+def _solve(req: SolveRequest) -> Response | SolveResult:
     try:
         return solve(
             req.layer,
@@ -303,6 +309,11 @@ async def export_pytorch(
     ``in_channels`` / ``in_features`` are filled in; ``print(model)`` of it reads back as
     ``layers`` text.
     """
+    work: WorkPool = request.app.state.work
+    return await work.run(partial(_export, req, request.app.state.limits))
+
+
+def _export(req: AnalyzeRequest, limits: Limits) -> Response:
     try:
         specs = req.specs()
     except ValidationError as error:
@@ -310,7 +321,7 @@ async def export_pytorch(
     except CnnCalcError as error:
         return localized_problem(error, req.lang)
     try:
-        analysis = req.analyze(specs, request.app.state.limits)
+        analysis = req.analyze(specs, limits)
     except CnnCalcError as error:
         return localized_problem(error, req.lang)
     return Response(render_pytorch(analysis, specs), media_type="text/x-python; charset=utf-8")

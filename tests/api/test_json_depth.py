@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.api.middleware import too_deep
+from app.api.json_body import too_deep
 
 # Strings full of what could fool a bracket counter: brackets, quotes, backslashes, \u escapes.
 tricky_text = st.text(alphabet='[]{}"\\/u0aé', max_size=8)

@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.api.json_body import JsonBodyRoute
 from app.api.middleware import CSP, DOCS_CSP, access_log, install_middleware
 from app.settings import Settings
 
@@ -37,6 +38,8 @@ class Calls:
 def tiny_app(calls: Calls, **overrides: object) -> FastAPI:
     settings = Settings(**{"max_body_bytes": LIMIT, "access_log": True, **overrides})  # type: ignore[arg-type]
     app = FastAPI()
+    app.state.settings = settings
+    app.router.route_class = JsonBodyRoute  # /echo reads a JSON body, as the API's routes do
 
     @app.exception_handler(StarletteHTTPException)
     async def problem(request: Request, exc: Exception) -> JSONResponse:
@@ -98,9 +101,13 @@ async def chunks(calls: Calls, n: int, size: int, delay: float = 0.0) -> AsyncIt
         yield b"x" * size
 
 
+JSON = {"content-type": "application/json"}
+
+
 async def test_body_under_the_limit_reaches_the_app(calls: Calls) -> None:
+    body = b'"' + b"x" * (LIMIT - 2) + b'"'
     async with client(tiny_app(calls)) as c:
-        r = await c.post("/echo", content=b"x" * LIMIT)
+        r = await c.post("/echo", content=body, headers=JSON)
     assert r.status_code == 200, r.text
     assert r.text == str(LIMIT)
 
@@ -118,7 +125,7 @@ async def test_content_length_over_the_limit_is_413_before_the_app_runs(calls: C
 
 async def test_chunked_body_over_the_limit_is_413_without_reading_the_rest(calls: Calls) -> None:
     async with client(tiny_app(calls)) as c:
-        r = await c.post("/echo", content=chunks(calls, n=1000, size=100))
+        r = await c.post("/echo", content=chunks(calls, n=1000, size=100), headers=JSON)
     assert r.status_code == 413, r.text
     assert r.headers["content-type"] == "application/problem+json"
     assert r.headers["connection"] == "close"
@@ -131,7 +138,7 @@ async def test_a_body_slower_than_the_timeout_is_408(calls: Calls) -> None:
     app = tiny_app(calls)
     app.user_middleware[0].kwargs["body_timeout_s"] = 0.2
     async with client(app) as c:
-        r = await c.post("/echo", content=chunks(calls, n=100, size=1, delay=0.05))
+        r = await c.post("/echo", content=chunks(calls, n=100, size=1, delay=0.05), headers=JSON)
     assert r.status_code == 408, r.text
     assert r.headers["connection"] == "close"
     assert calls.chunks < 100
@@ -279,22 +286,52 @@ async def test_nesting_deeper_than_the_limit_is_422(calls: Calls) -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [b'{"a": 1, "b": [1, 2, {"c": "a"}]}', b"not json at all", b'{"a": 1e999999}', b"[" * 10],
-    ids=["fine", "not-json", "huge-float", "unbalanced"],
+    [b'{"a": 1, "b": [1, 2, {"c": "a"}]}', b'{"a": 1e999999}', b'"\\u00e9t\xc3\xa9"'],
+    ids=["fine", "huge-float", "escapes-and-utf8"],
 )
-async def test_bodies_without_duplicates_reach_the_app_unchanged(calls: Calls, body: bytes) -> None:
+async def test_sound_json_bodies_reach_the_app_unchanged(calls: Calls, body: bytes) -> None:
     async with client(tiny_app(calls)) as c:
         r = await c.post("/echo", content=body, headers={"content-type": "application/json"})
     assert r.status_code == 200, r.text
     assert r.text == str(len(body))
 
 
-async def test_non_json_bodies_are_not_inspected(calls: Calls) -> None:
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (b"not json at all", "json_invalid"),
+        (b"[" * 10, "json_invalid"),
+        (b"[" * 900, "json_invalid"),
+        (b'{"a": [{"k": 1, "k": 2}] x', "json_invalid"),
+        (b'{"a": "\xff"}', "json_invalid"),
+    ],
+    ids=[
+        "not-json",
+        "unbalanced",
+        "unbalanced-deep",
+        "duplicate-then-syntax",
+        "latin1",
+    ],
+)
+async def test_unsound_json_bodies_are_422_before_the_app(
+    calls: Calls, body: bytes, code: str
+) -> None:
+    async with client(tiny_app(calls)) as c:
+        r = await c.post("/echo", content=body, headers=JSON)
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["errors"][0]["type"] == code
+    assert calls.echo == 0
+
+
+async def test_bodies_that_are_not_json_are_415_before_the_app(calls: Calls) -> None:
     async with client(tiny_app(calls)) as c:
         r = await c.post(
             "/echo", content=b'{"a": 1, "a": 2}', headers={"content-type": "text/plain"}
         )
-    assert r.status_code == 200, r.text
+    assert r.status_code == 415, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    assert calls.echo == 0
 
 
 async def test_chunked_json_over_the_limit_is_413_while_the_guard_reads_it(calls: Calls) -> None:

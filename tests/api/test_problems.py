@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from app.api.app import create_app
 from app.settings import Settings
+from tests.api.conftest import ClientFactory
 
 PROBLEM = "application/problem+json"
 LAYER0 = ["body", "layers", 0]
@@ -156,3 +157,109 @@ def test_notation_error_points_at_line_and_column(client: TestClient) -> None:
     error = data["errors"][0]
     assert error["loc"] == ["body", "layers"]
     assert (error["line"], error["column"]) == (1, 29)
+
+
+POST_PATHS = ["/v1/analyze", "/v1/check", "/v1/solve", "/v1/export/pytorch"]
+
+
+@pytest.mark.parametrize("path", POST_PATHS)
+@pytest.mark.parametrize(
+    ("raw", "content_type", "status", "code"),
+    [
+        (b'{"a":[{"k":1,"k":2}] x', "application/json", 422, "json_invalid"),
+        (b'{"a":[{"k":1,"k":2}]}', "application/json", 422, "duplicate_key"),
+        (b'{"input_shape": [3, "\xff"]}', "application/json", 422, "json_invalid"),
+        (b'{"input_shape": [3, ' + b"9" * 5000 + b"]}", "application/json", 422, "json_invalid"),
+        (b"[" * 10_000, "application/json", 422, "json_too_deep"),
+        (b"{}", "text/plain", 415, None),
+        (b"{}", "", 415, None),
+    ],
+    ids=["duplicate-then-syntax", "duplicate", "latin1", "giant-int", "deep", "text", "no-type"],
+)
+def test_the_same_fault_gets_the_same_answer_on_every_path(
+    client: TestClient, path: str, raw: bytes, content_type: str, status: int, code: str | None
+) -> None:
+    r = client.post(path, content=raw, headers={"content-type": content_type})
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"] == PROBLEM
+    assert r.json()["title"] == {415: "Unsupported Media Type", 422: "Invalid request"}[status]
+    if code is not None:
+        assert r.json()["errors"][0]["type"] == code
+
+
+def test_a_long_unknown_key_is_echoed_as_a_short_excerpt(client: TestClient) -> None:
+    key = "k" * 900_000
+    body = {"input_shape": [3, 8, 8], "layers": [{"type": "relu", key: 1}]}
+    r = client.post("/v1/analyze", json=body)
+    assert r.status_code == 422, r.text
+    assert len(r.content) < 2048
+    loc = r.json()["errors"][0]["loc"]
+    assert loc[:3] == ["body", "layers", 0]
+    assert loc[3].startswith("kkk")
+    assert loc[3].endswith("…")
+
+
+def test_many_wrong_layers_give_a_bounded_answer_that_counts_them(client: TestClient) -> None:
+    r = client.post("/v1/analyze", json={"input_shape": [3, 8, 8], "layers": [{}] * 2048})
+    assert r.status_code == 422, r.text
+    data = r.json()
+    assert len(data["errors"]) == 50
+    assert data["detail"].endswith("and 2045 more")
+    assert len(r.content) < 16_384
+
+
+def test_a_list_of_layers_past_the_ceiling_is_refused_before_any_layer_is_read(
+    client: TestClient,
+) -> None:
+    r = client.post("/v1/analyze", json={"input_shape": [3, 8, 8], "layers": [{}] * 200_000})
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"] == [
+        {
+            "loc": ["body", "layers"],
+            "msg": "List should have at most 4096 items after validation, not 200000",
+            "type": "too_long",
+            "ctx": {"field_type": "List", "max_length": 4096, "actual_length": 200000},
+        }
+    ]
+
+
+@pytest.mark.parametrize("path", ["/", "/healthz", "/v1/layers", "/docs", "/openapi.json"])
+def test_head_is_answered_wherever_get_is(client: TestClient, path: str) -> None:
+    get = client.get(path)
+    head = client.head(path)
+    assert head.status_code == get.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-type"] == get.headers["content-type"]
+
+
+def test_a_refused_cors_preflight_is_a_problem(client_factory: ClientFactory) -> None:
+    client = client_factory(cors_origins=("https://course.example",))
+    r = client.options(
+        "/v1/analyze",
+        headers={"origin": "https://other.example", "access-control-request-method": "POST"},
+    )
+    assert r.status_code == 400, r.text
+    assert r.headers["content-type"] == PROBLEM
+    assert r.json()["title"] == "Bad Request"
+    assert "origin" in r.json()["detail"]
+    allowed = client.options(
+        "/v1/analyze",
+        headers={"origin": "https://course.example", "access-control-request-method": "POST"},
+    )
+    assert allowed.status_code == 200
+    assert allowed.headers["access-control-allow-origin"] == "https://course.example"
+
+
+def test_integral_floats_are_integers_as_json_schema_says(client: TestClient) -> None:
+    body = {"layer": "conv", "input_size": 32.0, "output_size": 32, "kernel_size": 5.0}
+    r = client.post("/v1/solve", json=body)
+    assert r.status_code == 200, r.text
+    assert r.json()["solutions"][0]["padding"] == 2
+    fraction = client.post("/v1/solve", json={**body, "input_size": 32.5})
+    assert fraction.status_code == 422
+    assert fraction.json()["errors"][0]["loc"] == ["body", "input_size"]
+    shaped = client.post("/v1/analyze", json={"input_shape": [3.0, 32, 32], "layers": []})
+    assert shaped.status_code == 200, shaped.text
+    assert shaped.json()["output_shape"] == [3, 32, 32]
+    text = client.post("/v1/solve", json={**body, "input_size": "32"})
+    assert text.status_code == 422
