@@ -26,7 +26,7 @@ class SlowSolve:
         self.release = threading.Event()
         self.started = threading.Semaphore(0)
         self.calls = 0
-        self.real = teaching.solve
+        self.real = teaching.solve  # type: ignore[attr-defined]
         monkeypatch.setattr(teaching, "solve", self)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
