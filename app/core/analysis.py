@@ -227,16 +227,27 @@ def _over(index: int, spec: LayerSpec, name: str, value: int, top: int) -> NoRet
     )
 
 
-def parse_layers(layers: Sequence[LayerSpec | Mapping[str, Any]] | str) -> list[LayerSpec]:
+def parse_layers(
+    layers: Sequence[LayerSpec | Mapping[str, Any]] | str,
+    *,
+    max_layers: int = DEFAULT_LIMITS.max_layers,
+) -> list[LayerSpec]:
     """Layers as models, from models, dicts or text in a known notation.
+
+    Args:
+        layers: specs, dicts as the API takes them, or text.
+        max_layers: the most layers a text may stand for (its repeats expanded); the text
+            is refused while it is read, before any layer is built. Lists are counted by
+            ``analyze``.
 
     Raises:
         pydantic.ValidationError: a dict is not a valid layer.
+        app.core.notation.NotationError: a text with a syntax error, or over ``max_layers``.
     """
     if isinstance(layers, str):
         from app.core.notation import parse_stack
 
-        return LAYERS_ADAPTER.validate_python(parse_stack(layers))
+        return LAYERS_ADAPTER.validate_python(parse_stack(layers, max_layers=max_layers))
     if all(isinstance(layer, LayerSpec) for layer in layers):
         return list(layers)  # type: ignore[arg-type]
     return LAYERS_ADAPTER.validate_python(
@@ -306,7 +317,7 @@ def _analyze(
 ) -> Analysis:
     dtype = DType(dtype)
     x = check_input(input_shape, batch_size, limits)
-    specs = parse_layers(layers)
+    specs = parse_layers(layers, max_layers=limits.max_layers)
     if len(specs) > limits.max_layers:
         raise LimitError(
             ("layers",), f"{len(specs)} layers is over the limit of {limits.max_layers}"

@@ -6,7 +6,8 @@ Both notations are read by one small grammar, parsed by recursive descent (never
     item     := [label ":"] [INT "x"] layer [cells]
     label    := "(" (NAME | INT ["-" INT]) ")"             PyTorch's child names: (0), (features)
     layer    := NAME ["." NAME]* ["(" body ")"]
-    body     := item* when it starts with a label (a container such as Sequential, flattened)
+    body     := sep* [item (sep+ item)*] sep*   for Sequential and ModuleList (flattened)
+              | item* when it starts with a label (another module printed by PyTorch)
               | arg ("," arg)* [","]
     arg      := NAME ("=" | ":") value | value ["->" value]
     value    := ["-"] NUMBER | STRING | NAME | "(" [value ("," value)* [","]] ")" | "[" … "]"
@@ -20,6 +21,15 @@ short forms (``Conv``, ``MaxPool``) become the API's dimension-free tags. Positi
 arguments follow PyTorch's constructor order, except that a lone number is the course's
 ``Conv(20)`` (out_channels) or ``Linear(500)`` (out_features). A container's children are
 read in the order printed, which is the order ``nn.Sequential`` runs them.
+
+The work is bounded by the text's length, whatever the text: every step is linear, and
+
+- a repeat ``n x item`` stands for ``n`` times the layers of ``item``, so nested repeats
+  multiply (``3 x Sequential(4 x Sequential(ReLU, ReLU))`` is 24 layers). The count of layers
+  is kept while parsing, and the text is refused (``limit_exceeded``) as soon as it passes
+  ``max_layers``, or a repeat count alone does, before any layer is built;
+- brackets, parentheses and containers nest at most ``MAX_DEPTH`` (32) deep, which bounds
+  the parser's recursion.
 """
 
 from __future__ import annotations
@@ -28,17 +38,29 @@ import re
 from dataclasses import dataclass
 from typing import Any, Final
 
-from app.core.errors import CnnCalcError
+from app.core.analysis import DEFAULT_LIMITS
+from app.core.errors import CnnCalcError, ErrorCode
 from app.core.layers import TYPE_INDEX, LayerSpec
+
+MAX_DEPTH: Final = 32
+"""Brackets, parentheses and containers nested deeper than this are refused."""
+
+MAX_LAYERS: Final = DEFAULT_LIMITS.max_layers
+"""The default bound on the layers a text stands for, ``Limits().max_layers`` (2048)."""
+
+SYNTAX: Final = "notation_syntax"
+"""The code of a syntax error; a bound exceeded is ``ErrorCode.LIMIT``."""
 
 
 class NotationError(CnnCalcError):
     """A syntax error in a text stack, with its 1-based line and column.
 
     The message reads ``line 3, column 12: expected ')'``; ``loc`` places it in a request.
+    ``code`` is ``notation_syntax``, or ``limit_exceeded`` for a text that stands for too
+    many layers or nests too deep.
     """
 
-    def __init__(self, line: int, column: int, reason: str) -> None:
+    def __init__(self, line: int, column: int, reason: str, code: str = SYNTAX) -> None:
         message = f"line {line}, column {column}: {reason}"
         super().__init__(message)
         self.line = line
@@ -46,10 +68,10 @@ class NotationError(CnnCalcError):
         self.reason = reason
         self.message = message
         self.loc: tuple[str | int, ...] = ("layers",)
-        self.code = "notation_syntax"
+        self.code = code
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (NotationError, (self.line, self.column, self.reason))
+        return (NotationError, (self.line, self.column, self.reason, self.code))
 
 
 # Token kinds.
@@ -60,6 +82,8 @@ NEWLINE: Final = "newline"
 ARROW: Final = "->"
 EOF: Final = "end of text"
 PUNCT = frozenset("()[],;:=-.")
+DIGITS: Final = "0123456789"
+"""Numbers are written in ASCII digits only (``str.isdigit`` takes any script's, and ``²``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,17 +125,17 @@ def tokenize(text: str) -> list[Token]:
             tokens.append(Token(ARROW, "->", line, col))
             i, col = i + width, col + width
             continue
-        if ch.isdigit() or (ch == "." and i + 1 < n and text[i + 1].isdigit()):
+        if ch in DIGITS or (ch == "." and i + 1 < n and text[i + 1] in DIGITS):
             j = i
-            while j < n and (text[j].isdigit() or text[j] in "._"):
+            while j < n and (text[j] in DIGITS or text[j] in "._"):
                 j += 1
             if j < n and text[j] in "eE":
                 k = j + 1
                 if k < n and text[k] in "+-":
                     k += 1
-                if k < n and text[k].isdigit():
+                if k < n and text[k] in DIGITS:
                     j = k
-                    while j < n and text[j].isdigit():
+                    while j < n and text[j] in DIGITS:
                         j += 1
             raw = text[i:j]
             try:
@@ -119,7 +143,9 @@ def tokenize(text: str) -> list[Token]:
                     int(raw) if raw.replace("_", "").isdigit() else float(raw.replace("_", ""))
                 )
             except ValueError:
-                raise NotationError(line, start_col, f"cannot read the number {raw!r}") from None
+                raise NotationError(
+                    line, start_col, f"cannot read the number {_clip(raw)!r}"
+                ) from None
             tokens.append(Token(NUMBER, raw, line, col, value))
             col += j - i
             i = j
@@ -158,7 +184,11 @@ def tokenize(text: str) -> list[Token]:
 
 @dataclass(frozen=True, slots=True)
 class Call:
-    """One parsed layer: its name, its arguments and where it was written."""
+    """One parsed layer: its name, its arguments and where it was written.
+
+    ``count`` is the number of layers it stands for: ``repeat`` times 1, or times the sum of
+    its children's counts for a container.
+    """
 
     name: str
     positional: tuple[Any, ...]
@@ -166,6 +196,7 @@ class Call:
     token: Token
     children: tuple[Call, ...] | None = None
     repeat: int = 1
+    count: int = 1
 
 
 CONTAINERS = frozenset({"sequential", "modulelist"})
@@ -176,11 +207,18 @@ HEADER_WORDS = frozenset({"couche", "layer", "layers", "entree", "entrée", "inp
 
 
 class Parser:
-    """Recursive descent over the tokens of one text stack."""
+    """Recursive descent over the tokens of one text stack.
 
-    def __init__(self, text: str) -> None:
+    Args:
+        text: the stack as text.
+        max_layers: the most layers the text may stand for, repeats expanded.
+    """
+
+    def __init__(self, text: str, max_layers: int = MAX_LAYERS) -> None:
         self.tokens = tokenize(text)
         self.pos = 0
+        self.depth = 0
+        self.max_layers = max_layers
 
     @property
     def tok(self) -> Token:
@@ -203,6 +241,36 @@ class Parser:
         token = token or self.tok
         return NotationError(token.line, token.column, reason)
 
+    def enter(self, token: Token) -> None:
+        """Go one bracket deeper, at ``token``.
+
+        Raises:
+            NotationError: deeper than ``MAX_DEPTH`` (``limit_exceeded``).
+        """
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise NotationError(
+                token.line,
+                token.column,
+                f"brackets are nested more than {MAX_DEPTH} deep",
+                ErrorCode.LIMIT,
+            )
+
+    def tally(self, total: int, token: Token) -> int:
+        """``total`` layers so far, checked against ``max_layers`` at ``token``.
+
+        Raises:
+            NotationError: over ``max_layers`` (``limit_exceeded``).
+        """
+        if total > self.max_layers:
+            raise NotationError(
+                token.line,
+                token.column,
+                f"the text stands for more than {self.max_layers} layers, the limit",
+                ErrorCode.LIMIT,
+            )
+        return total
+
     def expect(self, kind: str) -> Token:
         """Consume a token of ``kind`` or fail with "expected ...".
 
@@ -221,6 +289,7 @@ class Parser:
     def stack(self) -> list[Call]:
         """``stack := sep* [item (sep+ item)*] sep* EOF``."""
         calls: list[Call] = []
+        total = 0
         while True:
             while self.tok.kind in (NEWLINE, ",", ";"):
                 self.advance()
@@ -229,7 +298,10 @@ class Parser:
             if self.tok.kind == NAME and _norm(self.tok.text) in HEADER_WORDS:
                 self.skip_line()
                 continue
-            calls.append(self.item(top=True))
+            start = self.tok
+            call = self.item(top=True)
+            total = self.tally(total + call.count, start)
+            calls.append(call)
             if self.tok.kind not in (NEWLINE, ",", ";", EOF):
                 raise self.fail(
                     f"expected a new line or ',' before the next layer, found {_describe(self.tok)}"
@@ -241,11 +313,17 @@ class Parser:
             self.advance()
 
     def item(self, *, top: bool) -> Call:
-        """``item := [label ":"] [INT "x"] layer [cells]``."""
+        """``item := [label ":"] [INT "x"] layer [cells]``; a count above ``max_layers`` is refused.
+
+        Raises:
+            NotationError: a syntax error, or a repeat count (alone or times the layers it
+                repeats) over ``max_layers``.
+        """
         if self.tok.kind == "(":
             self.label()
             self.expect(":")
         repeat = 1
+        count: Token | None = None
         if (
             self.tok.kind == NUMBER
             and self.peek().kind in ("x", NAME)
@@ -260,12 +338,26 @@ class Parser:
             count = self.advance()
             if not isinstance(count.value, int) or count.value < 1:
                 raise self.fail("a repeat count must be a whole number of at least 1", count)
+            if count.value > self.max_layers:
+                raise NotationError(
+                    count.line,
+                    count.column,
+                    f"a repeat count of {_clip(count.text)} is over the limit of "
+                    f"{self.max_layers} layers",
+                    ErrorCode.LIMIT,
+                )
             repeat = count.value
             self.advance()
         call = self.layer()
-        if repeat != 1:
+        if count is not None:
             call = Call(
-                call.name, call.positional, call.keywords, call.token, call.children, repeat
+                call.name,
+                call.positional,
+                call.keywords,
+                call.token,
+                call.children,
+                repeat,
+                self.tally(repeat * call.count, count),
             )
         if top and self.tok.kind == NUMBER:
             self.cells()
@@ -296,6 +388,7 @@ class Parser:
             if (
                 token.kind == NAME
                 and token.text.lower().startswith("x")
+                and token.text[1:].isascii()
                 and token.text[1:].isdigit()
             ):
                 continue  # "28x28" reads as 28 then x28
@@ -317,20 +410,30 @@ class Parser:
         name = parts[-1]
         if self.tok.kind != "(":
             return Call(name, (), (), start)
-        self.advance()
+        self.enter(self.advance())
+        call = self.body(name, start)
+        self.depth -= 1
+        return call
+
+    def body(self, name: str, start: Token) -> Call:
+        """What follows the ``(`` of a layer, up to and with its ``)``."""
         self.skip_newlines()
-        if self.tok.kind == ")" and _norm(name) in CONTAINERS:
-            self.advance()
-            return Call(name, (), (), start, ())
+        if _norm(name) in CONTAINERS:
+            return self.children(name, start)
         if self.tok.kind == "(" and self.is_label():
             children: list[Call] = []
+            total = 0
             while self.tok.kind == "(":
-                children.append(self.item(top=False))
+                first = self.tok
+                child = self.item(top=False)
+                total = self.tally(total + child.count, first)
+                children.append(child)
                 self.skip_newlines()
             self.expect(")")
-            return Call(name, (), (), start, tuple(children))
+            return Call(name, (), (), start, tuple(children), count=total)
         positional: list[Any] = []
         keywords: list[tuple[str, Any, Token]] = []
+        given: set[str] = set()
         while self.tok.kind != ")":
             if self.tok.kind == EOF:
                 raise self.fail("expected ')'")
@@ -338,8 +441,9 @@ class Parser:
                 key = self.advance()
                 self.advance()
                 self.skip_newlines()
-                if any(k == key.text for k, _, _ in keywords):
+                if key.text in given:
                     raise self.fail(f"{key.text} is given twice", key)
+                given.add(key.text)
                 keywords.append((key.text, self.value(), key))
             else:
                 if keywords and self.tok.kind not in (",", ")"):
@@ -368,6 +472,25 @@ class Parser:
             raise self.fail(f"expected ',' or ')', found {_describe(self.tok)}")
         self.advance()
         return Call(name, tuple(positional), tuple(keywords), start)
+
+    def children(self, name: str, start: Token) -> Call:
+        """A container's children: ``sep* [item (sep+ item)*] sep* ")"``, labelled or not."""
+        children: list[Call] = []
+        total = 0
+        while True:
+            while self.tok.kind in (NEWLINE, ",", ";"):
+                self.advance()
+            if self.tok.kind == ")":
+                self.advance()
+                return Call(name, (), (), start, tuple(children), count=total)
+            if self.tok.kind == EOF:
+                raise self.fail("expected ')'")
+            first = self.tok
+            child = self.item(top=False)
+            total = self.tally(total + child.count, first)
+            children.append(child)
+            if self.tok.kind not in (NEWLINE, ",", ";", ")"):
+                raise self.fail(f"expected ',' or ')', found {_describe(self.tok)}")
 
     def starts_new_layer(self) -> bool:
         """Whether the next line starts a layer (a name not followed by ``=`` or ``:``)."""
@@ -407,7 +530,7 @@ class Parser:
                 if self.tok.kind == "x" or (self.tok.kind == NAME and self.tok.text == "x"):
                     self.advance()
                     sizes.append(self.expect(NUMBER).value)
-                elif self.tok.kind == NAME and re.fullmatch(r"x\d+", self.tok.text):
+                elif self.tok.kind == NAME and re.fullmatch(r"x[0-9]+", self.tok.text):
                     sizes.append(int(self.advance().text[1:]))
                 else:
                     break
@@ -419,7 +542,7 @@ class Parser:
             return {"True": True, "False": False, "None": None}.get(token.text, token.text)
         if token.kind in ("(", "["):
             close = ")" if token.kind == "(" else "]"
-            self.advance()
+            self.enter(self.advance())
             self.skip_newlines()
             items: list[Any] = []
             while self.tok.kind != close:
@@ -431,6 +554,7 @@ class Parser:
                 elif self.tok.kind != close:
                     raise self.fail(f"expected ',' or {_show(close)}, found {_describe(self.tok)}")
             self.advance()
+            self.depth -= 1
             return items
         raise self.fail(f"expected a value, found {_describe(token)}")
 
@@ -452,7 +576,12 @@ def _describe(token: Token) -> str:
         return "the end of the text"
     if token.kind == NEWLINE:
         return "the end of the line"
-    return repr(token.text)
+    return repr(_clip(token.text))
+
+
+def _clip(text: str, width: int = 40) -> str:
+    """``text`` cut to ``width`` characters for a message (a name may be the whole text)."""
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _norm(name: str) -> str:
@@ -647,21 +776,23 @@ def to_layer(call: Call) -> dict[str, Any]:
 
 
 def _flatten(calls: list[Call] | tuple[Call, ...]) -> list[Call]:
+    """The calls with containers opened and repeats written out (their count is checked)."""
     out: list[Call] = []
     for call in calls:
         body = _flatten(call.children) if call.children is not None else [call]
-        for _ in range(call.repeat):
-            out.extend(body)
+        out.extend(body * call.repeat)
     return out
 
 
-def parse_stack(text: str) -> list[dict[str, Any]]:
+def parse_stack(text: str, *, max_layers: int = MAX_LAYERS) -> list[dict[str, Any]]:
     """Layer dicts in the API's JSON form from the course's notation or a PyTorch printout.
 
     Args:
         text: one layer per line or comma-separated (``Conv (Cout=20, K=5, P=2, S=1)``,
             ``ReLU``, ``Linear (2450 -> 500)``), rows of the course's table, or the output
             of ``print(model)`` for an ``nn.Sequential`` (nested containers are flattened).
+        max_layers: the most layers the text may stand for, repeats expanded; the text is
+            refused while it is parsed as soon as it passes this, before any layer is built.
 
     Returns:
         One dict per layer: ``type`` is PyTorch's lower-case name (or the short form
@@ -669,12 +800,14 @@ def parse_stack(text: str) -> list[dict[str, Any]]:
         and a given ``in_channels``/``in_features`` is kept so that it is checked.
 
     Raises:
-        NotationError: a syntax error or an unknown layer, with its line and column.
+        NotationError: a syntax error or an unknown layer, with its line and column; with
+            the code ``limit_exceeded``, a text over ``max_layers`` or nested deeper than
+            ``MAX_DEPTH``.
     """
-    calls = _flatten(Parser(text).stack())
+    calls = _flatten(Parser(text, max_layers).stack())
     if not calls:
         raise NotationError(1, 1, "no layer found in the text")
     return [to_layer(call) for call in calls]
 
 
-__all__ = ["NotationError", "parse_stack", "tokenize"]
+__all__ = ["MAX_DEPTH", "MAX_LAYERS", "NotationError", "parse_stack", "tokenize"]

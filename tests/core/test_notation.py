@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -259,3 +260,177 @@ def test_course_notation_round_trips_on_random_stacks(
     assume(text is not None)
     assert text is not None
     assert outputs(shape, parse_stack(text)) == outputs(shape, layers)
+
+
+# --- bounded work: repeats, nesting and every step linear in the text -----------------------
+
+
+def limit_error(text: str, max_layers: int = 2048) -> NotationError:
+    with pytest.raises(NotationError) as caught:
+        parse_stack(text, max_layers=max_layers)
+    assert caught.value.code == "limit_exceeded", str(caught.value)
+    assert caught.value.loc == ("layers",)
+    return caught.value
+
+
+def test_nested_repeats_multiply() -> None:
+    text = "3 x Sequential(4 x Sequential(ReLU, ReLU))"
+    assert [layer["type"] for layer in parse_stack(text)] == ["relu"] * 24
+    assert len(parse_stack(text, max_layers=24)) == 24
+    error = limit_error(text, max_layers=23)
+    assert (error.line, error.column) == (1, 1)
+    assert "more than 23 layers" in error.reason
+
+
+def test_a_container_nested_in_a_repeat_is_counted_before_it_is_built() -> None:
+    # 2 x (5 x (10 x ReLU)) is 100 layers: 5 x 10 already passes 40, on line 2.
+    text = "2 x Sequential(\n  (0): 5 x Sequential(\n    (0-9): 10 x ReLU()\n  )\n)"
+    assert len(parse_stack(text)) == 100
+    error = limit_error(text, max_layers=40)
+    assert (error.line, error.column) == (2, 8)
+    error = limit_error(text, max_layers=60)
+    assert (error.line, error.column) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1000000000000000 x ReLU",
+        "1000000000000000 x Sequential()",
+        "ReLU\n(0-999999): 1000000 x ReLU()",
+        "Sequential((0): 10000000 x Sequential())",
+    ],
+)
+def test_a_huge_repeat_count_is_refused_as_it_is_read(text: str) -> None:
+    # Refused on the count itself: an empty container repeated 10^15 times builds nothing,
+    # but looping over the count would never end.
+    error = limit_error(text)
+    assert "a repeat count of" in error.reason
+    assert "over the limit of 2048 layers" in error.reason
+
+
+def test_the_layer_count_stops_at_the_first_layer_past_the_limit() -> None:
+    error = limit_error("ReLU, " * 10_000)
+    assert (error.line, error.column) == (1, 1 + 6 * 2048)
+    assert len(parse_stack("ReLU, " * 2048)) == 2048
+    error = limit_error("ReLU\n" * 6, max_layers=5)
+    assert (error.line, error.column) == (6, 1)
+
+
+def test_analyze_passes_its_layer_limit_to_the_parser() -> None:
+    from app.core import Limits
+    from app.core.analysis import parse_layers
+
+    tight = Limits(max_layers=5)
+    with pytest.raises(NotationError, match="more than 5 layers") as caught:
+        analyze([4], "3 x Sequential(ReLU, ReLU)", limits=tight)
+    assert caught.value.code == "limit_exceeded"
+    assert len(analyze([4], "5 x ReLU", limits=tight).layers) == 5
+    with pytest.raises(NotationError, match="a repeat count of 6"):
+        parse_layers("6 x ReLU", max_layers=5)
+    assert len(parse_layers("6 x ReLU")) == 6
+
+
+@pytest.mark.parametrize(
+    ("text", "column"),
+    [
+        ("Conv(K=" + "(" * 1000, 39),
+        ("Conv(K=" + "[" * 1000, 39),
+        ("Conv(K=" + "([" * 500, 39),
+        ("Sequential(" * 1000, 11 * 33),
+        ("Sequential((0): " * 1000, 11 + 16 * 32),
+    ],
+    ids=["parentheses", "brackets", "mixed", "containers", "labelled"],
+)
+def test_deep_nesting_is_refused_with_its_place(text: str, column: int) -> None:
+    error = limit_error(text)
+    assert (error.line, error.column) == (1, column)
+    assert error.reason == "brackets are nested more than 32 deep"
+
+
+def test_nesting_up_to_the_limit_is_read() -> None:
+    from app.core.notation import MAX_DEPTH
+
+    assert MAX_DEPTH == 32
+    # Conv( is one level, so 31 more reach the limit exactly.
+    (layer,) = parse_stack("Conv(K=" + "(" * 31 + "5" + ")" * 31 + ")")
+    value = layer["kernel_size"]
+    for _ in range(30):
+        (value,) = value
+    assert value == [5]
+    limit_error("Conv(K=" + "(" * 32 + "5" + ")" * 32 + ")")
+    assert len(parse_stack("Sequential(" * 31 + "ReLU" + ")" * 31)) == 1
+
+
+def test_the_error_pickles_with_its_code() -> None:
+    import pickle
+
+    error = limit_error("4 x ReLU", max_layers=3)
+    again = pickle.loads(pickle.dumps(error))
+    assert (again.code, again.line, again.column, str(again)) == (
+        "limit_exceeded",
+        1,
+        1,
+        str(error),
+    )
+
+
+@pytest.mark.parametrize("text", ["Conv(Cout=٢٠, K=5)", "٣ x ReLU", "Conv(K=5 x٥)"])
+def test_numbers_are_read_in_ascii_digits_only(text: str) -> None:
+    # str.isdigit() and int() take any script's digits: ٢٠ would read as 20.
+    with pytest.raises(NotationError):
+        parse_stack(text)
+
+
+def test_a_long_token_is_cut_in_the_message() -> None:
+    with pytest.raises(NotationError) as caught:
+        parse_stack("ReLU " + "a" * 100_000)
+    assert len(str(caught.value)) < 200
+    with pytest.raises(NotationError) as caught:
+        parse_stack("Conv(K=" + "9" * 5000 + ")")
+    assert "cannot read the number" in caught.value.reason
+    assert len(str(caught.value)) < 200
+
+
+def python_calls(text: str) -> int:
+    """Python-level calls (generators resumed included) made to parse ``text``."""
+    calls = 0
+
+    def count(frame: Any, event: str, arg: Any) -> None:
+        nonlocal calls
+        if event == "call":
+            calls += 1
+
+    sys.setprofile(count)
+    try:
+        with contextlib.suppress(NotationError):
+            parse_stack(text, max_layers=10**6)
+    finally:
+        sys.setprofile(None)
+    return calls
+
+
+HOSTILE: dict[str, Any] = {
+    "keywords": lambda n: "Conv(" + ", ".join(f"k{i}=1" for i in range(n)) + ")",
+    "positional": lambda n: "Conv(" + "1, " * n + ")",
+    "layers": lambda n: "ReLU, " * n,
+    "lines": lambda n: "ReLU\n" * n,
+    "labelled": lambda n: "Sequential(\n" + "(0): ReLU()\n" * n + ")",
+    "tuple": lambda n: "Conv(K=(" + "1, " * n + "))",
+    "sizes": lambda n: "Conv(K=5" + " x 5" * n + ")",
+    "named sizes": lambda n: "Conv(K=5" + " x5" * n + ")",
+    "table cells": lambda n: "ReLU " + "20 x " * n,
+    "header lines": lambda n: "Couche a b c\n" * n + "ReLU",
+    "comments": lambda n: "# " + "x" * n + "\nReLU",
+    "strings": lambda n: "Conv(K='" + "a" * n + "')",
+    "parentheses": lambda n: "(" * n,
+    "names": lambda n: "a" * n,
+}
+
+
+@pytest.mark.parametrize("shape", sorted(HOSTILE))
+def test_parsing_is_linear_in_the_text(shape: str) -> None:
+    # Doubling the text at most doubles the work (counted in calls, not timed): the check
+    # of repeated keywords was a scan of those before, 4x the work for twice as many.
+    small, large = python_calls(HOSTILE[shape](1000)), python_calls(HOSTILE[shape](2000))
+    assert large <= 2.2 * small + 50, (small, large)
