@@ -34,7 +34,7 @@ from app.core.analysis import (
     parse_layers,
 )
 from app.core.errors import ErrorCode, StackError
-from app.core.explain import Lang, explain_fields, lang_of
+from app.core.explain import FieldSteps, Lang, field_chains, field_steps, lang_of
 from app.core.layers import LayerSpec
 from app.core.layers.base import prod
 from app.core.layers.conv import Conv, ConvTranspose
@@ -214,31 +214,48 @@ class CheckResult:
 
 # --- reading answers ------------------------------------------------------------------------
 
-_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+# ASCII digits only: ``\d`` and ``int()`` take any script's digits, and ``٧٦٠`` is no answer
+# of the course. No exponent is read, so no text becomes a giant number.
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _SHAPE = re.compile(rf"{_NUMBER.pattern}(?:\s*[x×X*,;]\s*{_NUMBER.pattern}|\s+{_NUMBER.pattern})*")
-_THOUSANDS = re.compile(r"^\d{1,3}(?:[ \u00a0\u202f_,']\d{3})+$")
+_THOUSANDS = re.compile(r"[0-9]{1,3}(?:[ \u00a0\u202f_,'][0-9]{3})+")
+
+MAX_ANSWER_CHARS: Final = 256
+"""Longer text is not read (the API takes 200 characters): reading stays linear and small."""
+
+MAX_ANSWER_ITEMS: Final = 64
+"""A shape given as a list of more sizes than this is not read."""
 
 
 def read_number(value: Any) -> Fraction | None:
-    """A count or size: an int, a float, or text like ``760``, ``1 256 080``, ``15.5``."""
+    """A count or size: an int, a float, or text like ``760``, ``1 256 080``, ``15.5``.
+
+    Text is read in ASCII digits, at most ``MAX_ANSWER_CHARS`` long; ``None`` otherwise.
+    """
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
         return Fraction(value)
     if isinstance(value, float):
         return Fraction(value) if value == value and abs(value) != float("inf") else None
-    if isinstance(value, str):
+    if isinstance(value, str) and len(value) <= MAX_ANSWER_CHARS:
         text = value.strip()
-        if _THOUSANDS.match(text):
-            return Fraction(re.sub(r"\D", "", text))
+        if _THOUSANDS.fullmatch(text):
+            return Fraction(re.sub(r"[^0-9]", "", text))
         if _NUMBER.fullmatch(text):
             return Fraction(text)
     return None
 
 
 def read_shape(value: Any) -> tuple[Fraction, ...] | None:
-    """A shape: ``[10, 32, 32]``, ``"10x32x32"``, ``"10 × 32 × 32"``, ``"(10, 32, 32)"``."""
+    """A shape: ``[10, 32, 32]``, ``"10x32x32"``, ``"10 × 32 × 32"``, ``"(10, 32, 32)"``.
+
+    Read as ``read_number`` reads each size; a list of more than ``MAX_ANSWER_ITEMS`` sizes
+    or a text over ``MAX_ANSWER_CHARS`` gives ``None``.
+    """
     if isinstance(value, list | tuple):
+        if len(value) > MAX_ANSWER_ITEMS:
+            return None
         parts = [read_number(v) for v in value]
         if not parts or any(p is None for p in parts):
             return None
@@ -246,7 +263,7 @@ def read_shape(value: Any) -> tuple[Fraction, ...] | None:
     number = read_number(value)
     if number is not None:
         return (number,)
-    if not isinstance(value, str):
+    if not isinstance(value, str) or len(value) > MAX_ANSWER_CHARS:
         return None
     text = value.strip().strip("()[]{} ").rstrip(",").strip()  # "(20,)" is Python's 1-tuple
     if not _SHAPE.fullmatch(text):
@@ -275,11 +292,24 @@ def _plain(values: Sequence[Fraction]) -> list[int | float]:
 # --- the expected values and their classic mistakes -----------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+RfChain = tuple[tuple[Fraction, ...], tuple[Fraction, ...]]
+"""Per axis, the receptive field with ``K`` for ``K − 1``, and with the strides ignored."""
+
+
+@dataclass(slots=True)
 class _Context:
+    """One grading: the stack, and what its answers share, each computed once.
+
+    ``rf_chains`` is filled in one pass over the stack the first time a receptive-field
+    answer needs it, and ``rf_mistakes`` keeps each layer's candidates, so any number of
+    answers costs O(layers + answers).
+    """
+
     analysis: Analysis
     specs: list[LayerSpec]
     lang: Lang
+    rf_chains: list[RfChain | None] | None = None
+    rf_mistakes: dict[int, dict[Mistake, tuple[Fraction, ...]]] = field(default_factory=dict)
 
 
 def _axis_params(spec: LayerSpec, x: tuple[int, ...]) -> list[tuple[int, int, int, int, int, int]]:
@@ -351,32 +381,53 @@ def _param_mistakes(spec: LayerSpec, report: LayerReport) -> dict[Mistake, Fract
     return {m: v for m, v in out.items() if v != report.params}
 
 
-def _rf_mistakes(ctx: _Context, index: int) -> dict[Mistake, tuple[Fraction, ...]]:
-    """Receptive fields that classic mistakes give, per axis."""
-    report = ctx.analysis.layers[index]
-    if report.receptive_field.global_:
-        return {}
-    d = len(report.receptive_field.size)
+def _rf_chains(specs: Sequence[LayerSpec], analysis: Analysis) -> list[RfChain | None]:
+    """For every layer, in one pass, the receptive fields two classic mistakes give.
+
+    Per axis, over the windows up to and with the layer: ``K`` for ``K − 1`` gives
+    ``1 + Σ (span + 1) × jump`` (``jump`` the product of the strides before), and ignoring
+    the strides gives ``1 + Σ span``. ``None`` from the first layer whose windows have
+    another number of axes than the input.
+    """
+    d = len(analysis.input_shape) - 1
     k_size = [Fraction(1)] * d
     k_jump = [Fraction(1)] * d
     flat = [Fraction(1)] * d
-    for spec, rep in zip(ctx.specs[: index + 1], ctx.analysis.layers, strict=False):
-        windows = spec.infer(tuple(rep.input_shape)).windows
-        if windows is None:
-            continue
-        if len(windows) != d:
-            return {}
-        for a, w in enumerate(windows):
-            k_size[a] += (Fraction(w.span) + 1) * k_jump[a]
-            k_jump[a] *= Fraction(w.stride)
-            flat[a] += Fraction(w.span)
-    sizes = tuple(Fraction(s).limit_denominator(1 << 20) for s in report.receptive_field.size)
-    out = {
-        Mistake.K_NOT_K_MINUS_1: tuple(k_size),
-        Mistake.FORGOT_ONE: tuple(s - 1 for s in sizes),
-        Mistake.IGNORED_STRIDE: tuple(flat),
-    }
-    return {m: v for m, v in out.items() if v != sizes}
+    chains: list[RfChain | None] = []
+    broken = False
+    for spec, report in zip(specs, analysis.layers, strict=True):
+        windows = None if broken else spec.infer(tuple(report.input_shape)).windows
+        if windows is not None and len(windows) != d:
+            broken = True
+        elif windows is not None:
+            for a, w in enumerate(windows):
+                k_size[a] += (Fraction(w.span) + 1) * k_jump[a]
+                k_jump[a] *= Fraction(w.stride)
+                flat[a] += Fraction(w.span)
+        chains.append(None if broken else (tuple(k_size), tuple(flat)))
+    return chains
+
+
+def _rf_mistakes(ctx: _Context, index: int) -> dict[Mistake, tuple[Fraction, ...]]:
+    """Receptive fields that classic mistakes give, per axis (computed once per layer)."""
+    kept = ctx.rf_mistakes.get(index)
+    if kept is not None:
+        return kept
+    if ctx.rf_chains is None:
+        ctx.rf_chains = _rf_chains(ctx.specs, ctx.analysis)
+    report = ctx.analysis.layers[index]
+    chain = ctx.rf_chains[index]
+    out: dict[Mistake, tuple[Fraction, ...]] = {}
+    if not report.receptive_field.global_ and chain is not None:
+        sizes = tuple(Fraction(s).limit_denominator(1 << 20) for s in report.receptive_field.size)
+        candidates = {
+            Mistake.K_NOT_K_MINUS_1: chain[0],
+            Mistake.FORGOT_ONE: tuple(s - 1 for s in sizes),
+            Mistake.IGNORED_STRIDE: chain[1],
+        }
+        out = {m: v for m, v in candidates.items() if v != sizes}
+    ctx.rf_mistakes[index] = out
+    return out
 
 
 def _say(pair: tuple[str, str], lang: Lang, **values: Any) -> str:
@@ -589,15 +640,19 @@ def grade(
         StackError: an answer names no layer of the stack, or an unknown field.
     """
     language = lang_of(lang)
-    specs = parse_layers(layers)
+    specs = parse_layers(layers, max_layers=limits.max_layers)
     analysis = analyze(input_shape, specs, strict=strict, limits=limits)
     check_answers(answers, len(specs))
-    steps = explain_fields(analysis, specs, language)
+    # Worked steps only for the layers answered, each once (as explain_fields would give).
+    chains = field_chains(analysis, specs)
+    steps: dict[int, FieldSteps] = {}
     ctx = _Context(analysis, specs, language)
     results: list[FieldResult] = []
     for answer in answers:
         index: int = answer["layer"]
         spec, report = specs[index], analysis.layers[index]
+        if index not in steps:
+            steps[index] = field_steps(spec, report, language, chain=chains[index])
         for name in ANSWER_FIELDS:
             given = answer.get(name)
             if given is None:

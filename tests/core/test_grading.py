@@ -294,3 +294,101 @@ def test_a_global_receptive_field_can_be_said_in_words() -> None:
         LENET["input_shape"], layers, {"layer": 9, "receptive_field": "toute l'image"}
     ).correct
     assert not one(LENET["input_shape"], layers, {"layer": 0, "receptive_field": "global"}).correct
+
+
+# --- answers read in ASCII digits, and bounded work -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["٧٦٠", "７６０", "७६०", "٧٦٠ ٠٠٠", "1e3", "1e999999999", "10**400", "1" * 300, "1 000" * 60],
+)
+def test_counts_in_other_digits_or_too_long_are_unreadable(text: str) -> None:
+    # int() and the regex \d take any script's digits: "٧٦٠" read as 760 before.
+    assert read_number(text) is None
+    assert read_shape(text) is None
+
+
+@pytest.mark.parametrize("text", ["١٠x٣٢x٣٢", "10x٣٢x32", "(١٠, ٣٢)", "10x" * 100 + "10"])
+def test_shapes_in_other_digits_or_too_long_are_unreadable(text: str) -> None:
+    assert read_shape(text) is None
+
+
+def test_the_course_separators_still_read() -> None:
+    assert read_number("1\u202f256\u202f080") == 1256080  # thin spaces, as French typesets
+    assert read_number("1\u00a0256\u00a0080") == 1256080
+    assert read_number("1.5") == Fraction(3, 2)
+    assert read_shape("10\u202f×\u202f32\u202f×\u202f32") == (
+        Fraction(10),
+        Fraction(32),
+        Fraction(32),
+    )
+    assert read_shape(list(range(1, 65))) is not None
+    assert read_shape(list(range(1, 66))) is None
+
+
+def test_an_answer_in_arabic_indic_digits_is_unreadable() -> None:
+    answer = {"layer": 0, "params": "٧٦٠", "output_shape": "١٠x٣٢x٣٢"}
+    shape, params = grade(COURSE_32["input_shape"], COURSE_32["layers"], [answer]).results
+    assert params.expected == 760
+    assert shape.expected == [10, 32, 32]
+    for result in (params, shape):
+        assert not result.correct
+        assert result.mistake is Mistake.UNREADABLE
+
+
+def count_inferences(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Every ``Conv.infer`` call made from now on adds one to the returned counter."""
+    from app.core.layers.conv import Conv
+
+    counter = [0]
+    infer = Conv.infer
+
+    def counted(self: Any, x: tuple[int, ...]) -> Any:
+        counter[0] += 1
+        return infer(self, x)
+
+    monkeypatch.setattr(Conv, "infer", counted)
+    return counter
+
+
+RF_STACK = [
+    {"type": "conv1d", "out_channels": 2, "kernel_size": 3, "stride": 1 + i % 2, "padding": 1}
+    for i in range(64)
+]
+
+
+def test_receptive_field_answers_cost_no_new_analysis(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Before, each wrong receptive-field answer re-inferred its layer's whole prefix.
+    counter = count_inferences(monkeypatch)
+    answer = {"layer": 63, "receptive_field": 10**6}
+    grade([2, 10**6], RF_STACK, [answer])  # analyze() keeps its inferences: count from here
+    counter[0] = 0
+    grade([2, 10**6], RF_STACK, [answer])
+    once = counter[0]
+    counter[0] = 0
+    result = grade([2, 10**6], RF_STACK, [answer] * 500)
+    assert counter[0] == once
+    assert len({(r.expected, r.mistake) for r in result.results}) == 1
+
+
+def test_grading_every_layer_is_linear_in_the_layers(monkeypatch: pytest.MonkeyPatch) -> None:
+    counter = count_inferences(monkeypatch)
+    answers = [{"layer": i, "receptive_field": 10**6, "output_shape": "1x1"} for i in range(64)]
+    result = grade([2, 10**6], RF_STACK, answers * 3)
+    assert len(result.results) == 2 * 64 * 3
+    # analyze, the explanation chains, the mistakes' chains: a few passes, not 64 × 64 / 2.
+    assert counter[0] <= 4 * len(RF_STACK), counter[0]
+
+
+def test_the_mistakes_of_a_long_stack_are_still_found() -> None:
+    layers = [{"type": "conv1d", "out_channels": 1, "kernel_size": 3, "padding": 1}] * 200
+    # 1 + 200 × (3 − 1) = 401; with K for K − 1, 1 + 200 × 3 = 601; without the 1, 400.
+    answers = [{"layer": 199, "receptive_field": v} for v in (401, 601, 400, 601)]
+    results = grade([1, 1000], layers, answers).results
+    assert [r.correct for r in results] == [True, False, False, False]
+    assert [r.mistake for r in results[1:]] == [
+        Mistake.K_NOT_K_MINUS_1,
+        Mistake.FORGOT_ONE,
+        Mistake.K_NOT_K_MINUS_1,
+    ]
