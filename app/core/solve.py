@@ -8,9 +8,21 @@ or ``shapes.pool_out``, the very functions ``analyze()`` uses, so it is what PyT
 
 The padding is not enumerated: for a kernel, stride and dilation,
 ``O = floor((N + 2P - K_eff) / S) + 1`` holds exactly when
-``S (O - 1) <= N + 2P - K_eff <= S O - 1``, which gives the few paddings to check directly.
-Padding bounds: a convolution is offered at most ``K_eff - 1`` (more only adds windows made
-of zeros) and a pooling at most ``K // 2`` (PyTorch's own rule), within ``max_padding``.
+``S (O - 1) <= N + 2P - K_eff <= S O - 1``, which gives the run of paddings that work. With
+``ceil_mode``, ``O' = ceil((N + 2P - K_eff) / S) + 1`` less one when ``(O' - 1) S >= N + P``,
+the paddings that work are two runs: ``S (O - 2) < N + 2P - K_eff <= S (O - 1)`` with
+``P > S (O - 1) - N`` (the last window kept), and ``S (O - 1) < N + 2P - K_eff <= S O`` with
+``P <= S O - N`` (the last window dropped). In each run the stride divides
+``N + 2P - K_eff`` for at most one padding, the exact one. Padding bounds: a convolution is
+offered at most ``K_eff - 1`` (more only adds windows made of zeros) and a pooling at most
+``K // 2`` (PyTorch's own rule), within ``max_padding``.
+
+The work is bounded: at most ``MAX_SEARCH`` (K, S, D) combinations are examined, each in
+constant time (its runs are computed, or the one fixed padding is checked), so that the
+number of solutions, ``found``, is counted without listing them. The combinations are
+visited in the order of the listing (dilation, stride, kernel, then padding), so the
+simplest exact and inexact solutions are kept as they come, ``max_solutions`` of each at
+most, and only the ``max_solutions`` listed are built and explained.
 """
 
 from __future__ import annotations
@@ -113,13 +125,35 @@ def _range(fixed: int | None, low: int, high: int) -> range:
     return range(fixed, fixed + 1) if fixed is not None else range(low, high + 1)
 
 
-def _paddings(n: int, o: int, s: int, k_eff: int, ceil_mode: bool, high: int) -> range:
-    """Paddings that can give ``o``: ``S (O - 1) <= N + 2P - K_eff <= S O - 1`` (floor)."""
-    low_span = s * (o - 2) + 1 if ceil_mode else s * (o - 1)
-    high_span = s * o if ceil_mode else s * o - 1  # ceil's last window may be dropped
-    low = max(0, -(-(low_span + k_eff - n) // 2))
-    top = min(high, (high_span + k_eff - n) // 2)
-    return range(low, top + 1)
+def _run(n: int, k_eff: int, spans: tuple[int, int], low: int, high: int) -> range:
+    """The paddings ``low <= P <= high`` with ``spans[0] <= N + 2P - K_eff <= spans[1]``."""
+    first = max(low, -(-(spans[0] + k_eff - n) // 2))
+    last = min(high, (spans[1] + k_eff - n) // 2)
+    return range(first, last + 1)
+
+
+def _padding_runs(
+    n: int, o: int, s: int, k_eff: int, ceil_mode: bool, high: int
+) -> tuple[range, ...]:
+    """The paddings ``0..high`` that give ``o``, as runs (see the module for the rules)."""
+    if not ceil_mode:
+        return (_run(n, k_eff, (s * (o - 1), s * o - 1), 0, high),)
+    kept = _run(n, k_eff, (s * (o - 2) + 1, s * (o - 1)), max(0, s * (o - 1) - n + 1), high)
+    dropped = _run(n, k_eff, (s * (o - 1) + 1, s * o), 0, min(high, s * o - n))
+    return (kept, dropped)
+
+
+def _exact_padding(run: range, n: int, s: int, k_eff: int) -> int | None:
+    """The padding of ``run`` whose ``N + 2P - K_eff`` the stride divides, if any.
+
+    A run's spans lie within ``S - 1`` of each other, so at most one is a multiple of ``S``.
+    """
+    if not run:
+        return None
+    first = n + 2 * run.start - k_eff
+    multiple = -(-first // s) * s
+    p, odd = divmod(multiple + k_eff - n, 2)
+    return p if not odd and p in run else None
 
 
 def solve(
@@ -184,44 +218,52 @@ def solve(
             f"dilations is over the limit of {MAX_SEARCH} combinations; fix some values",
         )
     n, o = input_size, output_size
-    found: list[tuple[tuple[int, ...], Solution]] = []
-    for k in kernels:
-        for d in dilations:
-            if dilation is None and d > 1 and k == 1:
-                continue  # dilating a single tap changes nothing
-            k_eff = effective_kernel(k, d)
-            if padding is not None:
-                pads: range = range(padding, padding + 1)
-            else:
-                high = max_padding
-                high = min(high, k // 2) if kind is SolveLayer.POOL else min(high, k_eff - 1)
-                pads = range(0, -1)
-            for s in strides:
-                if padding is None:
-                    pads = _paddings(n, o, s, k_eff, ceil_mode and kind is SolveLayer.POOL, high)
-                for p in pads:
-                    out = _size(kind, n, k, s, p, d, ceil_mode)
-                    if out is None or out.size != o:
-                        continue
-                    solution = Solution(
-                        k,
-                        s,
-                        p,
-                        d,
-                        out.exact,
-                        _explain(kind, n, k, s, p, d, out, ceil_mode, language),
-                        ceil_mode if kind is SolveLayer.POOL else False,
-                    )
-                    found.append(((not out.exact, d, s, k, p), solution))
-    found.sort(key=lambda item: item[0])
-    listed = [solution for _, solution in found[:max_solutions]]
+    pool = kind is SolveLayer.POOL
+    ceil = ceil_mode and pool
+    # Visited in the listing's order (exact first, then by D, S, K, P): the first
+    # ``max_solutions`` exact and inexact ones are the simplest, and the rest are counted.
+    exact: list[tuple[int, int, int, int]] = []
+    inexact: list[tuple[int, int, int, int]] = []
+    found = 0
+    for d in dilations:
+        for s in strides:
+            for k in kernels:
+                if dilation is None and d > 1 and k == 1:
+                    continue  # dilating a single tap changes nothing
+                if padding is not None:
+                    out = _size(kind, n, k, s, padding, d, ceil_mode)
+                    if out is not None and out.size == o:
+                        found += 1
+                        kept = exact if out.exact else inexact
+                        if len(kept) < max_solutions:
+                            kept.append((k, s, padding, d))
+                    continue
+                k_eff = effective_kernel(k, d)
+                high = min(max_padding, k // 2 if pool else k_eff - 1)
+                for run in _padding_runs(n, o, s, k_eff, ceil, high):
+                    found += len(run)
+                    exact_p = _exact_padding(run, n, s, k_eff)
+                    if exact_p is not None and len(exact) < max_solutions:
+                        exact.append((k, s, exact_p, d))
+                    for p in run:  # stops at once when the inexact ones are all kept
+                        if len(inexact) >= max_solutions:
+                            break
+                        if p != exact_p:
+                            inexact.append((k, s, p, d))
+    listed = []
+    for k, s, p, d in (exact + inexact)[:max_solutions]:
+        out = _size(kind, n, k, s, p, d, ceil_mode)
+        if out is None:  # never: every combination kept gives ``o``
+            continue
+        steps = _explain(kind, n, k, s, p, d, out, ceil_mode, language)
+        listed.append(Solution(k, s, p, d, out.exact, steps, ceil_mode if pool else False))
     return SolveResult(
         layer=kind.value,
         input_size=n,
         output_size=o,
         solutions=listed,
-        truncated=len(found) > max_solutions,
-        found=len(found),
+        truncated=found > max_solutions,
+        found=found,
         bounds=bounds,
     )
 

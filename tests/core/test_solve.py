@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import itertools
+from typing import Any
 
 import pytest
 
@@ -185,3 +186,100 @@ def test_solutions_are_what_torch_computes() -> None:
                     )
                 with torch.no_grad():
                     assert module(x).shape[-1] == o, (layer, n, s)
+
+
+def ordered_brute_force(
+    kind: SolveLayer, n: int, o: int, ceil_mode: bool, bounds: dict[str, int]
+) -> list[tuple[bool, int, int, int, int]]:
+    """Every solution as ``(exact, K, S, P, D)``, exact first, then by D, S, K and P."""
+    found = []
+    for k, s, p, d in brute_force(kind, n, o, ceil_mode, bounds):
+        out = (
+            conv_out(n, k, s, p, p, d)
+            if kind is SolveLayer.CONV
+            else pool_out(n, k, s, p, d, ceil_mode)
+        )
+        found.append((out.exact, k, s, p, d))
+    return sorted(found, key=lambda f: (not f[0], f[4], f[2], f[1], f[3]))
+
+
+@pytest.mark.parametrize(
+    ("kind", "ceil_mode"),
+    [(SolveLayer.CONV, False), (SolveLayer.POOL, False), (SolveLayer.POOL, True)],
+    ids=["conv", "pool", "pool-ceil"],
+)
+@pytest.mark.parametrize("max_solutions", [1, 3, 1000])
+def test_the_simplest_are_kept_and_the_rest_counted(
+    kind: SolveLayer, ceil_mode: bool, max_solutions: int
+) -> None:
+    bounds = {"max_kernel": 7, "max_stride": 5, "max_padding": 4, "max_dilation": 3}
+    for n, o in itertools.product((1, 2, 5, 9, 16, 23), (1, 2, 3, 5, 8, 12)):
+        result = solve(
+            kind,
+            n,
+            o,
+            ceil_mode=ceil_mode,
+            max_kernel=7,
+            max_stride=5,
+            max_padding=4,
+            max_dilation=3,
+            max_solutions=max_solutions,
+        )
+        expected = ordered_brute_force(kind, n, o, ceil_mode, bounds)
+        listed = [
+            (s.exact, s.kernel_size, s.stride, s.padding, s.dilation) for s in result.solutions
+        ]
+        assert listed == expected[:max_solutions], (n, o)
+        assert result.found == len(expected), (n, o)
+        assert result.truncated == (len(expected) > max_solutions)
+
+
+def test_only_the_listed_solutions_are_built(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Before, every one of the million solutions was checked, explained, kept and sorted.
+    import app.core.solve as module
+
+    calls = {"_size": 0, "_explain": 0}
+    for name in calls:
+        original = getattr(module, name)
+
+        def counted(*args: Any, _name: str = name, _original: Any = original) -> Any:
+            calls[_name] += 1
+            return _original(*args)
+
+        monkeypatch.setattr(module, name, counted)
+    result = solve(
+        "conv",
+        1000,
+        37,
+        max_kernel=256,
+        max_stride=64,
+        max_padding=1024,
+        max_dilation=12,
+        max_solutions=5,
+    )
+    assert calls == {"_size": 5, "_explain": 5}
+    assert result.truncated
+    assert result.found > 10**6  # counted run by run, not listed
+    first = result.solutions[0]
+    # Exact means 1000 - K + 2P = 36 S; the smallest stride with K <= 256 is 21: K = 244.
+    assert (first.kernel_size, first.stride, first.padding, first.dilation) == (244, 21, 0, 1)
+    assert first.exact
+    for s in result.solutions:
+        assert conv_out(1000, s.kernel_size, s.stride, s.padding, s.padding, s.dilation).size == 37
+
+
+def test_a_fixed_padding_is_checked_once_per_combination(monkeypatch: pytest.MonkeyPatch) -> None:
+    import app.core.solve as module
+
+    calls = [0]
+    original = module._size
+
+    def counted(*args: Any) -> Any:
+        calls[0] += 1
+        return original(*args)
+
+    monkeypatch.setattr(module, "_size", counted)
+    result = solve("conv", 64, 32, padding=1, max_kernel=10, max_stride=4, max_dilation=2)
+    # 10 kernels × 4 strides × 2 dilations, less the 4 dilated kernels of 1, then the listed.
+    assert calls[0] == 10 * 4 * 2 - 4 + len(result.solutions)
+    assert combos(result.solutions)[0] == (4, 2, 1, 1)  # (64 - 4 + 2×1) / 2 + 1 = 32
