@@ -48,3 +48,22 @@ def test_layernorm_never_reaches_into_the_batch() -> None:
     with pytest.raises(LayerError, match="reaches into the batch dimension") as info:
         analyze([2], [{"type": "layernorm", "normalized_shape": [2, 2]}], batch_size=2)
     assert info.value.code == "unsupported"
+
+
+@pytest.mark.parametrize("length", [5, 300_000])
+def test_layernorm_normalized_shape_has_at_most_four_entries(length: int) -> None:
+    # Longer than any input's rank, it could never match; before, 300,000 entries were
+    # validated, and echoed back as the weight's and the bias's shapes.
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError) as info:
+        analyze([2, 2, 2, 2], [{"type": "layernorm", "normalized_shape": [2] * length}])
+    (too_long,) = [e for e in info.value.errors() if e["type"] == "too_long"]
+    assert "normalized_shape" in too_long["loc"]
+    assert too_long["ctx"]["max_length"] == 4
+
+
+def test_layernorm_over_four_axes_is_still_read() -> None:
+    r = analyze([2, 3, 4, 5], [{"type": "layernorm", "normalized_shape": [2, 3, 4, 5]}])
+    assert r.layers[0].weight_shape == [2, 3, 4, 5]
+    assert r.total_params == 2 * 120

@@ -13,6 +13,10 @@ from app.core.shapes import Shape
 Eps = Annotated[float, Field(strict=True, gt=0, allow_inf_nan=False)]
 Momentum = Annotated[float, Field(strict=True, ge=0, le=1, allow_inf_nan=False)]
 
+MAX_NORMALIZED_AXES = 4
+"""``normalized_shape`` has at most as many entries as the input has axes, at most 4
+(``Limits.max_rank``, ``C × D × H × W``); the schema refuses a longer one before it is read."""
+
 
 class BatchNorm(LayerSpec):
     """Batch normalisation (``nn.BatchNorm1d/2d/3d``), per channel ``C = x[0]``.
@@ -93,13 +97,16 @@ class BatchNorm(LayerSpec):
 class LayerNorm(LayerSpec):
     """Layer normalisation (``nn.LayerNorm``) over the last axes.
 
-    ``normalized_shape`` must equal the incoming tensor's trailing sizes; left out, it is the
-    last axis (as a transformer or ConvNeXt block uses it). Shape kept. Weight and bias
-    ``normalized_shape`` each when ``elementwise_affine`` (bias unless ``bias=false``).
+    ``normalized_shape`` must equal the incoming tensor's trailing sizes, at most 4 of them;
+    left out, it is the last axis (as a transformer or ConvNeXt block uses it). Shape kept.
+    Weight and bias ``normalized_shape`` each when ``elementwise_affine`` (bias unless
+    ``bias=false``).
     """
 
     type: Literal["layernorm"]
-    normalized_shape: Pos | tuple[Pos, ...] | None = None
+    normalized_shape: (
+        Pos | Annotated[tuple[Pos, ...], Field(max_length=MAX_NORMALIZED_AXES)] | None
+    ) = None
     eps: Eps = 1e-5
     elementwise_affine: Bool = True
     bias: Bool = True
