@@ -114,7 +114,7 @@ def render_pytorch(analysis: Analysis, specs: Sequence[LayerSpec]) -> str:
         ")",
         "",
         'if __name__ == "__main__":',
-        "    model.eval()",
+        "    model.eval()  # BatchNorm uses its running statistics: a batch of 1 runs too",
         f"    x = torch.randn({shape})",
         "    print(model)",
         f"    print(model(x).shape)  # torch.Size([{out}])",

@@ -96,3 +96,24 @@ def test_code_runs_and_its_printout_reads_back(name: str) -> None:
     assert sum(p.numel() for p in model.parameters()) == analysis.total_params
     printed = str(model)
     assert outputs(shape, parse_stack(printed)) == outputs(shape, layers)
+
+
+GLOBAL_POOL_THEN_BATCHNORM: list[dict[str, Any]] = [
+    {"type": "conv2d", "out_channels": 8, "kernel_size": 3},
+    {"type": "adaptiveavgpool2d", "output_size": 1},
+    {"type": "batchnorm2d"},
+    {"type": "flatten"},
+    {"type": "batchnorm1d"},
+    {"type": "linear", "out_features": 4},
+]
+"""A BatchNorm after a global pool sees one value per channel: training mode fails at batch 1."""
+
+
+def test_the_example_runs_in_eval_mode_before_the_model_is_called() -> None:
+    code = to_pytorch([3, 16, 16], GLOBAL_POOL_THEN_BATCHNORM)
+    main = code[code.index('if __name__ == "__main__":') :]
+    lines = [line.strip() for line in main.splitlines()]
+    (eval_line,) = [i for i, line in enumerate(lines) if line.startswith("model.eval()")]
+    (call_line,) = [i for i, line in enumerate(lines) if "model(x)" in line]
+    assert eval_line < call_line
+    assert "x = torch.randn(1, 3, 16, 16)" in main
