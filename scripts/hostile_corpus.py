@@ -442,6 +442,20 @@ def _nesting() -> Iterator[Case]:
         check=_layer_count_is(1),
         what="twenty nested containers around one ReLU: accepted",
     )
+    # PyTorch's printout of nested containers: each child labelled, one per line.
+    for depth, expect in ((1000, {422}), (20, {200})):
+        text = (
+            "Sequential(\n" + "(0): Sequential(\n" * (depth - 1) + "(0): ReLU()\n" + ")\n" * depth
+        )
+        yield _post(
+            f"printout-{depth}-nested-sequentials",
+            ANALYZE,
+            {"input_shape": [1, 8, 8], "layers": text},
+            expect,
+            max_bytes=SMALL_BODY,
+            check=_layer_count_is(1),
+            what=f"PyTorch's printout of {depth} nested Sequential containers",
+        )
     # Brackets inside JSON strings are no nesting: a comment in the notation may hold them.
     for label, text in (
         ("brackets", "ReLU # " + "[{" * 500),
