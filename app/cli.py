@@ -107,7 +107,7 @@ def cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
         body["lang"] = args.lang
     try:
         req = AnalyzeRequest.model_validate(body)
-        specs = req.specs()
+        specs = req.specs(DEFAULT_LIMITS)
         analysis = req.analyze(specs, DEFAULT_LIMITS)
     except (CnnCalcError, ValidationError) as error:
         print(problem_text(error), file=sys.stderr)

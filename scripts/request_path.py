@@ -45,7 +45,7 @@ def steps_router() -> APIRouter:
         if last >= 2:
             req = ANALYZE_REQUEST.validate_json(raw)
         if last >= 3:
-            analysis = req.analyze(req.specs(), request.app.state.limits)
+            analysis = req.analyze(req.specs(request.app.state.limits), request.app.state.limits)
         if last >= 4:
             body = AnalyzeResponse(**{name: getattr(analysis, name) for name in ANALYSIS_FIELDS})
             return Response(ANALYZE_RESPONSE.dump_json(body, by_alias=True), media_type=JSON)

@@ -126,7 +126,7 @@ def _analyze_body(
     except ValidationError as error:
         return validation_problem(validation_entries(error.errors(), ("body",)))
     try:
-        specs = req.specs()
+        specs = req.specs(limits)
         analysis = req.analyze(specs, limits)
     except ValidationError as error:
         return validation_problem(validation_entries(error.errors(), ("body", "layers")))

@@ -80,9 +80,9 @@ class StackRequest(BaseModel):
     )
     lang: Lang = Lang.EN
 
-    def specs(self) -> list[LayerSpec]:
-        """The layers as specs (text is parsed by the core)."""
-        return parse_layers(self.layers)
+    def specs(self, limits: Limits) -> list[LayerSpec]:
+        """The layers as specs; text is parsed by the core, counting layers against ``limits``."""
+        return parse_layers(self.layers, max_layers=limits.max_layers)
 
     def analyze(self, specs: list[LayerSpec], limits: Limits) -> Analysis:
         """The core's analysis of ``specs`` with this request's batch, dtype and strictness."""

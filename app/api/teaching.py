@@ -215,7 +215,7 @@ async def check(
 
 def _grade(req: CheckRequest, limits: Limits) -> Response | CheckResult:
     try:
-        specs = req.specs()
+        specs = req.specs(limits)
     except ValidationError as error:
         return validation_problem(validation_entries(error.errors(), ("body", "layers")))
     except CnnCalcError as error:
@@ -315,7 +315,7 @@ async def export_pytorch(
 
 def _export(req: AnalyzeRequest, limits: Limits) -> Response:
     try:
-        specs = req.specs()
+        specs = req.specs(limits)
     except ValidationError as error:
         return validation_problem(validation_entries(error.errors(), ("body", "layers")))
     except CnnCalcError as error:

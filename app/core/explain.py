@@ -1322,6 +1322,18 @@ _WORDS_FR: Final = {
 }
 
 NOTATION_FR: Final[tuple[tuple[str, str], ...]] = (
+    (
+        r"a repeat count of (\S+) is over the limit of (\d+) layers",
+        "une répétition de {0} dépasse la limite de {1} couches",
+    ),
+    (
+        r"the text stands for more than (\d+) layers, the limit",
+        "le texte compte plus de {0} couches, la limite",
+    ),
+    (
+        r"brackets are nested more than (\d+) deep",
+        "crochets et parenthèses imbriqués sur plus de {0} niveaux",
+    ),
     (r"expected '\)'", "on attendait ')'"),
     (
         r"after a layer, expected a new line, ',' or the sizes of a table row, found (.+)",
@@ -1341,7 +1353,6 @@ NOTATION_FR: Final[tuple[tuple[str, str], ...]] = (
         "un argument sans nom ne peut pas suivre un argument nommé",
     ),
     (r"(\S+) is given twice", "{0} est donné deux fois"),
-    (r"no layer found in the text", "aucune couche dans le texte"),
     (
         r"'a -> b' gives the sizes of a linear layer only",
         "'a -> b' ne s'emploie que pour une couche linéaire",

@@ -795,7 +795,8 @@ def parse_stack(text: str, *, max_layers: int = MAX_LAYERS) -> list[dict[str, An
             refused while it is parsed as soon as it passes this, before any layer is built.
 
     Returns:
-        One dict per layer: ``type`` is PyTorch's lower-case name (or the short form
+        One dict per layer, none for a text with no layer (as for an empty list): ``type``
+        is PyTorch's lower-case name (or the short form
         ``conv``/``maxpool`` when the text gives no dimension), fields carry PyTorch's names,
         and a given ``in_channels``/``in_features`` is kept so that it is checked.
 
@@ -804,10 +805,7 @@ def parse_stack(text: str, *, max_layers: int = MAX_LAYERS) -> list[dict[str, An
             the code ``limit_exceeded``, a text over ``max_layers`` or nested deeper than
             ``MAX_DEPTH``.
     """
-    calls = _flatten(Parser(text, max_layers).stack())
-    if not calls:
-        raise NotationError(1, 1, "no layer found in the text")
-    return [to_layer(call) for call in calls]
+    return [to_layer(call) for call in _flatten(Parser(text, max_layers).stack())]
 
 
 __all__ = ["MAX_DEPTH", "MAX_LAYERS", "NotationError", "parse_stack", "tokenize"]

@@ -605,7 +605,18 @@ def test_every_warning_code_has_a_french_wording() -> None:
         ),
         ("Conv(K='5)", "ligne 1, colonne 8 : cette chaîne n'est jamais fermée"),
         ("Conv(K=5, K=3)", "ligne 1, colonne 11 : K est donné deux fois"),
-        ("", "ligne 1, colonne 1 : aucune couche dans le texte"),
+        (
+            "10000 x ReLU",
+            "ligne 1, colonne 1 : une répétition de 10000 dépasse la limite de 2048 couches",
+        ),
+        (
+            "Conv(K=" + "(" * 40,
+            "ligne 1, colonne 39 : crochets et parenthèses imbriqués sur plus de 32 niveaux",
+        ),
+        (
+            "1000 x Sequential(3 x ReLU)",
+            "ligne 1, colonne 1 : le texte compte plus de 2048 couches, la limite",
+        ),
     ],
 )
 def test_notation_errors_read_in_french(text: str, french: str) -> None:

@@ -201,7 +201,6 @@ def test_given_in_channels_are_kept_and_checked() -> None:
         ("ReLU\n\n  Linear(1 -> 2 -> 3)", 3, 17, "expected ',' or ')'"),
         ("Conv(1 -> 2)", 1, 1, "linear layer only"),
         ("Conv2d(1, 2, 3, 1, 0, 1, 1, True, 'zeros', 9)", 1, 1, "at most 9 positional"),
-        ("", 1, 1, "no layer found"),
         ("__import__('os').system('echo hi')", 1, 17, "expected a new line"),
         ("Sequential(\n  (0): Conv2d(1, 20, kernel_size=(5, 5)\n  (1): ReLU()\n)", 2, 40, "')'"),
         ("MaxPool2d(kernel_size=2, return_indices=True)", 1, 1, "return_indices"),
@@ -434,3 +433,8 @@ def test_parsing_is_linear_in_the_text(shape: str) -> None:
     # of repeated keywords was a scan of those before, 4x the work for twice as many.
     small, large = python_calls(HOSTILE[shape](1000)), python_calls(HOSTILE[shape](2000))
     assert large <= 2.2 * small + 50, (small, large)
+
+
+@pytest.mark.parametrize("text", ["", "  ", "\n\n", ", ;", "Sequential()"])
+def test_a_text_with_no_layer_is_an_empty_stack(text: str) -> None:
+    assert parse_stack(text) == []
