@@ -38,8 +38,10 @@ def integral(value: Any) -> Any:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-Whole = Annotated[int, BeforeValidator(integral), Strict()]
-"""An integer, written ``3`` or ``3.0``; never ``"3"`` or ``true``."""
+Whole = Annotated[int, Strict(), BeforeValidator(integral)]
+"""An integer, written ``3`` or ``3.0``; never ``"3"`` or ``true``. Bounds go before the
+``BeforeValidator`` (``Annotated[int, Strict(), Field(ge=1), BeforeValidator(integral)]``),
+where the JSON schema shows them as ``minimum`` and ``maximum``."""
 
 LAYERS_CEILING = 4096
 """The most layers a list may hold, whatever ``max_layers`` says: longer lists are refused
@@ -67,13 +69,13 @@ class StackRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
-    input_shape: list[Annotated[Whole, Field(ge=1)]] = Field(
+    input_shape: list[Annotated[int, Strict(), Field(ge=1), BeforeValidator(integral)]] = Field(
         min_length=1,
         max_length=4,
         description="`[C, L]`, `[C, H, W]`, `[C, D, H, W]` or `[F]`; the batch is excluded.",
     )
     layers: Layers
-    batch_size: Annotated[Whole, Field(ge=1)] = 1
+    batch_size: Annotated[int, Strict(), Field(ge=1), BeforeValidator(integral)] = 1
     dtype: DType = DType.FLOAT32
     strict: Annotated[bool, Strict()] = Field(
         False, description="Reject a stride that does not divide N - K + 2P instead of flooring."

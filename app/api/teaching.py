@@ -11,7 +11,7 @@ from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Request, Response
-from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, ValidationError
 
 from app.api.json_body import JsonBodyRoute
 from app.api.problems import (
@@ -21,7 +21,7 @@ from app.api.problems import (
     validation_entries,
     validation_problem,
 )
-from app.api.schemas import AnalyzeRequest, Lang, StackRequest, Whole
+from app.api.schemas import AnalyzeRequest, Lang, StackRequest, Whole, integral
 from app.api.work import WorkPool
 from app.core import CnnCalcError, LayerError, Limits
 from app.core.explain import translate_layer_error, translate_notation_error
@@ -53,7 +53,12 @@ class Answer(BaseModel):
 
     model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
-    layer: Annotated[Whole, Field(ge=0, description="The layer's index, from 0.")]
+    layer: Annotated[
+        int,
+        Strict(),
+        Field(ge=0, description="The layer's index, from 0."),
+        BeforeValidator(integral),
+    ]
     output_shape: ShapeAnswer | None = None
     weight_shape: ShapeAnswer | None = None
     bias_shape: ShapeAnswer | None = None
@@ -78,23 +83,37 @@ class SolveRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
     layer: Literal["conv", "pool"] = Field(description="A convolution or a max pooling.")
-    input_size: Annotated[Whole, Field(ge=1, le=MAX_SIZE)]
-    output_size: Annotated[Whole, Field(ge=1, le=MAX_SIZE)]
-    kernel_size: Annotated[Whole, Field(ge=1, le=MAX_SIZE)] | None = None
-    stride: Annotated[Whole, Field(ge=1, le=MAX_SIZE)] | None = None
-    padding: Annotated[Whole, Field(ge=0, le=MAX_SIZE)] | None = None
-    dilation: Annotated[Whole, Field(ge=1, le=MAX_SIZE)] | None = None
+    input_size: Annotated[int, Strict(), Field(ge=1, le=MAX_SIZE), BeforeValidator(integral)]
+    output_size: Annotated[int, Strict(), Field(ge=1, le=MAX_SIZE), BeforeValidator(integral)]
+    kernel_size: (
+        Annotated[int, Strict(), Field(ge=1, le=MAX_SIZE), BeforeValidator(integral)] | None
+    ) = None
+    stride: Annotated[int, Strict(), Field(ge=1, le=MAX_SIZE), BeforeValidator(integral)] | None = (
+        None
+    )
+    padding: (
+        Annotated[int, Strict(), Field(ge=0, le=MAX_SIZE), BeforeValidator(integral)] | None
+    ) = None
+    dilation: (
+        Annotated[int, Strict(), Field(ge=1, le=MAX_SIZE), BeforeValidator(integral)] | None
+    ) = None
     ceil_mode: Annotated[bool, Strict()] = Field(False, description="Pooling only.")
     lang: Lang = Lang.EN
-    max_kernel: Annotated[Whole, Field(ge=1, le=CEILINGS.max_kernel)] = DEFAULT_BOUNDS.max_kernel
-    max_stride: Annotated[Whole, Field(ge=1, le=CEILINGS.max_stride)] = DEFAULT_BOUNDS.max_stride
-    max_padding: Annotated[Whole, Field(ge=0, le=CEILINGS.max_padding)] = DEFAULT_BOUNDS.max_padding
-    max_dilation: Annotated[Whole, Field(ge=1, le=CEILINGS.max_dilation)] = (
-        DEFAULT_BOUNDS.max_dilation
-    )
-    max_solutions: Annotated[Whole, Field(ge=1, le=CEILINGS.max_solutions)] = (
-        DEFAULT_BOUNDS.max_solutions
-    )
+    max_kernel: Annotated[
+        int, Strict(), Field(ge=1, le=CEILINGS.max_kernel), BeforeValidator(integral)
+    ] = DEFAULT_BOUNDS.max_kernel
+    max_stride: Annotated[
+        int, Strict(), Field(ge=1, le=CEILINGS.max_stride), BeforeValidator(integral)
+    ] = DEFAULT_BOUNDS.max_stride
+    max_padding: Annotated[
+        int, Strict(), Field(ge=0, le=CEILINGS.max_padding), BeforeValidator(integral)
+    ] = DEFAULT_BOUNDS.max_padding
+    max_dilation: Annotated[
+        int, Strict(), Field(ge=1, le=CEILINGS.max_dilation), BeforeValidator(integral)
+    ] = DEFAULT_BOUNDS.max_dilation
+    max_solutions: Annotated[
+        int, Strict(), Field(ge=1, le=CEILINGS.max_solutions), BeforeValidator(integral)
+    ] = DEFAULT_BOUNDS.max_solutions
 
 
 CHECK_EXAMPLES: dict[str, Any] = {
