@@ -658,12 +658,14 @@ def _spatial_conv_steps(
 ) -> list[ExplanationStep]:
     """Output size per axis of a convolution or a pooling, grouped where sizes agree."""
     d = len(x) - 1
-    k = spec.per_axis("kernel_size", spec.kernel_size, d)
+    geometry = step.geometry
+    k = tuple(a.kernel for a in geometry)
+    s = tuple(a.stride for a in geometry)
+    dil = tuple(a.dilation for a in geometry)
+    pads = [(a.pad_left, a.pad_right) for a in geometry]
     steps: list[ExplanationStep] = []
+    ceil_mode = False
     if isinstance(spec, Conv):
-        s = spec.per_axis("stride", spec.stride, d)
-        dil = spec.per_axis("dilation", spec.dilation, d)
-        pads = spec.pads(d, k, s, dil)
         if spec.padding == "same":
             totals = [dl * (kk - 1) for kk, dl in zip(k, dil, strict=True)]
             keys = list(zip(k, dil, pads, strict=True))
@@ -677,12 +679,7 @@ def _spatial_conv_steps(
                 )
         elif spec.padding == "valid":
             steps.append(ExplanationStep(say("valid", lang)))
-        ceil_mode = False
     else:
-        s = k if spec.stride is None else spec.per_axis("stride", spec.stride, d)
-        dil = spec.per_axis("dilation", spec.dilation, d) if isinstance(spec, MaxPool) else (1,) * d
-        p = spec.per_axis("padding", spec.padding, d)
-        pads = [(pp, pp) for pp in p]
         ceil_mode = spec.ceil_mode
         if spec.stride is None:
             stride_text = shape_text(s) if len(set(s)) > 1 else str(s[0])
@@ -724,7 +721,7 @@ def conv_fields(spec: Conv, report: LayerReport, step: Step, lang: Lang) -> Fiel
     x = tuple(report.input_shape)
     out = tuple(report.output_shape)
     d = len(x) - 1
-    kernel = spec.per_axis("kernel_size", spec.kernel_size, d)
+    kernel = tuple(a.kernel for a in step.geometry)
     ks = kernel_symbols(d)
     c_in, c_out, g = x[0], spec.out_channels, spec.groups
     per_group = c_in // g
@@ -779,11 +776,11 @@ def transposed_fields(
     x = tuple(report.input_shape)
     out = tuple(report.output_shape)
     d = len(x) - 1
-    k = spec.per_axis("kernel_size", spec.kernel_size, d)
-    s = spec.per_axis("stride", spec.stride, d)
-    dil = spec.per_axis("dilation", spec.dilation, d)
-    p = spec.per_axis("padding", spec.padding, d)
-    op = spec.per_axis("output_padding", spec.output_padding, d)
+    k = tuple(a.kernel for a in step.geometry)
+    s = tuple(a.stride for a in step.geometry)
+    dil = tuple(a.dilation for a in step.geometry)
+    p = tuple(a.pad_left for a in step.geometry)
+    op = tuple(a.output_padding for a in step.geometry)
     names = axis_names(d)
     output: list[ExplanationStep] = []
     keys = [(x[1 + a], k[a], s[a], dil[a], p[a], op[a]) for a in range(d)]
@@ -1049,6 +1046,7 @@ def field_steps(
     lang: str,
     *,
     chain: FieldChain | None = None,
+    step: Step | None = None,
 ) -> FieldSteps:
     """The worked steps of one layer, field by field (the keys of ``FIELDS``).
 
@@ -1057,10 +1055,12 @@ def field_steps(
         report: its report from ``analyze()``; every number shown equals the report's.
         lang: ``"en"`` or ``"fr"``.
         chain: the stride-1 kernels so far, to use the course's ``1 + L × (K − 1)``.
+        step: the layer's ``infer()`` for the report's input, when the caller has it.
     """
     language = lang_of(lang)
     x = tuple(report.input_shape)
-    step = spec.infer(x)
+    if step is None:
+        step = spec.infer(x)
     fields: FieldSteps
     if isinstance(spec, Conv):
         fields = conv_fields(spec, report, step, language)

@@ -35,12 +35,12 @@ from app.core.analysis import (
 )
 from app.core.errors import ErrorCode, StackError
 from app.core.explain import FieldSteps, Lang, field_chains, field_steps, lang_of
-from app.core.layers import LayerSpec
+from app.core.layers import LayerSpec, Step
 from app.core.layers.base import prod
 from app.core.layers.conv import Conv, ConvTranspose
 from app.core.layers.linear import Linear
 from app.core.layers.norm import BatchNorm
-from app.core.layers.pool import MaxPool, PoolFamily
+from app.core.layers.pool import PoolFamily
 
 ANSWER_FIELDS: Final = ("output_shape", "weight_shape", "bias_shape", "params", "receptive_field")
 """The fields an answer may give for a layer, in the order they are marked."""
@@ -312,29 +312,15 @@ class _Context:
     rf_mistakes: dict[int, dict[Mistake, tuple[Fraction, ...]]] = field(default_factory=dict)
 
 
-def _axis_params(spec: LayerSpec, x: tuple[int, ...]) -> list[tuple[int, int, int, int, int, int]]:
-    """Per axis ``(n, k, s, pad_l, pad_r, d)`` of a convolution or pooling."""
-    d = len(x) - 1
-    if isinstance(spec, Conv):
-        k = spec.per_axis("kernel_size", spec.kernel_size, d)
-        s = spec.per_axis("stride", spec.stride, d)
-        dil = spec.per_axis("dilation", spec.dilation, d)
-        pads = spec.pads(d, k, s, dil)
-        return [(x[1 + a], k[a], s[a], *pads[a], dil[a]) for a in range(d)]
-    if isinstance(spec, PoolFamily):
-        k = spec.per_axis("kernel_size", spec.kernel_size, d)
-        s = k if spec.stride is None else spec.per_axis("stride", spec.stride, d)
-        p = spec.per_axis("padding", spec.padding, d)
-        dil = spec.per_axis("dilation", spec.dilation, d) if isinstance(spec, MaxPool) else (1,) * d
-        return [(x[1 + a], k[a], s[a], p[a], p[a], dil[a]) for a in range(d)]
-    return []
-
-
-def _size_mistakes(spec: LayerSpec, report: LayerReport) -> dict[Mistake, tuple[Fraction, ...]]:
+def _size_mistakes(
+    spec: LayerSpec, report: LayerReport, step: Step
+) -> dict[Mistake, tuple[Fraction, ...]]:
     """Output shapes that classic mistakes give for a convolution or a pooling."""
     x = tuple(report.input_shape)
-    axes = _axis_params(spec, x)
-    if not axes:
+    axes = [
+        (a.size, a.kernel, a.stride, a.pad_left, a.pad_right, a.dilation) for a in step.geometry
+    ]
+    if not axes or isinstance(spec, ConvTranspose):
         return {}
     channels = report.output_shape[0]
     ceil_mode = isinstance(spec, PoolFamily) and spec.ceil_mode
@@ -646,13 +632,17 @@ def grade(
     # Worked steps only for the layers answered, each once (as explain_fields would give).
     chains = field_chains(analysis, specs)
     steps: dict[int, FieldSteps] = {}
+    inferred: dict[int, Step] = {}
     ctx = _Context(analysis, specs, language)
     results: list[FieldResult] = []
     for answer in answers:
         index: int = answer["layer"]
         spec, report = specs[index], analysis.layers[index]
         if index not in steps:
-            steps[index] = field_steps(spec, report, language, chain=chains[index])
+            inferred[index] = spec.infer(tuple(report.input_shape))
+            steps[index] = field_steps(
+                spec, report, language, chain=chains[index], step=inferred[index]
+            )
         for name in ANSWER_FIELDS:
             given = answer.get(name)
             if given is None:
@@ -668,7 +658,7 @@ def grade(
                         explanation,
                         ctx,
                         spec,
-                        _size_mistakes(spec, report),
+                        _size_mistakes(spec, report, inferred[index]),
                     )
                 )
             elif name in ("weight_shape", "bias_shape"):

@@ -40,6 +40,37 @@ class AxisOutput:
         return self.span % self.stride == 0
 
 
+@dataclass(slots=True, unsafe_hash=True)  # a value: hashable, never mutated
+class AxisGeometry:
+    """One spatial axis of a sliding-window layer, expanded once by the layer's ``infer()``.
+
+    Explanations, grading, export and the torch check read it from ``Step.geometry``
+    instead of expanding the layer's fields again.
+
+    Attributes:
+        size: the input size ``N`` along the axis.
+        kernel: ``K``.
+        stride: ``S`` (a pooling's default, the kernel, already applied).
+        pad_left: padding before the first input value (``"same"`` resolved).
+        pad_right: padding after the last one.
+        dilation: ``D``; ``k_eff = D × (K - 1) + 1``.
+        output_padding: a transposed convolution's ``OP`` (0 otherwise).
+    """
+
+    size: int
+    kernel: int
+    stride: int
+    pad_left: int
+    pad_right: int
+    dilation: int = 1
+    output_padding: int = 0
+
+    @property
+    def k_eff(self) -> int:
+        """The extent the dilated kernel covers, ``D × (K - 1) + 1``."""
+        return self.dilation * (self.kernel - 1) + 1
+
+
 def effective_kernel(kernel: int, dilation: int) -> int:
     """The extent a dilated kernel covers: ``k_eff = D × (K - 1) + 1``."""
     return dilation * (kernel - 1) + 1

@@ -39,7 +39,7 @@ from pydantic_core import (
 from pydantic_core.core_schema import ErrorType
 
 from app.core.errors import ErrorCode, FieldError
-from app.core.shapes import AxisOutput, Shape
+from app.core.shapes import AxisGeometry, AxisOutput, Shape
 
 Int = Annotated[int, Strict()]
 """An integer that refuses ``"3"``, ``true`` and ``3.0``."""
@@ -295,6 +295,8 @@ class Step:
             where it is (activations, normalisation, dropout).
         global_field: the layer mixes the whole input (flatten, linear on the last axis).
         axes: the per-axis division details of sliding-window layers.
+        geometry: the per-axis kernel, stride, padding and dilation of sliding-window layers,
+            expanded once; empty for the other layers.
         notes: warnings raised by the rule.
     """
 
@@ -307,6 +309,7 @@ class Step:
     windows: tuple[Window, ...] | None = None
     global_field: bool = False
     axes: tuple[AxisOutput, ...] = ()
+    geometry: tuple[AxisGeometry, ...] = ()
     notes: tuple[Note, ...] = ()
 
 

@@ -26,7 +26,14 @@ from app.core.layers.base import (
     prod,
     ratio,
 )
-from app.core.shapes import AxisOutput, Shape, conv_out, conv_transpose_out, effective_kernel
+from app.core.shapes import (
+    AxisGeometry,
+    AxisOutput,
+    Shape,
+    conv_out,
+    conv_transpose_out,
+    effective_kernel,
+)
 
 if TYPE_CHECKING:
     Padding = int | tuple[int, ...] | Literal["same", "valid"]
@@ -197,9 +204,11 @@ class Conv(ConvFamily):
         axes: list[AxisOutput] = []
         windows: list[Window] = []
         notes: list[Note] = []
+        geometry: list[AxisGeometry] = []
         for axis, (n, kk, ss, dl, (left, right)) in enumerate(
             zip(x[1:], k, s, dil, pads, strict=True)
         ):
+            geometry.append(AxisGeometry(n, kk, ss, left, right, dl))
             try:
                 out = conv_out(n, kk, ss, left, right, dl)
             except FieldError as error:
@@ -228,6 +237,7 @@ class Conv(ConvFamily):
             macs=prod(out_spatial) * prod(weight),
             windows=tuple(windows),
             axes=tuple(axes),
+            geometry=tuple(geometry),
             notes=tuple(notes),
         )
 
@@ -284,9 +294,11 @@ class ConvTranspose(ConvFamily):
         out_pad = self.per_axis("output_padding", self.output_padding, d)
         axes: list[AxisOutput] = []
         windows: list[Window] = []
+        geometry: list[AxisGeometry] = []
         for axis, (n, kk, ss, dl, p, op) in enumerate(
             zip(x[1:], k, s, dil, pad, out_pad, strict=True)
         ):
+            geometry.append(AxisGeometry(n, kk, ss, p, p, dl, op))
             if op >= ss and op >= dl:
                 raise FieldError(
                     "output_padding",
@@ -317,6 +329,7 @@ class ConvTranspose(ConvFamily):
             macs=prod(x[1:]) * prod(weight),
             windows=tuple(windows),
             axes=tuple(axes),
+            geometry=tuple(geometry),
         )
 
     def torch_kwargs(self, x: Shape) -> dict[str, Any]:

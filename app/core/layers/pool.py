@@ -23,6 +23,7 @@ from app.core.layers.base import (
     ratio,
 )
 from app.core.shapes import (
+    AxisGeometry,
     AxisOutput,
     Shape,
     adaptive_max_window,
@@ -51,7 +52,9 @@ class PoolFamily(LayerSpec):
         axes: list[AxisOutput] = []
         windows: list[Window] = []
         notes: list[Note] = []
+        geometry: list[AxisGeometry] = []
         for axis, (n, kk, ss, pp, dl) in enumerate(zip(x[1:], k, s, p, dil, strict=True)):
+            geometry.append(AxisGeometry(n, kk, ss, pp, pp, dl))
             try:
                 out = pool_out(n, kk, ss, pp, dl, self.ceil_mode)
             except FieldError as error:
@@ -73,6 +76,7 @@ class PoolFamily(LayerSpec):
             output=(x[0], *(a.size for a in axes)),
             windows=tuple(windows),
             axes=tuple(axes),
+            geometry=tuple(geometry),
             notes=tuple(notes),
         )
 
