@@ -753,6 +753,9 @@ def _homoglyphs() -> Iterator[Case]:
         "fullwidth-conv2d": "\uff43\uff4f\uff4e\uff56\uff12\uff44",
         "dotless-i-linear": "l\u0131near",
         "zero-width-relu": "re\u200blu",
+        # The Kelvin sign lowers to an ASCII k: matching after str.lower() would take it.
+        "kelvin-sign-leakyrelu": "lea\u212ayrelu",
+        "kelvin-sign-leakyrelu-mixed-case": "Lea\u212ayReLU",
     }
     for name, tag in json_types.items():
         layer: dict[str, Any] = {"type": tag}
@@ -772,6 +775,8 @@ def _homoglyphs() -> Iterator[Case]:
         "cyrillic-conv": "\u0421onv(Cout=1, K=1)",
         "fullwidth-relu": "\uff32\uff45\uff2c\uff35",
         "kelvin-sign-keyword": "Conv(Cout=1, \u212a=1)",
+        "kelvin-sign-leakyrelu": "Lea\u212ayReLU",
+        "arabic-indic-digit-argument": "Conv(Cout=\u0667\u0666\u0660, K=1)",
     }
     for name, text in texts.items():
         yield _post(
