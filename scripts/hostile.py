@@ -222,6 +222,11 @@ class HealthProbe:
         self._done.set()
         self._thread.join(timeout=PROBE_TIMEOUT + 2)
 
+    @property
+    def running(self) -> bool:
+        """Whether the thread is still probing."""
+        return self._thread.is_alive()
+
     def _run(self) -> None:
         end = time.monotonic() + self.max_seconds
         with httpx.Client(timeout=PROBE_TIMEOUT) as client:
