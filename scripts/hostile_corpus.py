@@ -424,13 +424,15 @@ def _nesting() -> Iterator[Case]:
         "200k-open-parens": "(" * 200_000,
         "200k-open-brackets-in-value": "Conv(K=" + "[" * 200_000,
         "200k-commas": "," * 200_000,
+        "200k-newlines": "\n" * 200_000,
+        "200k-unterminated-string": 'Conv(padding_mode="' + "x" * 200_000,
     }
     for name, text in texts.items():
         yield _post(
             f"notation-{name}",
             ANALYZE,
             {"input_shape": [1, 8, 8], "layers": text},
-            {200, 422} if name == "200k-commas" else {422},
+            {200, 422} if name in ("200k-commas", "200k-newlines") else {422},
             max_bytes=SMALL_BODY,
             what=f"{text[:32]!r}… ({len(text):,} characters)",
         )
@@ -441,6 +443,22 @@ def _nesting() -> Iterator[Case]:
         {200},
         check=_layer_count_is(1),
         what="twenty nested containers around one ReLU: accepted",
+    )
+    yield _post(
+        "notation-199kb-comment",
+        ANALYZE,
+        {"input_shape": [1], "layers": "ReLU # " + "x" * 199_000},
+        {200},
+        check=_layer_count_is(1),
+        what="one layer and a 199 KB comment",
+    )
+    yield _post(
+        "notation-900kb-comment",
+        ANALYZE,
+        {"input_shape": [1], "layers": "ReLU # " + "x" * 900_000},
+        {200, 422},
+        max_bytes=SMALL_BODY,
+        what="one layer and a 900 KB comment (over a text limit, if the service has one)",
     )
     # PyTorch's printout of nested containers: each child labelled, one per line.
     for depth, expect in ((1000, {422}), (20, {200})):
@@ -517,8 +535,14 @@ def _verify_cases(torch: bool) -> Iterator[Case]:
             [{"type": "conv2d", "out_channels": 1, "kernel_size": 3, "padding": 1}] * 2048,
         ),
     }
+    stacks["verify-batch-2pow20-vgg-block"] = (
+        [3, 224, 224],
+        [{"type": "conv2d", "out_channels": 64, "kernel_size": 3, "padding": 1}] * 2,
+    )
     for name, (shape, layers) in stacks.items():
         extra: dict[str, Any] = {"verify": True}
+        if "batch" in name:
+            extra["batch_size"] = 2**20
         if "explain" in name:
             extra |= {"explain": True, "lang": "fr"}
         yield _post(
