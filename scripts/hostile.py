@@ -56,10 +56,6 @@ GRACE = 10.0
 """Seconds a request may run over its budget before the client gives up on it."""
 
 
-def _limit_address_space() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
-
-
 class Server:
     """``uvicorn app.main:app`` in a subprocess (its own process group) on 127.0.0.1."""
 
@@ -111,9 +107,11 @@ class Server:
             env=self.env,
             stdout=self.log,
             stderr=subprocess.STDOUT,
-            preexec_fn=_limit_address_space,
             start_new_session=True,
         )
+        # Set from outside, not by preexec_fn, which is unsafe once the probe thread runs;
+        # the server has done nothing yet but start its interpreter.
+        resource.prlimit(self.process.pid, resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
