@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 ANALYZE = "/v1/analyze"
@@ -92,7 +92,6 @@ class Case:
     check: Check | None = None
     torch: bool = False
     what: str = ""
-    problem_json: bool = field(default=True)
 
 
 def judge(case: Case, reply: Reply, seconds: float) -> list[str]:
@@ -104,7 +103,7 @@ def judge(case: Case, reply: Reply, seconds: float) -> list[str]:
     if seconds > case.budget_s:
         faults.append(f"took {seconds:.2f} s, over {case.budget_s:g} s")
     problem = reply.content_type == "application/problem+json"
-    if case.problem_json and 400 <= reply.status < 500 and not problem:
+    if 400 <= reply.status < 500 and not problem:
         faults.append(f"a {reply.status} as {reply.content_type or 'no content type'}")
     if case.max_bytes is not None and len(reply.body) > case.max_bytes:
         faults.append(f"answer of {len(reply.body)} bytes, over {case.max_bytes}")
