@@ -50,6 +50,10 @@ class Verification:
     torch_error: str | None = None
     elapsed_ms: float | None = None
     receptive_field: list[dict[str, Any]] | None = None
+    compared: list[str] = field(default_factory=list)
+    """Fields compared: ``valid`` and ``output_shape`` … ``macs`` on every layer both sides
+    built; ``receptive_field.size`` (``.jump``, ``.start``, ``.padding``) on at least one
+    layer, each ``receptive_field`` entry listing its own. Empty when nothing was compared."""
 
 
 def torch_available() -> bool:

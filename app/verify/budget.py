@@ -9,7 +9,8 @@ and take CPU time in proportion to the sizes, and each is counted here first, in
   ``N × (prod(input) + Σ_layers (prod(in) + prod(out) × (1 + per_output)))``, where
   ``per_output = max(ceil(MACs / prod(out)), window volume)`` (a convolution's
   multiply-accumulates per output element, a pooling's ``kernel volume``, with dilation);
-- the **receptive-field measurement** (one channel, float64, ``units`` samples): one
+- the **receptive-field measurement** (one channel, float64, ``units`` samples: 2 while
+  every stride is whole, ``RF_MAX_UNITS + 1`` after a fractional one): one
   forward pass over the measured layers, then one backward pass per measured layer through
   its whole prefix, so ``Σ_j c_j + Σ_i Σ_{j ≤ i} c_j`` with
   ``c_j = units × (in_j + out_j × (1 + window volume_j)) + CALL_WORK`` (in and out per
@@ -24,15 +25,84 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
 
 from app.core.analysis import Analysis
 from app.core.errors import CnnCalcError
-from app.core.layers.base import LayerSpec, Step, prod
+from app.core.layers.base import LayerSpec, Step, Window, prod
 
 CALL_WORK = 2**12
 """Element-operations charged for each module call (torch's dispatch, a few microseconds)."""
 RF_MAX_UNITS = 8
-"""Output units measured at once per layer after a fractional jump, one per sample."""
+"""Consecutive output units measured per layer after a fractional stride, one per sample
+(plus one more, a period away, for the jump)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AxisField:
+    """One axis of a layer's receptive field, threaded exactly from the kinds' windows.
+
+    ``size``, ``jump`` and ``start`` as in ``app.core.analysis``; ``uniform``: every layer so
+    far has a whole stride, so every unit's field is the same window moved by ``jump`` and
+    the rule is exact; ``period`` output units move every field by ``shift`` input pixels
+    (``shift / period == jump``; 1 unit while ``uniform``).
+    """
+
+    size: Fraction
+    jump: Fraction
+    start: Fraction
+    uniform: bool
+    period: int
+    shift: int
+
+
+def _moved(field: AxisField, window: Window) -> AxisField:
+    """The field after one window: Araujo et al.'s rule, and the period of its units.
+
+    With the window's stride ``a / b`` (``b`` output units per ``a`` input units), the
+    smallest input move that is a whole number of periods is ``k a`` with
+    ``k = period / gcd(a, period)``: ``k b`` output units move by ``k a / period`` shifts.
+    """
+    stride = Fraction(window.stride)
+    a, b = stride.numerator, stride.denominator
+    k = field.period // math.gcd(a, field.period)
+    return AxisField(
+        size=field.size + Fraction(window.span) * field.jump,
+        jump=field.jump * stride,
+        start=field.start + Fraction(window.offset) * field.jump,
+        uniform=field.uniform and b == 1,
+        period=k * b,
+        shift=k * a // field.period * field.shift,
+    )
+
+
+def rf_geometry(
+    input_shape: Sequence[int], specs: Sequence[LayerSpec]
+) -> list[tuple[AxisField, ...]]:
+    """Each layer's field per spatial axis, up to the first that mixes the whole input.
+
+    Computed from each kind's ``infer().windows`` (``None``: the layer keeps every unit
+    where it is), independently of the analysis whose fields the measurement checks.
+    """
+    axes = len(input_shape) - 1
+    fields = tuple(
+        AxisField(Fraction(1), Fraction(1), Fraction(0), True, 1, 1) for _ in range(axes)
+    )
+    out: list[tuple[AxisField, ...]] = []
+    x = tuple(input_shape)
+    for spec in specs:
+        try:
+            step = spec.infer(x)
+        except CnnCalcError:
+            break
+        if step.global_field or (step.windows is not None and len(step.windows) != axes):
+            break
+        if step.windows is not None:
+            fields = tuple(_moved(f, w) for f, w in zip(fields, step.windows, strict=True))
+        out.append(fields)
+        x = step.output
+    return out
 
 
 def window_volume(step: Step) -> int:
@@ -78,10 +148,14 @@ def cpu_work(
     return batch_size * work
 
 
-def rf_units(analysis: Analysis) -> int:
-    """Samples the measurement runs: 1 while every jump is whole, else ``RF_MAX_UNITS``."""
-    whole = all(float(j).is_integer() for r in analysis.layers for j in r.receptive_field.jump)
-    return 1 if whole else RF_MAX_UNITS
+def rf_units(geometry: Sequence[tuple[AxisField, ...]]) -> int:
+    """Samples the measurement runs per layer, the most any layer needs.
+
+    A unit and its neighbour while every stride is whole; else ``RF_MAX_UNITS``
+    consecutive units and one a period away.
+    """
+    uniform = all(f.uniform for fields in geometry for f in fields)
+    return 2 if uniform else RF_MAX_UNITS + 1
 
 
 def rf_work(input_shape: Sequence[int], specs: Sequence[LayerSpec], analysis: Analysis) -> int:
@@ -90,7 +164,7 @@ def rf_work(input_shape: Sequence[int], specs: Sequence[LayerSpec], analysis: An
     Counts every layer before the first global one (flatten, linear) as measured; the
     measurement may skip a few (no interior unit), so this is an upper bound.
     """
-    units = rf_units(analysis)
+    units = rf_units(rf_geometry(input_shape, specs))
     extents = tuple(input_shape[1:])
     calls: list[int] = []
     for spec, report in zip(specs, analysis.layers, strict=True):
@@ -111,4 +185,13 @@ def rf_work(input_shape: Sequence[int], specs: Sequence[LayerSpec], analysis: An
     return forward + backward
 
 
-__all__ = ["CALL_WORK", "RF_MAX_UNITS", "cpu_work", "per_output", "rf_units", "rf_work"]
+__all__ = [
+    "CALL_WORK",
+    "RF_MAX_UNITS",
+    "AxisField",
+    "cpu_work",
+    "per_output",
+    "rf_geometry",
+    "rf_units",
+    "rf_work",
+]

@@ -8,10 +8,15 @@ the real kernels. Every layer is built generically,
 ``getattr(torch.nn, spec.torch_name(x))(**spec.torch_kwargs(x))``, run in ``eval()`` mode on
 the tensor the previous layer produced, and compared with cnncalc's answer on
 ``output_shape``, ``weight_shape``, ``bias_shape``, ``params`` (``sum(p.numel())``),
-``buffers`` (``sum(b.numel())``) and on whether torch rejects the stack, and where.
+``buffers`` (``sum(b.numel())``), ``macs`` (``FlopCounterMode``'s FLOPs over two; both
+sides count only multiply-accumulates with a weight, bias excluded: convolutions,
+transposed convolutions and linear layers, 0 for every other kind) and on whether torch
+rejects the stack, and where. A kind the check cannot build is a ``CheckError``: the check
+fails, naming it.
 
-The receptive field is measured empirically (``measure_receptive_fields``) on a real CPU
-copy in float64 when the input is small: see that function for the bound and conventions.
+The receptive field (``size``, ``jump``, ``start``, ``padding``) is measured empirically
+(``measure_receptive_fields``) on a real CPU copy in float64 when the input is small: see
+that function for the bound and conventions.
 ``docs/verify.md`` describes the whole check.
 """
 
@@ -21,18 +26,25 @@ import math
 import threading
 import time
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from importlib.util import find_spec
 from types import ModuleType
 from typing import Any
 
-from app.core.analysis import Analysis, ReceptiveField, analyze, parse_layers
+from app.core.analysis import Analysis, ReceptiveField, analyze, as_number, parse_layers
 from app.core.errors import CnnCalcError, ErrorCode, FieldError
 from app.core.layers.base import LayerSpec, WarningCode, prod
 from app.verify import INSTALL_HINT, Mismatch, Verification, VerificationStatus
-from app.verify.budget import RF_MAX_UNITS, cpu_work, rf_units, rf_work
+from app.verify.budget import (
+    RF_MAX_UNITS,
+    AxisField,
+    cpu_work,
+    rf_geometry,
+    rf_units,
+    rf_work,
+)
 
 RF_MAX_SPATIAL = 2**14
 """Receptive fields are measured when the input has at most this many spatial elements per
@@ -46,7 +58,23 @@ CPU rerun and the receptive-field measurement (the service's ``max_verify_work``
 
 GIVEN_SIZES = frozenset({"in_channels", "in_features", "num_features", "num_channels"})
 """Fields a user may give and cnncalc checks against the incoming tensor."""
-COMPARED_FIELDS = ("output_shape", "weight_shape", "bias_shape", "params", "buffers")
+COMPARED_FIELDS = ("output_shape", "weight_shape", "bias_shape", "params", "buffers", "macs")
+"""Fields compared on every layer both sides built (and ``valid``: accepted or rejected)."""
+RF_FIELDS = ("size", "jump", "start", "padding")
+"""Receptive-field fields the measurement can compare (``receptive_field.size``, …)."""
+FLOPS_PER_MAC = 2
+"""``FlopCounterMode`` counts a multiply-accumulate as two FLOPs (``aten.convolution``,
+``mm``, ``addmm``, ``bmm``, ``baddbmm``: ``2 × M × N × K``, bias excluded)."""
+
+
+class CheckError(Exception):
+    """The check itself cannot build or measure a layer: an error of the check, not of torch."""
+
+    def __init__(self, layer: int, field: str, message: str) -> None:
+        super().__init__(message)
+        self.layer = layer
+        self.field = field
+
 
 _lock = threading.Lock()
 _run_lock = threading.Lock()
@@ -114,6 +142,7 @@ class CoreLayer:
     bias_shape: list[int] | None
     params: int
     buffers: int
+    macs: int
     warnings: frozenset[str] = frozenset()
 
 
@@ -140,13 +169,14 @@ class CoreSide:
 
 @dataclass(frozen=True, slots=True)
 class TorchLayer:
-    """torch's numbers for one layer."""
+    """torch's numbers for one layer; ``macs`` is ``FlopCounterMode``'s FLOPs over two."""
 
     output_shape: list[int]
     weight_shape: list[int] | None
     bias_shape: list[int] | None
     params: int
     buffers: int
+    macs: int | float
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,12 +190,15 @@ class TorchSide:
 
 
 def core_side(
-    input_shape: Sequence[int], specs: Sequence[LayerSpec], analysis: Analysis | None
+    input_shape: Sequence[int],
+    specs: Sequence[LayerSpec],
+    analysis: Analysis | None,
+    batch_size: int = 1,
 ) -> CoreSide:
     """The core's per-layer numbers from ``analysis``; without one, from each kind's rule.
 
     A stack the core rejected has no analysis: the layers' own ``infer()`` rules are then
-    threaded to find which layer rejects it and why.
+    threaded to find which layer rejects it and why (MACs: a sample's times ``batch_size``).
     """
     if analysis is not None:
         return CoreSide(
@@ -176,6 +209,7 @@ def core_side(
                     r.bias_shape,
                     r.params,
                     r.buffers,
+                    r.macs,
                     frozenset(str(w.code) for w in r.warnings),
                 )
                 for r in analysis.layers
@@ -196,6 +230,7 @@ def core_side(
                 None if step.bias is None else list(step.bias),
                 step.params,
                 step.buffers,
+                step.macs * batch_size,
                 frozenset(str(note.code) for note in step.notes),
             )
         )
@@ -207,9 +242,24 @@ def _shape_of(value: Any, torch: ModuleType) -> list[int] | None:
     return list(value.shape) if isinstance(value, torch.Tensor) else None
 
 
-def build_layer(torch: ModuleType, spec: LayerSpec, x: tuple[int, ...]) -> Any:
-    """The ``torch.nn`` module for ``spec`` receiving a tensor of shape ``x`` (no batch)."""
-    return getattr(torch.nn, spec.torch_name(x))(**spec.torch_kwargs(x))
+def build_layer(torch: ModuleType, spec: LayerSpec, x: tuple[int, ...], index: int = 0) -> Any:
+    """The ``torch.nn`` module for ``spec`` receiving a tensor of shape ``x`` (no batch).
+
+    Raises:
+        _Rejected: a short form (``adaptiveavgpool``) on a tensor with no spatial axis,
+            whose class would be ``…0d``: no such layer exists, as cnncalc says (its rank).
+        CheckError: ``torch.nn`` has no class of the kind's name otherwise (the check cannot
+            build the kind; never read as torch rejecting the stack).
+    """
+    name = spec.torch_name(x)
+    cls = getattr(torch.nn, name, None)
+    if not isinstance(cls, type) and spec.dims(x) < 1:
+        raise _Rejected(f"{name}: torch.nn has no layer for {len(x) - 1} spatial axes")
+    if not isinstance(cls, type):
+        raise CheckError(
+            index, "torch_class", f"layer {index} ({spec.kind}): torch.nn has no class {name!r}"
+        )
+    return cls(**spec.torch_kwargs(x))
 
 
 UNBATCHED_FORMS = (
@@ -273,21 +323,31 @@ def run_torch(
 ) -> TorchSide:
     """Build and run every layer on ``device``, stopping at the first error torch raises.
 
+    Each layer's MACs are ``FlopCounterMode``'s FLOPs during its call over ``FLOPS_PER_MAC``
+    (it counts from shapes, so on the meta device too).
+
     Raises:
         OverflowError: a layer's output (whole batch) holds more than ``max_elements``.
+        CheckError: the check cannot build a layer's kind.
     """
+    from torch.utils.flop_counter import FlopCounterMode
+
     layers: list[TorchLayer] = []
-    with warnings.catch_warnings(record=True) as caught, torch.no_grad():
+    counter = FlopCounterMode(display=False)
+    with warnings.catch_warnings(record=True) as caught, torch.no_grad(), counter:
         warnings.simplefilter("always")
         with torch.device(device):
             x = torch.zeros((batch_size, *input_shape))
         for index, spec in enumerate(specs):
             shape = tuple(int(n) for n in x.shape[1:])
+            flops = counter.get_total_flops()
             try:
                 with torch.device(device):
-                    module = build_layer(torch, spec, shape)
+                    module = build_layer(torch, spec, shape, index)
                 module.eval()
                 y = _run_layer(torch, module, x, caught)
+            except CheckError:
+                raise
             except Exception as error:  # torch's own rejection, quoted as it is
                 what = "" if isinstance(error, _Rejected) else f"{type(error).__name__}: "
                 message = f"layer {index} ({spec.kind}): {what}{error}"
@@ -304,10 +364,16 @@ def run_torch(
                     _shape_of(getattr(module, "bias", None), torch),
                     sum(int(p.numel()) for p in module.parameters()),
                     sum(int(b.numel()) for b in module.buffers()),
+                    _macs(counter.get_total_flops() - flops),
                 )
             )
             x = y
     return TorchSide(layers, warnings=_warning_texts(caught))
+
+
+def _macs(flops: int) -> int | float:
+    """FLOPs as multiply-accumulates (an odd count, which no MAC gives, stays visible)."""
+    return flops // FLOPS_PER_MAC if flops % FLOPS_PER_MAC == 0 else flops / FLOPS_PER_MAC
 
 
 def _warning_texts(caught: list[warnings.WarningMessage]) -> tuple[str, ...]:
@@ -418,7 +484,7 @@ def verify_stack(
     torch = load_torch()
     if torch is None:  # pragma: no cover - find_spec saw it a moment ago
         return Verification(VerificationStatus.UNAVAILABLE, reason=INSTALL_HINT)
-    core = core_side(input_shape, specs, analysis)
+    core = core_side(input_shape, specs, analysis, batch_size)
     if analysis is None and core.rejected_at is None:
         return Verification(
             VerificationStatus.UNAVAILABLE,
@@ -440,6 +506,14 @@ def verify_stack(
                 started,
                 max_work,
             )
+    except CheckError as error:
+        return Verification(
+            VerificationStatus.FAILED,
+            engine=engine_name(),
+            mismatches=[Mismatch(error.layer, error.field, specs[error.layer].kind, str(error))],
+            reason=f"the check cannot build or measure a layer: {error}",
+            elapsed_ms=round((time.perf_counter() - started) * 1000, 3),
+        )
     except (MemoryError, RuntimeError) as error:
         if isinstance(error, RuntimeError) and not _allocation_failed(error):
             raise
@@ -495,17 +569,31 @@ def _verify_locked(
     except OverflowError as error:
         return Verification(VerificationStatus.UNAVAILABLE, engine=engine_name(), reason=str(error))
     rf: list[dict[str, Any]] | None = None
+    compared = ["valid", *COMPARED_FIELDS]
     if measure_rf:
         rf = measure_receptive_fields(torch, input_shape, specs, analysis, max_work=max_work)
+        measured = [r for r in rf if r.get("status") == "measured"]
         mismatches += [
-            Mismatch(r["layer"], "receptive_field.size", r["calculated"], r["measured"])
-            for r in rf
-            if r.get("status") == "measured" and not r["agrees"]
+            Mismatch(
+                r["layer"],
+                f"receptive_field.{name}",
+                r["calculated"][name],
+                r["measured"][name],
+            )
+            for r in measured
+            for name in r["compared"]
+            if name in r["differs"]
+        ]
+        compared += [
+            f"receptive_field.{name}"
+            for name in RF_FIELDS
+            if any(name in r["compared"] for r in measured)
         ]
     return Verification(
         VerificationStatus.FAILED if mismatches else VerificationStatus.PASSED,
         engine=engine_name(),
         mismatches=mismatches,
+        compared=compared,
         torch_error=torch_error,
         elapsed_ms=round((time.perf_counter() - started) * 1000, 3),
         receptive_field=rf,
@@ -589,8 +677,10 @@ def _reports(analysis: Analysis | None) -> list[Any]:
 
 # --- receptive fields, measured by back-propagation ------------------------------------------
 
-_KEEP = ("ConvTranspose", "Conv", "AvgPool", "AdaptiveAvgPool")
-"""torch classes measured as they are (prefixes; ``Conv1d``, ``AvgPool2d``, …)."""
+_MEASURED_AS_IS = frozenset({"Conv{d}d", "ConvTranspose{d}d", "AvgPool{d}d", "AdaptiveAvgPool{d}d"})
+"""Kinds with windows (by ``torch_class``) measured as torch builds them, on one channel."""
+_MEASURED_AS_AVERAGE = {"MaxPool{d}d": "window average", "AdaptiveMaxPool{d}d": "AdaptiveAvgPool"}
+"""Max pools, measured as averages of the same windows so that the gradient reaches them all."""
 
 
 def measure_receptive_fields(
@@ -608,33 +698,34 @@ def measure_receptive_fields(
     (``budget.rf_work``, counted before anything runs); above it (or without an analysis,
     or without spatial axes) the result is ``[{"status": "skipped", "reason": ...}]``.
 
-    Method: a real CPU copy of the stack in float64 with one channel, input all ones.
-    Convolutions keep their geometry (kernel, stride, padding and its mode, dilation), one
-    input and one output channel (with positive weights every channel sees the same
-    window), weights a positive constant (``1 / fan_in``, which keeps deep stacks in range;
-    any positive constant gives the same extent) and biases 0. Max pools become
-    average pools of the same geometry (kernel, stride, padding, dilation, ceil_mode) so
-    that the gradient reaches the whole window, adaptive max pools adaptive average pools.
-    Layers that keep every unit where it is (activations, normalisation, dropout, softmax)
-    are identities: the receptive field ignores statistics, as Araujo et al. do. Flatten and
-    linear end the measurement: their units are global.
+    Method: a real CPU copy of the stack in float64 with one channel, input all ones
+    (``_measuring_copy``). For a chosen output unit ``i`` the gradient's first and last
+    non-zero input index per axis, ``a`` and ``b``, give its field: ``size = b - a + 1``,
+    centre ``(a + b) / 2``. A second unit ``i + q`` (``q = 1`` while every stride is whole,
+    else the fields' period, ``budget.AxisField``) gives ``jump = (centre' - centre) / q``;
+    then ``start = centre - i × jump`` and ``padding = (size - 1) / 2 - start``.
 
-    Per layer with a spatial output, one interior output unit is measured (all are alike
-    while every jump is whole), or up to ``RF_MAX_UNITS`` consecutive units along the
-    diagonal after a fractional jump, one per batch sample, keeping only units whose
-    calculated field ``[c - (size-1)/2, c + (size-1)/2]``, ``c = start + i × jump``, lies
-    inside the input on every axis (the core's rule counts padding, torch's gradient does
-    not reach it). The measured size per axis is the largest extent (last - first input
-    index with a non-zero gradient, plus one) over those units: for convolutions and pools
-    every unit has the same extent; for transposed convolutions and adaptive pools with
-    uneven windows the units differ, and cnncalc's size is the widest one. So the
-    comparison is exact (``"exact": true``, sizes equal) while every jump is whole, and an
-    upper bound after a fractional jump (the measured size must not exceed the calculated
-    one, rounded up), since the interior units need not include the widest window.
+    Units are chosen among those whose field, threaded from the kinds' windows
+    (``budget.rf_geometry``), lies inside the input on every axis: the rule counts padding,
+    the gradient never reaches it, so a unit cut by the border would measure short.
 
-    Cost: one forward pass of ``units`` samples (1, or ``RF_MAX_UNITS`` after a fractional
-    jump) keeps its graph; each layer is then one backward pass from its output, with a
-    one on its units' samples and zeros elsewhere (``budget.rf_work`` counts it).
+    - While every stride so far is whole (``"exact": true``) every unit's field is the same
+      window moved by ``jump``: ``size``, ``jump``, ``start`` and ``padding`` must equal the
+      analysis's (``jump`` when a neighbouring unit is inside too; otherwise ``start`` is
+      taken with the calculated jump).
+    - After a fractional stride (a strided transposed convolution, an uneven adaptive pool)
+      windows alternate in width and cnncalc's ``start`` is the continuous centre, which no
+      single unit need have: ``RF_MAX_UNITS`` consecutive units are measured (a margin of
+      one pixel from the border), their widest field must not exceed cnncalc's ``size``
+      (rounded up), and the unit a period away must move by exactly ``jump × period``;
+      ``start`` and ``padding`` are not compared there.
+
+    Cost: one forward pass of ``units`` samples keeps its graph; each layer is then one
+    backward pass from its output, a one on each chosen unit of its own sample, zeros
+    elsewhere (``budget.rf_work`` counts it).
+
+    Raises:
+        CheckError: a kind with windows that the measurement has no module for.
     """
     skipped = _rf_bound(input_shape, analysis)
     if skipped is None and analysis is not None:
@@ -646,71 +737,168 @@ def measure_receptive_fields(
             )
     if skipped is not None or analysis is None:
         return [{"status": "skipped", "reason": skipped or "the stack was rejected"}]
-    results: list[dict[str, Any]] = []
+    geometry = rf_geometry(input_shape, specs)
+    units = rf_units(geometry)
     extents = tuple(input_shape[1:])
+    results: list[dict[str, Any]] = []
     with warnings.catch_warnings(), torch.enable_grad():
         warnings.simplefilter("ignore")
-        modules = _measuring_copy(torch, input_shape, specs, analysis)
-        units = rf_units(analysis)  # whole jumps: every interior unit alike, one suffices
-        whole = units == 1
+        modules = _measuring_copy(torch, input_shape, specs, len(geometry))
         x = torch.ones((units, 1, *extents), dtype=torch.float64, requires_grad=True)
         outputs: list[Any] = []
         y = x
         for module in modules:
-            if module is None:
-                break
             y = module(y)
             outputs.append(y)
-        shapes = [tuple(int(n) for n in out.shape[2:]) for out in outputs]
-        for index, module in enumerate(modules):
+        for index, fields in enumerate(geometry):
             rf = analysis.layers[index].receptive_field
-            if module is None or rf.global_ or len(shapes[index]) != len(extents):
+            if rf.global_ or len(rf.size) != len(extents):
                 break
-            picked = _interior_units(rf, extents, shapes[index], units)
-            if not picked:
+            y = outputs[index]
+            plan = _plan(fields, extents, tuple(int(n) for n in y.shape[2:]))
+            if plan is None:
                 results.append(
                     {
                         "layer": index,
                         "status": "skipped",
                         "reason": "no output unit has its whole field inside the input",
-                        "calculated": list(rf.size),
+                        "calculated": {"size": list(rf.size)},
                     }
                 )
                 continue
-            # One sample per unit; the other samples get no gradient, so add no extent.
-            y = outputs[index]
             selector = torch.zeros_like(y)
-            for sample, unit in enumerate(picked):
+            for sample, unit in enumerate(plan.samples):
                 selector[(sample, slice(None), *unit)] = 1.0
             (grad,) = torch.autograd.grad(y, x, grad_outputs=selector, retain_graph=True)
-            measured = _extents(torch, grad, len(extents))
-            results.append(
-                {
-                    "layer": index,
-                    "status": "measured",
-                    "units": len(picked),
-                    "measured": measured,
-                    "calculated": list(rf.size),
-                    "exact": whole,
-                    "agrees": all(
-                        _size_agrees(m, c, whole) for m, c in zip(measured, rf.size, strict=True)
-                    ),
-                }
-            )
+            edges = _edges(torch, grad[: len(plan.samples)], len(extents))
+            results.append(_judge(index, rf, plan, edges))
     return results
 
 
-def _size_agrees(measured: int, calculated: float, exact: bool) -> bool:
-    """Whether a measured size meets the calculated one.
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """The units one layer's measurement back-propagates, one per sample.
 
-    While every jump is whole the rule is exact and the sizes must be equal. After a
-    fractional jump (a strided transposed convolution, an uneven adaptive pool) windows
-    alternate in width and cnncalc's size is the widest one's, which the interior units
-    measured need not include: the measurement must then not exceed it (rounded up).
+    ``samples[0]`` is the main unit; with ``exact``, ``samples[1]`` its partner, else the
+    first ``width`` samples are consecutive units along the diagonal and the last the
+    partner. Per axis, ``partner`` is the partner's index less the main unit's (``None``
+    when no unit a period away is inside the input; the partner then repeats the main).
     """
-    if exact:
-        return measured == calculated
-    return measured <= math.ceil(calculated)
+
+    samples: list[tuple[int, ...]]
+    main: tuple[int, ...]
+    partner: tuple[int | None, ...]
+    exact: bool
+    width: int
+
+
+def _plan(
+    fields: tuple[AxisField, ...], extents: tuple[int, ...], sizes: tuple[int, ...]
+) -> _Plan | None:
+    """The units to measure: inside the input on every axis (see measure_receptive_fields)."""
+    exact = all(f.uniform for f in fields)
+    margin = 0 if exact else 1
+    count = 1 if exact else RF_MAX_UNITS
+    runs: list[list[int]] = []
+    partners: list[int | None] = []
+    for field, n, m in zip(fields, extents, sizes, strict=True):
+        half_size = (field.size - 1) / 2 + margin
+        inside = [
+            i
+            for i in range(m)
+            if field.start + i * field.jump - half_size >= 0
+            and field.start + i * field.jump + half_size <= n - 1
+        ]
+        if not inside:
+            return None
+        middle = max(0, len(inside) // 2 - count // 2)
+        run = inside[middle : middle + count]
+        first, q = run[0], field.period
+        partners.append(q if first + q in inside else -q if first - q in inside else None)
+        runs.append(run)
+    width = max(len(r) for r in runs)
+    samples = [tuple(r[min(t, len(r) - 1)] for r in runs) for t in range(width)]
+    main = samples[0]
+    samples.append(tuple(i + (q or 0) for i, q in zip(main, partners, strict=True)))
+    return _Plan(samples, main, tuple(partners), exact, width)
+
+
+Edges = list[list[tuple[int, int] | None]]
+
+
+def _judge(index: int, rf: ReceptiveField, plan: _Plan, edges: Edges) -> dict[str, Any]:
+    """One layer's measured field against the analysis's ``rf`` (measure_receptive_fields)."""
+    main, partner = edges[0], edges[-1]
+    calculated = {"size": rf.size, "jump": rf.jump, "start": rf.start, "padding": rf.padding}
+    measured: dict[str, list[Any]] = {}
+    sizes = [
+        max((b - a + 1 for a, b in _present(e[axis] for e in edges[: plan.width])), default=0)
+        for axis in range(len(main))
+    ]
+    measured["size"] = sizes
+    jumps: list[Fraction | None] = []
+    for axis, q in enumerate(plan.partner):
+        ours, theirs = main[axis], partner[axis]
+        if q is None or ours is None or theirs is None:
+            jumps.append(None)
+        else:
+            jumps.append((_centre(theirs) - _centre(ours)) / q)
+    if all(j is not None for j in jumps):
+        measured["jump"] = [as_number(j) for j in jumps if j is not None]
+    if plan.exact:
+        starts: list[Fraction | None] = []
+        for axis, i in enumerate(plan.main):
+            ours = main[axis]
+            known = jumps[axis]
+            jump = Fraction(rf.jump[axis]) if known is None else known
+            starts.append(None if ours is None else _centre(ours) - i * jump)
+        measured["start"] = [None if s is None else as_number(s) for s in starts]
+        measured["padding"] = [
+            None if s is None else as_number(Fraction(size - 1, 2) - s)
+            for size, s in zip(sizes, starts, strict=True)
+        ]
+    compared = [name for name in RF_FIELDS if name in measured]
+    differs = [
+        name
+        for name in compared
+        if not all(
+            _agrees(name, m, c, plan.exact)
+            for m, c in zip(measured[name], calculated[name], strict=True)
+        )
+    ]
+    return {
+        "layer": index,
+        "status": "measured",
+        "units": len(plan.samples),
+        "exact": plan.exact,
+        "compared": compared,
+        "measured": measured,
+        "calculated": {name: list(calculated[name]) for name in compared},
+        "agrees": not differs,
+        "differs": differs,
+    }
+
+
+def _present(edges: Iterable[tuple[int, int] | None]) -> list[tuple[int, int]]:
+    return [e for e in edges if e is not None]
+
+
+def _centre(edge: tuple[int, int]) -> Fraction:
+    return Fraction(edge[0] + edge[1], 2)
+
+
+def _agrees(name: str, measured: Any, calculated: float, exact: bool) -> bool:
+    """Whether a measured value meets the calculated one.
+
+    Equal, except a ``size`` after a fractional stride: windows alternate in width and
+    cnncalc's size is the widest one's, which the measured units need not include, so the
+    measurement must then not exceed it (rounded up).
+    """
+    if measured is None:
+        return False
+    if name == "size" and not exact:
+        return bool(measured <= math.ceil(calculated))
+    return bool(measured == calculated)
 
 
 def _rf_bound(input_shape: Sequence[int], analysis: Analysis | None) -> str | None:
@@ -734,48 +922,57 @@ def _rf_bound(input_shape: Sequence[int], analysis: Analysis | None) -> str | No
     return None
 
 
-class _MeasureFactory:
-    """Builds the float64 CPU modules that measure fields (see measure_receptive_fields)."""
+def _measuring_module(torch: ModuleType, index: int, spec: LayerSpec, x: tuple[int, ...]) -> Any:
+    """The float64 CPU module that measures one layer's field (measure_receptive_fields).
 
-    def __init__(self, torch: ModuleType) -> None:
-        self.torch = torch
+    A kind whose ``infer()`` gives no windows keeps every unit where it is (activations,
+    normalisation, dropout, softmax: the receptive field ignores statistics, as Araujo et
+    al. do) and is an identity. A kind with windows is built with one channel, weights a
+    positive constant (``1 / fan_in``: any positive constant gives the same extent, this one
+    keeps deep stacks in range) and biases 0; max pools as averages of the same windows.
 
-    def module(self, spec: LayerSpec, x: tuple[int, ...], out: list[int]) -> Any:
-        torch = self.torch
-        name = spec.torch_name(x)
-        kwargs = spec.torch_kwargs(x)
-        if name.startswith("MaxPool"):
-            return _window_average(torch, x, kwargs, out)
-        if name.startswith("AdaptiveMaxPool"):
-            name = name.replace("AdaptiveMaxPool", "AdaptiveAvgPool")
-        if not name.startswith(_KEEP):
-            return torch.nn.Identity()
-        if "in_channels" in kwargs:
-            # One channel: with positive weights every channel sees the same window.
-            kwargs = {**kwargs, "in_channels": 1, "out_channels": 1, "groups": 1}
-        module = getattr(torch.nn, name)(**kwargs).to(torch.float64)
-        weight = getattr(module, "weight", None)
-        if isinstance(weight, torch.Tensor):
-            with torch.no_grad():
-                weight.fill_(1.0 / max(1, weight[0].numel()))
-                if isinstance(module.bias, torch.Tensor):
-                    module.bias.zero_()
-        return module
+    Raises:
+        CheckError: a kind with windows that none of the rules above builds.
+    """
+    step = spec.infer(x)
+    if step.windows is None:
+        return torch.nn.Identity()
+    name = spec.torch_name(x)
+    kwargs = spec.torch_kwargs(x)
+    template = spec.torch_class
+    if template == "MaxPool{d}d":
+        return _window_average(torch, x, kwargs, list(step.output))
+    if template in _MEASURED_AS_AVERAGE:
+        name = name.replace("Max", "Avg")
+    elif template not in _MEASURED_AS_IS:
+        raise CheckError(
+            index,
+            "receptive_field",
+            f"layer {index} ({spec.kind}): the receptive-field measurement cannot build "
+            f"{name}, a layer with windows; it is not measured as an identity",
+        )
+    if "in_channels" in kwargs:
+        # One channel: with positive weights every channel sees the same window.
+        kwargs = {**kwargs, "in_channels": 1, "out_channels": 1, "groups": 1}
+    module = getattr(torch.nn, name)(**kwargs).to(torch.float64)
+    weight = getattr(module, "weight", None)
+    if isinstance(weight, torch.Tensor):
+        with torch.no_grad():
+            weight.fill_(1.0 / max(1, weight[0].numel()))
+            if isinstance(module.bias, torch.Tensor):
+                module.bias.zero_()
+    return module
 
 
 def _measuring_copy(
-    torch: ModuleType, input_shape: Sequence[int], specs: Sequence[LayerSpec], analysis: Analysis
+    torch: ModuleType, input_shape: Sequence[int], specs: Sequence[LayerSpec], count: int
 ) -> list[Any]:
-    """The stack as measuring modules; ``None`` from the first global layer on."""
-    factory = _MeasureFactory(torch)
+    """The first ``count`` layers (those before any global one) as measuring modules."""
     modules: list[Any] = []
     x = tuple(input_shape)
-    for spec, report in zip(specs, analysis.layers, strict=True):
-        if report.receptive_field.global_:
-            modules.append(None)
-            break
-        modules.append(factory.module(spec, x, report.output_shape))
-        x = tuple(report.output_shape)
+    for index, spec in enumerate(specs[:count]):
+        modules.append(_measuring_module(torch, index, spec, x))
+        x = spec.infer(x).output
     return modules
 
 
@@ -810,46 +1007,28 @@ def _window_average(
     return torch.nn.Sequential(getattr(torch.nn, f"ConstantPad{d}d")(tuple(pads), 0.0), conv)
 
 
-def _interior_units(
-    rf: ReceptiveField, extents: tuple[int, ...], sizes: tuple[int, ...], count: int
-) -> list[tuple[int, ...]]:
-    """Up to ``count`` consecutive diagonal units whose calculated field is inside the input."""
-    ranges: list[list[int]] = []
-    for axis, (n, m) in enumerate(zip(extents, sizes, strict=True)):
-        half_size = (Fraction(rf.size[axis]) - 1) / 2
-        start, jump = Fraction(rf.start[axis]), Fraction(rf.jump[axis])
-        inside = [
-            i
-            for i in range(m)
-            if start + i * jump - half_size >= 0 and start + i * jump + half_size <= n - 1
-        ]
-        if not inside:
-            return []
-        middle = max(0, len(inside) // 2 - count // 2)
-        ranges.append(inside[middle : middle + count])
-    width = max(len(r) for r in ranges)
-    return [tuple(r[min(t, len(r) - 1)] for r in ranges) for t in range(width)]
-
-
-def _extents(torch: ModuleType, grad: Any, axes: int) -> list[int]:
-    """Per spatial axis, the widest run ``last - first + 1`` of non-zero gradient per sample."""
-    widest = [0] * axes
+def _edges(torch: ModuleType, grad: Any, axes: int) -> Edges:
+    """Per sample and spatial axis, the first and last index of non-zero gradient."""
+    found: Edges = []
     for sample in grad:
         nonzero = sample.abs().sum(dim=0) > 0
+        row: list[tuple[int, int] | None] = []
         for axis in range(axes):
             other = tuple(a for a in range(axes) if a != axis)
             line = nonzero.any(dim=other) if other else nonzero
             where = torch.nonzero(line).flatten()
-            if len(where):
-                widest[axis] = max(widest[axis], int(where[-1] - where[0]) + 1)
-    return widest
+            row.append((int(where[0]), int(where[-1])) if len(where) else None)
+        found.append(row)
+    return found
 
 
 __all__ = [
     "COMPARED_FIELDS",
+    "RF_FIELDS",
     "RF_MAX_ACTIVATIONS",
     "RF_MAX_SPATIAL",
     "RF_MAX_UNITS",
+    "CheckError",
     "check_layers",
     "load_torch",
     "measure_receptive_fields",

@@ -45,7 +45,10 @@ def test_verify_reports_measured_receptive_fields(client: TestClient) -> None:
     r = client.post("/v1/analyze", json=body("lenet5_course", verify=True))
     fields = r.json()["verification"]["receptive_field"]
     measured = [f for f in fields if f["status"] == "measured"]
-    assert [f["measured"] for f in measured][-1] == [16, 16]
+    assert [f["measured"]["size"] for f in measured][-1] == [16, 16]
+    assert measured[-1]["compared"] == ["size", "jump", "start", "padding"]
+    assert measured[-1]["measured"]["jump"] == [4, 4]
+    assert "macs" in r.json()["verification"]["compared"]
     assert all(f["agrees"] for f in measured)
 
 

@@ -584,7 +584,7 @@ def test_a_wrong_torch_mapping_would_be_caught() -> None:
 
     wrong = verify_stack([3, 8, 8], specs, analysis, max_elements=2**40, measure_rf=False)
     assert wrong.status is VerificationStatus.FAILED
-    assert [(m.layer, m.field) for m in wrong.mismatches] == [(0, "output_shape")]
+    assert [(m.layer, m.field) for m in wrong.mismatches] == [(0, "output_shape"), (0, "macs")]
 
 
 class DrawChooser:

@@ -176,7 +176,7 @@ def test_course_lenet5_fields_are_measured() -> None:
         ],
     )
     assert all(r["exact"] for r in results)
-    assert [r["measured"] for r in results] == [
+    assert [r["measured"]["size"] for r in results] == [
         [5, 5],
         [5, 5],
         [6, 6],
@@ -189,7 +189,7 @@ def test_course_lenet5_fields_are_measured() -> None:
 def test_max_pool_is_measured_over_its_whole_window() -> None:
     """A max pool's gradient reaches one pixel; measured as an average pool it covers 3."""
     results = measured([1, 12, 12], [{"type": "maxpool2d", "kernel_size": 3, "stride": 1}])
-    assert results[0]["measured"] == [3, 3]
+    assert results[0]["measured"]["size"] == [3, 3]
     assert results[0]["agrees"]
 
 
@@ -203,8 +203,8 @@ def test_a_wrong_calculation_disagrees() -> None:
         (m.field, m.calculated, m.torch) for m in v.mismatches
     ]
     assert v.receptive_field is not None
-    assert v.receptive_field[0]["measured"] == [5]
-    assert v.receptive_field[0]["calculated"] == [3]
+    assert v.receptive_field[0]["measured"]["size"] == [5]
+    assert v.receptive_field[0]["calculated"]["size"] == [3]
     assert v.receptive_field[0]["agrees"] is False
 
 
