@@ -159,6 +159,14 @@ def _params_not_marked_right(reply: Reply) -> str | None:
     return None
 
 
+def _nothing_marked_right(reply: Reply) -> str | None:
+    results = (reply.json() or {}).get("results", [])
+    if not results:
+        return "no results"
+    right = [r.get("field") for r in results if r.get("correct") is not False]
+    return f"marked right: {right}" if right else None
+
+
 def _params_marked_right(reply: Reply) -> str | None:
     body = reply.json() or {}
     marks = [r for r in body.get("results", []) if r.get("field") == "params"]
@@ -848,6 +856,25 @@ def _grading() -> Iterator[Case]:
             max_bytes=SMALL_BODY,
             what=f"params {given!r}: never marked right",
         )
+
+    arabic = {
+        "input_shape": [3, 32, 32],
+        "layers": stack,
+        "answers": [
+            {"layer": 0, "output_shape": "\u0661\u0660x32x32", "receptive_field": "\u0665"},
+            {"layer": 0, "weight_shape": "\u0661\u0660x3x5x5", "bias_shape": "\u0661\u0660"},
+        ],
+        "total_params": "\u0667\u0666\u0660",
+    }
+    yield _post(
+        "grade-every-field-arabic-indic-digits",
+        CHECK,
+        arabic,
+        {200, 422},
+        check=_nothing_marked_right,
+        max_bytes=SMALL_BODY,
+        what="every answer of the course's convolution in Arabic-Indic digits",
+    )
 
 
 def _protocol(allowed_origin: str) -> Iterator[Case]:
