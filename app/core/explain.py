@@ -1,8 +1,11 @@
 """Worked formulas, in English and in French, with every number substituted.
 
 Each layer's explanation is a list of ``ExplanationStep(text, formula)``: a sentence for a
-student, and the formula alone so that a page can typeset it. Formulas are the same in both
-languages and use the course's notation (``(N - K + 2P) / S + 1``,
+student, and the formula alone so that a page can typeset it. Each layer kind tells its own
+steps (``LayerSpec.explain``) as message codes with parameters and formulas
+(``app.core.layers.worked``); this module renders them from ``TEXT``, the catalogue of
+sentences in both languages, and tells the receptive field from the layer's windows.
+Formulas are the same in both languages and use the course's notation (``(N - K + 2P) / S + 1``,
 ``C_out × (C_in × K_h × K_w + 1)``, ``1 + L × (K − 1)``); the French sentences use the
 course's words (couche, noyau/filtre, pas, rembourrage/padding, champ réceptif, taille de
 sortie, nombre de paramètres). Every number comes from the layer's own ``infer()`` and from
@@ -19,11 +22,9 @@ import dataclasses
 import re
 from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
-from math import gcd
 from typing import Any, Final, Literal
 
 from app.core.analysis import (
-    AXIS_NAMES,
     Analysis,
     ExplanationStep,
     LayerReport,
@@ -31,14 +32,23 @@ from app.core.analysis import (
 )
 from app.core.errors import ErrorCode, LayerError
 from app.core.layers import LayerSpec, Step
-from app.core.layers.activation import Dropout, FeatureDropout, PReLU, Softmax
-from app.core.layers.base import WarningCode, Window, prod
-from app.core.layers.conv import Conv, ConvTranspose
-from app.core.layers.linear import Flatten, Linear
-from app.core.layers.norm import BatchNorm, GroupNorm, LayerNorm
-from app.core.layers.pool import AdaptivePoolFamily, AvgPool, MaxPool, PoolFamily
+from app.core.layers.base import WarningCode, Window
+from app.core.layers.worked import (
+    Axes,
+    Line,
+    Msg,
+    Worked,
+    axis_lines,
+    axis_names,
+    division_lines,
+    group_axes,
+    num,
+    shape_formula,
+    shape_text,
+    window_formula,
+)
 from app.core.notation import NotationError
-from app.core.shapes import AxisOutput, Shape, adaptive_max_window, effective_kernel
+from app.core.shapes import AxisOutput
 
 Lang = Literal["en", "fr"]
 LANGS: Final = ("en", "fr")
@@ -53,55 +63,6 @@ def lang_of(lang: str) -> Lang:
     """``"fr"`` for French (``fr``, ``fr-FR``, ``FR``), ``"en"`` otherwise."""
     return "fr" if lang.lower().startswith("fr") else "en"
 
-
-# --- numbers and formulas -------------------------------------------------------------------
-
-
-def num(value: int | float | Fraction) -> str:
-    """A number as a formula writes it: ``32``, ``7/2`` for a fraction, ``0.5``."""
-    if isinstance(value, bool):
-        return str(int(value))
-    if isinstance(value, float):
-        if value.is_integer():
-            return str(int(value))
-        value = Fraction(value).limit_denominator(1 << 20)
-    if isinstance(value, Fraction):
-        if value.denominator == 1:
-            return str(value.numerator)
-        return f"{value.numerator}/{value.denominator}"
-    return str(value)
-
-
-def shape_text(shape: Sequence[int | float]) -> str:
-    """A shape as the course writes it in a sentence: ``10×32×32``."""
-    return "×".join(num(n) for n in shape) if shape else "1"
-
-
-def shape_formula(shape: Sequence[int | float]) -> str:
-    """A shape inside a formula: ``10 × 32 × 32``."""
-    return " × ".join(num(n) for n in shape) if shape else "1"
-
-
-def kernel_symbols(d: int) -> list[str]:
-    """``K`` in 1-D, ``K_h × K_w`` in 2-D, ``K_d × K_h × K_w`` in 3-D."""
-    if d == 1:
-        return ["K"]
-    return ["K_" + name.lower() for name in AXIS_NAMES.get(d, tuple(str(i) for i in range(d)))]
-
-
-def axis_names(d: int) -> tuple[str, ...]:
-    """``L``; ``H, W``; ``D, H, W``."""
-    return AXIS_NAMES.get(d, tuple(f"X{i}" for i in range(d)))
-
-
-def tensor_names(rank: int) -> tuple[str, ...]:
-    """Names of a tensor's axes, channels first: ``C × H × W``; a bare vector is ``F``."""
-    if rank == 1:
-        return ("F",)
-    return ("C", *axis_names(rank - 1))
-
-
-# --- sentences ------------------------------------------------------------------------------
 
 TEXT: Final[dict[str, tuple[str, str]]] = {
     "size_conv": (
@@ -119,7 +80,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "Taille de sortie selon {axes} : entrée {n}, fenêtre K = {k}, padding P = {p}, "
         "pas S = {s}.",
     ),
-    "same_axes": (" (the same for {others})", " (de même pour {others})"),
+    "axes_same": ("{name} (the same for {others})", "{name} (de même pour {others})"),
     "stride_default": (
         "The stride was not given: a pooling's stride defaults to its kernel size, S = {s}.",
         "Le pas n'est pas donné : pour un pooling il vaut par défaut la taille du noyau, S = {s}.",
@@ -162,13 +123,21 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "({o} - 1) × {s} = {start} ≥ N + P = {n} + {p} = {end} : PyTorch la retire.",
     ),
     "unread": (
-        "the last {u} input {unit}{plural} never read",
-        "les {u} dernières {unit_fr} de l'entrée ne sont jamais lues",
+        "the last {u} input {units} never read",
+        "les {u} dernières {units} de l'entrée ne sont jamais lues",
     ),
     "unread_one": (
         "the last input {unit} is never read",
-        "la dernière {unit_fr1} de l'entrée n'est jamais lue",
+        "la dernière {unit} de l'entrée n'est jamais lue",
     ),
+    "units_row": ("rows are", "lignes"),
+    "units_column": ("columns are", "colonnes"),
+    "units_position": ("positions are", "positions"),
+    "units_slice": ("slices are", "tranches"),
+    "unit_row": ("row", "ligne"),
+    "unit_column": ("column", "colonne"),
+    "unit_position": ("position", "position"),
+    "unit_slice": ("slice", "tranche"),
     "unread_pad": (
         "only padding is left out",
         "seul du padding est laissé de côté",
@@ -252,7 +221,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     ),
     "weight_norm": (
         "Weight (scale γ): one per {what}.",
-        "Poids (échelle γ) : un par {what_fr}.",
+        "Poids (échelle γ) : un par {what}.",
     ),
     "weight_prelu": (
         "Weight: {n} learned negative slope{plural}.",
@@ -260,7 +229,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     ),
     "bias_conv": ("Bias: one per filter.", "Biais : un par filtre."),
     "bias_linear": ("Bias: one per output.", "Biais : un par sortie."),
-    "bias_norm": ("Bias (shift β): one per {what}.", "Biais (décalage β) : un par {what_fr}."),
+    "bias_norm": ("Bias (shift β): one per {what}.", "Biais (décalage β) : un par {what}."),
     "no_bias": ("No bias (bias=False).", "Pas de biais (bias=False)."),
     "no_affine": (
         "Neither scale γ nor shift β ({flag}=False): nothing to learn.",
@@ -314,9 +283,13 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "kept_dropout": (
         "Dropout zeroes {what} with probability p = {p} while training, and does nothing in "
         "eval mode.",
-        "Le dropout met à zéro {what_fr} avec la probabilité p = {p} pendant l'entraînement, et "
+        "Le dropout met à zéro {what} avec la probabilité p = {p} pendant l'entraînement, et "
         "ne fait rien en évaluation.",
     ),
+    "what_channel": ("channel", "canal"),
+    "what_normalised": ("normalised value ({shape})", "valeur normalisée"),
+    "what_values": ("values", "des valeurs"),
+    "what_channels": ("whole channels", "des canaux entiers"),
     "kept_softmax": (
         "{name} normalises along dimension {dim} (the batch is dimension 0).",
         "{name} normalise selon la dimension {dim} (le batch est la dimension 0).",
@@ -355,6 +328,14 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "entrées réparties sur Δ + 1 = {span} + 1 d'entre elles, donc r augmente de Δ × j "
         "(j = {jump} avant cette couche) ; les sorties se rapprochent : j est divisé par le pas.",
     ),
+    "rf_jump_div": (
+        "The distance between neighbouring units is divided by the stride.",
+        "L'écart entre sorties voisines est divisé par le pas.",
+    ),
+    "rf_jump_mul": (
+        "The distance between neighbouring units is multiplied by the stride.",
+        "L'écart entre sorties voisines est multiplié par le pas.",
+    ),
     "rf_kept": (
         "Receptive field unchanged along {axes}: this layer works value by value.",
         "Champ réceptif inchangé selon {axes} : cette couche agit valeur par valeur.",
@@ -371,6 +352,8 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "padding.",
     ),
 }
+"""The catalogue of sentences, by code: (English, French). A layer kind picks the codes and
+their numbers (``LayerSpec.explain``); ``render`` fills them in."""
 
 
 def say(key: str, lang: Lang, **values: Any) -> str:
@@ -386,105 +369,38 @@ def join_axes(names: Sequence[str], lang: Lang) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + word + names[-1]
 
 
-def unit_words(name: str) -> dict[str, str]:
-    """Row or column, in both languages, for the sentences on unread input."""
-    if name == "W":
-        return {"unit": "column", "unit_fr": "colonnes", "unit_fr1": "colonne"}
-    if name == "L":
-        return {"unit": "position", "unit_fr": "positions", "unit_fr1": "position"}
-    if name == "D":
-        return {"unit": "slice", "unit_fr": "tranches", "unit_fr1": "tranche"}
-    return {"unit": "row", "unit_fr": "lignes", "unit_fr1": "ligne"}
+def message(msg: Msg, lang: Lang) -> str:
+    """A message in ``lang``: its parameters that are messages or axes rendered first."""
+    values = {name: _value(value, lang) for name, value in msg.params.items()}
+    return say(msg.code, lang, **values)
 
 
-# --- one spatial axis -----------------------------------------------------------------------
+def _value(value: Any, lang: Lang) -> Any:
+    if isinstance(value, Msg):
+        return message(value, lang)
+    if isinstance(value, Axes):
+        return join_axes(value.names, lang)
+    return value
 
 
-def window_formula(
-    name: str,
-    n: int,
-    k: int,
-    s: int,
-    pad_l: int,
-    pad_r: int,
-    d: int,
-    out: AxisOutput,
-    *,
-    ceil_mode: bool = False,
-) -> str:
-    """``H' = (H - K + 2P) / S + 1 = (32 - 5 + 2×2) / 1 + 1 = 32``, floored when not exact.
+def render(lines: Sequence[Line], lang: Lang) -> list[ExplanationStep]:
+    """A kind's worked lines as steps in ``lang``."""
+    return [
+        ExplanationStep("" if line.text is None else message(line.text, lang), line.formula)
+        for line in lines
+    ]
 
-    The symbolic form follows the course when it can (no dilation, symmetric padding) and
-    PyTorch's ``(N + 2P - D × (K - 1) - 1) / S + 1`` otherwise.
-    """
-    if pad_l != pad_r:
-        pads_sym, pads_num = "P_l + P_r", f"{pad_l} + {pad_r}"
-        if d == 1:
-            sym, sub = f"{name} + {pads_sym} - K", f"{n} + {pads_num} - {k}"
-        else:
-            sym = f"{name} + {pads_sym} - D × (K - 1) - 1"
-            sub = f"{n} + {pads_num} - {d} × ({k} - 1) - 1"
-    elif d == 1:
-        sym, sub = f"{name} - K + 2P", f"{n} - {k} + 2×{pad_l}"
-    else:
-        sym = f"{name} + 2P - D × (K - 1) - 1"
-        sub = f"{n} + 2×{pad_l} - {d} × ({k} - 1) - 1"
-    span, size = out.span, out.size
-    if out.exact:
-        text = f"{name}' = ({sym}) / S + 1 = ({sub}) / {s} + 1"
-        if s != 1:
-            text += f" = {span} / {s} + 1"
-        return f"{text} = {size}"
-    if ceil_mode:
-        rounded = -(-span // s)
-        text = (
-            f"{name}' = ⌈({sym}) / S⌉ + 1 = ⌈({sub}) / {s}⌉ + 1 = ⌈{span} / {s}⌉ + 1"
-            f" = {rounded} + 1 = {rounded + 1}"
-        )
-        return text
-    return (
-        f"{name}' = ⌊({sym}) / S⌋ + 1 = ⌊({sub}) / {s}⌋ + 1 = ⌊{span} / {s}⌋ + 1"
-        f" = {span // s} + 1 = {size}"
-    )
+
+def render_worked(worked: Worked, lang: Lang) -> FieldSteps:
+    """Every field of a kind's worked steps rendered in ``lang``."""
+    return {name: render(lines, lang) for name, lines in worked.items()}
 
 
 def division_steps(
     name: str, out: AxisOutput, lang: Lang, *, ceil_mode: bool = False, n: int = 0, p: int = 0
 ) -> list[ExplanationStep]:
     """What the division did: exact, floored (and what is left unread), or ceiled."""
-    words = unit_words(name)
-    s, span = out.stride, out.span
-    if out.exact:
-        if s == 1:
-            return []
-        return [ExplanationStep(say("exact", lang, span=span, s=s, **words))]
-    if ceil_mode:
-        rounded = -(-span // s) + 1
-        steps = [ExplanationStep(say("ceil", lang, span=span, s=s))]
-        if rounded != out.size:
-            steps.append(
-                ExplanationStep(
-                    say(
-                        "ceil_drop",
-                        lang,
-                        o=rounded,
-                        s=s,
-                        start=(rounded - 1) * s,
-                        n=n,
-                        p=p,
-                        end=n + p,
-                    ),
-                    f"{name}' = {rounded} - 1 = {out.size}",
-                )
-            )
-        return steps
-    if out.unread > 1:
-        left = say("unread", lang, u=out.unread, plural="s are", **words)
-    elif out.unread == 1:
-        left = say("unread_one", lang, **words)
-    else:
-        left = say("unread_pad", lang)
-    return [ExplanationStep(say("floor", lang, span=span, s=s, left=left))]
+    return render(division_lines(name, out, ceil_mode=ceil_mode, n=n, p=p), lang)
 
 
 def conv_axis_steps(
@@ -503,42 +419,10 @@ def conv_axis_steps(
     ceil_mode: bool = False,
 ) -> list[ExplanationStep]:
     """The output size of one axis (or several with the same sizes) of a sliding window."""
-    axes = name + (say("same_axes", lang, others=join_axes(others, lang)) if others else "")
-    if pad_l != pad_r:
-        intro = say("size_conv_asym", lang, axes=axes, n=n, k=k, pl=pad_l, pr=pad_r, s=s)
-    else:
-        intro = say("size_pool" if pool else "size_conv", lang, axes=axes, n=n, k=k, p=pad_l, s=s)
-    steps: list[ExplanationStep] = []
-    if d != 1:
-        keff = effective_kernel(k, d)
-        steps.append(
-            ExplanationStep(
-                say("dilation", lang, d=d, k=k, keff=keff),
-                f"K_eff = D × (K - 1) + 1 = {d} × ({k} - 1) + 1 = {keff}",
-            )
-        )
-    formula = window_formula(name, n, k, s, pad_l, pad_r, d, out, ceil_mode=ceil_mode)
-    steps.append(ExplanationStep(intro, formula))
-    steps.extend(division_steps(name, out, lang, ceil_mode=ceil_mode, n=n, p=pad_l))
-    return steps
-
-
-def group_axes(keys: Sequence[Any]) -> list[list[int]]:
-    """Axes grouped by equal keys, in order: ``[(32,5), (32,5)]`` gives ``[[0, 1]]``."""
-    groups: dict[Any, list[int]] = {}
-    for axis, key in enumerate(keys):
-        groups.setdefault(key, []).append(axis)
-    return list(groups.values())
-
-
-def without_parameters(output: list[ExplanationStep], key: str, lang: Lang) -> FieldSteps:
-    """The steps of a layer that has no weight, no bias and no parameters."""
-    return {
-        "output_shape": output,
-        "weight_shape": [],
-        "bias_shape": [],
-        "params": [ExplanationStep(say(key, lang))],
-    }
+    lines = axis_lines(
+        name, n, k, s, pad_l, pad_r, d, out, others=others, pool=pool, ceil_mode=ceil_mode
+    )
+    return render(lines, lang)
 
 
 # --- one layer, field by field --------------------------------------------------------------
@@ -561,7 +445,7 @@ def _field_steps_for_rf(
     lang: Lang,
     chain: FieldChain | None,
     *,
-    transposed: bool = False,
+    spreads: bool = False,
 ) -> list[ExplanationStep]:
     rf = report.receptive_field
     names = axis_names(len(rf.size))
@@ -611,7 +495,7 @@ def _field_steps_for_rf(
                     )
                 )
             continue
-        if transposed:
+        if spreads:
             steps.append(
                 ExplanationStep(
                     say("rf_transposed", lang, axes=axes, jump=jump_in, span=span),
@@ -621,9 +505,7 @@ def _field_steps_for_rf(
             inverse = num(1 / Fraction(stride))
             steps.append(
                 ExplanationStep(
-                    "L'écart entre sorties voisines est divisé par le pas."
-                    if lang == "fr"
-                    else "The distance between neighbouring units is divided by the stride.",
+                    say("rf_jump_div", lang),
                     f"j' = j / S = {jump_in} / {inverse} = {num_mul(jump_in, stride)}",
                 )
             )
@@ -635,409 +517,17 @@ def _field_steps_for_rf(
             )
         )
         steps.append(
-            ExplanationStep("", f"j' = j × S = {jump_in} × {stride} = {num_mul(jump_in, stride)}")
-        )
-    return [s if s.text else dataclasses.replace(s, text=_jump_text(lang)) for s in steps]
-
-
-def num_mul(a: str, b: str) -> str:
-    """The product of two numbers written by ``num``."""
-    return num(Fraction(a) * Fraction(b))
-
-
-def _jump_text(lang: Lang) -> str:
-    return (
-        "L'écart entre sorties voisines est multiplié par le pas."
-        if lang == "fr"
-        else "The distance between neighbouring units is multiplied by the stride."
-    )
-
-
-def _spatial_conv_steps(
-    spec: Conv | PoolFamily, x: Shape, step: Step, lang: Lang
-) -> list[ExplanationStep]:
-    """Output size per axis of a convolution or a pooling, grouped where sizes agree."""
-    d = len(x) - 1
-    geometry = step.geometry
-    k = tuple(a.kernel for a in geometry)
-    s = tuple(a.stride for a in geometry)
-    dil = tuple(a.dilation for a in geometry)
-    pads = [(a.pad_left, a.pad_right) for a in geometry]
-    steps: list[ExplanationStep] = []
-    ceil_mode = False
-    if isinstance(spec, Conv):
-        if spec.padding == "same":
-            totals = [dl * (kk - 1) for kk, dl in zip(k, dil, strict=True)]
-            keys = list(zip(k, dil, pads, strict=True))
-            for group in group_axes(keys):
-                a = group[0]
-                steps.append(
-                    ExplanationStep(
-                        say("same", lang, total=totals[a], pl=pads[a][0], pr=pads[a][1]),
-                        f"D × (K - 1) = {dil[a]} × ({k[a]} - 1) = {totals[a]}",
-                    )
-                )
-        elif spec.padding == "valid":
-            steps.append(ExplanationStep(say("valid", lang)))
-    else:
-        ceil_mode = spec.ceil_mode
-        if spec.stride is None:
-            stride_text = shape_text(s) if len(set(s)) > 1 else str(s[0])
-            steps.append(ExplanationStep(say("stride_default", lang, s=stride_text)))
-    names = axis_names(d)
-    axis_keys = [(x[1 + a], k[a], s[a], pads[a], dil[a], step.axes[a]) for a in range(d)]
-    for group in group_axes(axis_keys):
-        a = group[0]
-        steps.extend(
-            conv_axis_steps(
-                names[a],
-                x[1 + a],
-                k[a],
-                s[a],
-                pads[a][0],
-                pads[a][1],
-                dil[a],
-                step.axes[a],
-                lang,
-                others=[names[b] for b in group[1:]],
-                pool=not isinstance(spec, Conv),
-                ceil_mode=ceil_mode,
+            ExplanationStep(
+                say("rf_jump_mul", lang),
+                f"j' = j × S = {jump_in} × {stride} = {num_mul(jump_in, stride)}",
             )
         )
     return steps
 
 
-def _output_step(key: str, lang: Lang, x: Shape, out: Shape, **values: Any) -> ExplanationStep:
-    d = len(out) - 1
-    symbols = " × ".join(("C_out" if key == "out_conv" else "C", *(f"{n}'" for n in axis_names(d))))
-    return ExplanationStep(
-        say(key, lang, shape=shape_text(out), c=out[0], **values),
-        f"{symbols} = {shape_formula(out)}",
-    )
-
-
-def conv_fields(spec: Conv, report: LayerReport, step: Step, lang: Lang) -> FieldSteps:
-    """Output size, weight, bias and parameters of a convolution."""
-    x = tuple(report.input_shape)
-    out = tuple(report.output_shape)
-    d = len(x) - 1
-    kernel = tuple(a.kernel for a in step.geometry)
-    ks = kernel_symbols(d)
-    c_in, c_out, g = x[0], spec.out_channels, spec.groups
-    per_group = c_in // g
-    cin_sym = "C_in/G" if g > 1 else "C_in"
-    output = _spatial_conv_steps(spec, x, step, lang)
-    output.append(_output_step("out_conv", lang, x, out))
-    weight: list[ExplanationStep] = []
-    if g > 1:
-        weight.append(
-            ExplanationStep(say("groups", lang, g=g), f"C_in / G = {c_in} / {g} = {per_group}")
-        )
-    filter_text = shape_text((per_group, *kernel))
-    w_sym = " × ".join(("C_out", cin_sym, *ks))
-    w_num = " × ".join(str(v) for v in (c_out, per_group, *kernel))
-    weight.append(
-        ExplanationStep(
-            say("weight_conv", lang, c=c_out, filter=filter_text),
-            f"{w_sym} = {w_num} = {prod((c_out, per_group, *kernel))}",
-        )
-    )
-    bias = (
-        [ExplanationStep(say("bias_conv", lang), f"C_out = {c_out}")]
-        if spec.bias
-        else [ExplanationStep(say("no_bias", lang))]
-    )
-    per_filter_sym = " × ".join((cin_sym, *ks))
-    per_filter_num = " × ".join(str(v) for v in (per_group, *kernel))
-    per = prod((per_group, *kernel))
-    if spec.bias:
-        params = [
-            ExplanationStep(
-                say("params_filter", lang, per=per),
-                f"{per_filter_sym} + 1 = {per_filter_num} + 1 = {per + 1}",
-            ),
-            ExplanationStep(
-                say("params_conv", lang, c=c_out, each=per + 1),
-                f"C_out × ({per_filter_sym} + 1) = {c_out} × ({per_filter_num} + 1) = "
-                f"{report.params}",
-            ),
-        ]
-    else:
-        params = [
-            ExplanationStep(say("params_conv_nobias", lang), f"{w_sym} = {w_num} = {report.params}")
-        ]
-    return {"output_shape": output, "weight_shape": weight, "bias_shape": bias, "params": params}
-
-
-def transposed_fields(
-    spec: ConvTranspose, report: LayerReport, step: Step, lang: Lang
-) -> FieldSteps:
-    """Output size, weight, bias and parameters of a transposed convolution."""
-    x = tuple(report.input_shape)
-    out = tuple(report.output_shape)
-    d = len(x) - 1
-    k = tuple(a.kernel for a in step.geometry)
-    s = tuple(a.stride for a in step.geometry)
-    dil = tuple(a.dilation for a in step.geometry)
-    p = tuple(a.pad_left for a in step.geometry)
-    op = tuple(a.output_padding for a in step.geometry)
-    names = axis_names(d)
-    output: list[ExplanationStep] = []
-    keys = [(x[1 + a], k[a], s[a], dil[a], p[a], op[a]) for a in range(d)]
-    for group in group_axes(keys):
-        a = group[0]
-        name = names[a]
-        others = [names[b] for b in group[1:]]
-        axes = name + (say("same_axes", lang, others=join_axes(others, lang)) if others else "")
-        n, size = x[1 + a], out[1 + a]
-        if dil[a] == 1 and op[a] == 0:
-            formula = (
-                f"{name}' = ({name} - 1) × S - 2P + K = ({n} - 1) × {s[a]} - 2×{p[a]} + {k[a]}"
-                f" = {size}"
-            )
-        else:
-            formula = (
-                f"{name}' = ({name} - 1) × S - 2P + D × (K - 1) + OP + 1 = ({n} - 1) × {s[a]} - "
-                f"2×{p[a]} + {dil[a]} × ({k[a]} - 1) + {op[a]} + 1 = {size}"
-            )
-        output.append(
-            ExplanationStep(
-                say("transposed", lang, axes=axes, n=n, k=k[a], s=s[a], p=p[a], op=op[a]), formula
-            )
-        )
-    output.append(_output_step("out_conv", lang, x, out))
-    g = spec.groups
-    ks = kernel_symbols(d)
-    cout_sym = "C_out/G" if g > 1 else "C_out"
-    per_group = spec.out_channels // g
-    w_sym = " × ".join(("C_in", cout_sym, *ks))
-    w_num = " × ".join(str(v) for v in (x[0], per_group, *k))
-    weight_count = prod((x[0], per_group, *k))
-    weight = [
-        ExplanationStep(say("weight_transposed", lang), f"{w_sym} = {w_num} = {weight_count}")
-    ]
-    if spec.bias:
-        bias = [ExplanationStep(say("bias_conv", lang), f"C_out = {spec.out_channels}")]
-        params = [
-            ExplanationStep(
-                say("params_transposed", lang),
-                f"{w_sym} + C_out = {w_num} + {spec.out_channels} = {report.params}",
-            )
-        ]
-    else:
-        bias = [ExplanationStep(say("no_bias", lang))]
-        params = [
-            ExplanationStep(say("params_conv_nobias", lang), f"{w_sym} = {w_num} = {report.params}")
-        ]
-    return {"output_shape": output, "weight_shape": weight, "bias_shape": bias, "params": params}
-
-
-def pool_fields(spec: PoolFamily, report: LayerReport, step: Step, lang: Lang) -> FieldSteps:
-    """Output size of a max or average pooling; no parameters."""
-    x = tuple(report.input_shape)
-    out = tuple(report.output_shape)
-    output = _spatial_conv_steps(spec, x, step, lang)
-    output.append(_output_step("out_pool", lang, x, out))
-    return without_parameters(output, "params_none_pool", lang)
-
-
-def adaptive_fields(
-    spec: AdaptivePoolFamily, report: LayerReport, step: Step, lang: Lang
-) -> FieldSteps:
-    """Output size and windows of an adaptive pooling; no parameters."""
-    x = tuple(report.input_shape)
-    out = tuple(report.output_shape)
-    d = len(x) - 1
-    names = axis_names(d)
-    sizes = spec.output_size
-    given = (sizes,) * d if sizes is None or isinstance(sizes, int) else tuple(sizes)
-    output: list[ExplanationStep] = []
-    keys = [(x[1 + a], given[a]) for a in range(d)]
-    for group in group_axes(keys):
-        a = group[0]
-        axes = join_axes([names[b] for b in group], lang)
-        n, m = x[1 + a], out[1 + a]
-        if given[a] is None:
-            output.append(
-                ExplanationStep(say("adaptive_kept", lang, axes=axes, n=n), f"{names[a]}' = {n}")
-            )
-            continue
-        output.append(
-            ExplanationStep(say("adaptive_given", lang, axes=axes, m=m), f"{names[a]}' = {m}")
-        )
-        if n % m == 0:
-            output.append(
-                ExplanationStep(
-                    say("adaptive_even", lang, n=n, m=m, k=n // m),
-                    f"K = S = N / M = {n} / {m} = {n // m}",
-                )
-            )
-        else:
-            widest = adaptive_max_window(n, m)
-            g = gcd(n, m)
-            output.append(
-                ExplanationStep(
-                    say("adaptive_uneven", lang, n=n, m=m, widest=widest),
-                    f"K_max = ⌈(N + M - gcd(N, M)) / M⌉ = ⌈({n} + {m} - {g}) / {m}⌉ = {widest}",
-                )
-            )
-    output.append(_output_step("out_pool", lang, x, out))
-    return without_parameters(output, "params_none_pool", lang)
-
-
-def flatten_fields(spec: Flatten, report: LayerReport, step: Step, lang: Lang) -> FieldSteps:
-    """The merged dimensions of a flatten; no parameters."""
-    x = tuple(report.input_shape)
-    out = tuple(report.output_shape)
-    ndim = len(x) + 1
-    start, end = spec.start_dim % ndim, spec.end_dim % ndim
-    merged = x[start - 1 : end]
-    names = tensor_names(len(x))[start - 1 : end]
-    formula = f"{' × '.join(names)} = {shape_formula(merged)} = {prod(merged)}"
-    output = []
-    if start == 1 and end == ndim - 1:
-        output.append(
-            ExplanationStep(
-                say("out_flatten", lang, shape_in=shape_text(x), n=prod(merged)), formula
-            )
-        )
-    else:
-        output.append(
-            ExplanationStep(
-                say("out_flatten_part", lang, start=start, end=end, shape=shape_text(out)), formula
-            )
-        )
-        output.append(
-            ExplanationStep(say("out_shape", lang, shape=shape_text(out)), shape_formula(out))
-        )
-    return without_parameters(output, "params_none", lang)
-
-
-def linear_fields(spec: Linear, report: LayerReport, step: Step, lang: Lang) -> FieldSteps:
-    """Output, weight (PyTorch's out × in), bias and parameters of a linear layer."""
-    x = tuple(report.input_shape)
-    out = tuple(report.output_shape)
-    n_in, n_out = x[-1], spec.out_features
-    if len(x) == 1:
-        output = [ExplanationStep(say("out_linear", lang, m=n_out), f"out_features = {n_out}")]
-    else:
-        output = [
-            ExplanationStep(
-                say("out_linear_last", lang, n=n_in, shape=shape_text(out)),
-                f"{shape_formula(x[:-1])} × out_features = {shape_formula(out)}",
-            )
-        ]
-    weight = [
-        ExplanationStep(
-            say("weight_linear", lang, out=n_out, inn=n_in),
-            f"out_features × in_features = {n_out} × {n_in} = {n_out * n_in}",
-        )
-    ]
-    if spec.bias:
-        bias = [ExplanationStep(say("bias_linear", lang), f"out_features = {n_out}")]
-        params = [
-            ExplanationStep(
-                say("params_linear", lang, out=n_out, inn=n_in),
-                f"out × (in + 1) = {n_out} × ({n_in} + 1) = {report.params}",
-            )
-        ]
-    else:
-        bias = [ExplanationStep(say("no_bias", lang))]
-        params = [
-            ExplanationStep(
-                say("params_conv_nobias", lang), f"out × in = {n_out} × {n_in} = {report.params}"
-            )
-        ]
-    return {"output_shape": output, "weight_shape": weight, "bias_shape": bias, "params": params}
-
-
-def norm_fields(
-    spec: BatchNorm | LayerNorm | GroupNorm, report: LayerReport, step: Step, lang: Lang
-) -> FieldSteps:
-    """Shape kept; γ and β; BatchNorm's buffers are not parameters."""
-    x = tuple(report.input_shape)
-    name = report.torch_class or spec.kind
-    output = [
-        ExplanationStep(say("kept_norm", lang, name=name)),
-        ExplanationStep(say("out_kept", lang, shape=shape_text(x)), shape_formula(x)),
-    ]
-    if isinstance(spec, LayerNorm):
-        ns = spec.normalized(x)
-        what, what_fr, count = f"normalised value ({shape_text(ns)})", "valeur normalisée", prod(ns)
-        symbol = "∏normalized_shape"
-        has_weight, has_bias = spec.elementwise_affine, spec.elementwise_affine and spec.bias
-    else:
-        what, what_fr, count, symbol = "channel", "canal", x[0], "C"
-        has_weight = has_bias = spec.affine
-    weight = (
-        [
-            ExplanationStep(
-                say("weight_norm", lang, what=what, what_fr=what_fr), f"{symbol} = {count}"
-            )
-        ]
-        if has_weight
-        else []
-    )
-    flag = "elementwise_affine" if isinstance(spec, LayerNorm) else "affine"
-    bias = (
-        [ExplanationStep(say("bias_norm", lang, what=what, what_fr=what_fr), f"{symbol} = {count}")]
-        if has_bias
-        else [ExplanationStep(say("no_bias" if has_weight else "no_affine", lang, flag=flag))]
-    )
-    if has_weight and has_bias:
-        params = [
-            ExplanationStep(
-                say("params_norm", lang, n=count), f"2 × {symbol} = 2 × {count} = {report.params}"
-            )
-        ]
-    elif has_weight:
-        params = [
-            ExplanationStep(say("params_norm_weight", lang, n=count), f"{symbol} = {report.params}")
-        ]
-    else:
-        params = [ExplanationStep(say("params_none", lang))]
-    if isinstance(spec, BatchNorm) and spec.track_running_stats:
-        c = x[0]
-        params.append(
-            ExplanationStep(
-                say("buffers", lang, c=c),
-                f"2 × C + 1 = 2 × {c} + 1 = {report.buffers}",
-            )
-        )
-    return {"output_shape": output, "weight_shape": weight, "bias_shape": bias, "params": params}
-
-
-def elementwise_fields(spec: LayerSpec, report: LayerReport, lang: Lang) -> FieldSteps:
-    """Activations, dropout, softmax: the shape is kept, PReLU's slopes aside no parameters."""
-    x = tuple(report.input_shape)
-    name = report.torch_class or spec.kind
-    if isinstance(spec, Dropout | FeatureDropout):
-        channel = isinstance(spec, FeatureDropout)
-        first = say(
-            "kept_dropout",
-            lang,
-            p=f"{spec.p:g}",
-            what="whole channels" if channel else "values",
-            what_fr="des canaux entiers" if channel else "des valeurs",
-        )
-    elif isinstance(spec, Softmax):
-        dim = spec.dim if spec.dim is not None else "(implicit)"
-        first = say("kept_softmax", lang, name=name, dim=dim)
-    else:
-        first = say("kept_activation", lang, name=name)
-    output = [
-        ExplanationStep(first),
-        ExplanationStep(say("out_kept", lang, shape=shape_text(x)), shape_formula(x)),
-    ]
-    if isinstance(spec, PReLU):
-        n = spec.num_parameters
-        plural = "s" if n > 1 else ""
-        weight = [
-            ExplanationStep(say("weight_prelu", lang, n=n, plural=plural), f"num_parameters = {n}")
-        ]
-        params = [ExplanationStep(say("params_prelu", lang), f"num_parameters = {report.params}")]
-        return {"output_shape": output, "weight_shape": weight, "bias_shape": [], "params": params}
-    return without_parameters(output, "params_none", lang)
+def num_mul(a: str, b: str) -> str:
+    """The product of two numbers written by ``num``."""
+    return num(Fraction(a) * Fraction(b))
 
 
 def field_steps(
@@ -1050,6 +540,9 @@ def field_steps(
 ) -> FieldSteps:
     """The worked steps of one layer, field by field (the keys of ``FIELDS``).
 
+    The layer kind tells its output shape, weight, bias and parameters (``spec.explain``);
+    the receptive field is told here from its windows.
+
     Args:
         spec: the layer.
         report: its report from ``analyze()``; every number shown equals the report's.
@@ -1061,25 +554,9 @@ def field_steps(
     x = tuple(report.input_shape)
     if step is None:
         step = spec.infer(x)
-    fields: FieldSteps
-    if isinstance(spec, Conv):
-        fields = conv_fields(spec, report, step, language)
-    elif isinstance(spec, ConvTranspose):
-        fields = transposed_fields(spec, report, step, language)
-    elif isinstance(spec, MaxPool | AvgPool):
-        fields = pool_fields(spec, report, step, language)
-    elif isinstance(spec, AdaptivePoolFamily):
-        fields = adaptive_fields(spec, report, step, language)
-    elif isinstance(spec, Flatten):
-        fields = flatten_fields(spec, report, step, language)
-    elif isinstance(spec, Linear):
-        fields = linear_fields(spec, report, step, language)
-    elif isinstance(spec, BatchNorm | LayerNorm | GroupNorm):
-        fields = norm_fields(spec, report, step, language)
-    else:
-        fields = elementwise_fields(spec, report, language)
+    fields = render_worked(spec.explain(x, step), language)
     fields["receptive_field"] = _field_steps_for_rf(
-        report, step, language, chain, transposed=isinstance(spec, ConvTranspose)
+        report, step, language, chain, spreads=spec.spreads
     )
     return fields
 
@@ -1113,7 +590,7 @@ def field_chains(analysis: Analysis, specs: Sequence[LayerSpec]) -> list[FieldCh
     for spec, report in zip(specs, analysis.layers, strict=True):
         step = spec.infer(tuple(report.input_shape))
         windows: tuple[Window, ...] | None = step.windows
-        sliding = isinstance(spec, Conv | MaxPool | AvgPool)
+        sliding = spec.slides
         if report.receptive_field.global_ or windows is None:
             if report.receptive_field.global_:
                 kernels = [None] * d
@@ -1403,11 +880,15 @@ def translate_layer_error(error: LayerError, lang: str) -> str:
 
 __all__ = [
     "FIELDS",
+    "TEXT",
     "FieldChain",
     "explain_analysis",
     "explain_fields",
     "explain_layer",
     "field_steps",
+    "message",
+    "render",
+    "render_worked",
     "translate_error_message",
     "translate_layer_error",
     "translate_notation_error",

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from app.core.layers import LAYERS_ADAPTER
+import pytest
+
+from app.core.explain import message
+from app.core.layers import LAYERS_ADAPTER, REGISTRY, LayerSpec, Step
 from app.core.shapes import AxisGeometry
 
 
@@ -55,3 +58,63 @@ def test_layers_without_windows_have_no_geometry() -> None:
         [{"type": "relu"}, {"type": "adaptiveavgpool2d", "output_size": 1}, {"type": "flatten"}]
     )
     assert [layer.infer((2, 4, 4)).geometry for layer in layers] == [(), (), ()]
+
+
+# --- every kind owns its capabilities -------------------------------------------------------
+
+SAMPLES: dict[str, tuple[tuple[int, ...], dict[str, object]]] = {
+    "Conv": ((3, 8, 8), {"type": "conv2d", "out_channels": 4, "kernel_size": 3}),
+    "ConvTranspose": ((3, 8, 8), {"type": "convtranspose2d", "out_channels": 4, "kernel_size": 3}),
+    "MaxPool": ((3, 8, 8), {"type": "maxpool2d", "kernel_size": 2}),
+    "AvgPool": ((3, 8, 8), {"type": "avgpool2d", "kernel_size": 2}),
+    "AdaptiveAvgPool": ((3, 8, 8), {"type": "adaptiveavgpool2d", "output_size": 3}),
+    "AdaptiveMaxPool": ((3, 8, 8), {"type": "adaptivemaxpool2d", "output_size": 3}),
+    "Flatten": ((3, 8, 8), {"type": "flatten"}),
+    "Linear": ((12,), {"type": "linear", "out_features": 5}),
+    "BatchNorm": ((3, 8, 8), {"type": "batchnorm2d"}),
+    "LayerNorm": ((3, 8, 8), {"type": "layernorm"}),
+    "GroupNorm": ((4, 8, 8), {"type": "groupnorm", "num_groups": 2}),
+    "Activation": ((3, 8, 8), {"type": "relu"}),
+    "LeakyReLU": ((3, 8, 8), {"type": "leakyrelu"}),
+    "ELU": ((3, 8, 8), {"type": "elu"}),
+    "GELU": ((3, 8, 8), {"type": "gelu"}),
+    "Softmax": ((3, 8, 8), {"type": "softmax", "dim": 1}),
+    "PReLU": ((3, 8, 8), {"type": "prelu"}),
+    "Dropout": ((3, 8, 8), {"type": "dropout"}),
+    "FeatureDropout": ((3, 8, 8), {"type": "dropout2d"}),
+}
+"""One layer of every kind, on an input it accepts."""
+
+
+def sample(kind: type[LayerSpec]) -> tuple[tuple[int, ...], LayerSpec]:
+    """The sample layer of ``kind``; a kind with none fails the walk."""
+    assert kind.__name__ in SAMPLES, f"{kind.__name__} has no sample in tests/core/test_kinds.py"
+    x, layer = SAMPLES[kind.__name__]
+    (spec,) = LAYERS_ADAPTER.validate_python([layer])
+    assert type(spec) is kind
+    return x, spec
+
+
+@pytest.mark.parametrize("kind", REGISTRY, ids=lambda k: k.__name__)
+def test_every_kind_tells_its_own_worked_steps_in_both_languages(kind: type[LayerSpec]) -> None:
+    assert kind.explain is not LayerSpec.explain, f"{kind.__name__} does not explain its steps"
+    x, spec = sample(kind)
+    step = spec.infer(x)
+    worked = spec.explain(x, step)
+    assert set(worked) == {"output_shape", "weight_shape", "bias_shape", "params"}
+    assert worked["output_shape"], "the output shape is always told"
+    for lines in worked.values():
+        for line in lines:
+            if line.text is not None:
+                for lang in ("en", "fr"):
+                    assert message(line.text, lang)  # every code is in the catalogue
+
+
+def test_a_kind_without_worked_steps_fails_loudly() -> None:
+    class Mute(LayerSpec):  # a family base: declares no type, so it is not registered
+        def infer(self, x: tuple[int, ...]) -> Step:
+            return Step(output=x)
+
+    with pytest.raises(NotImplementedError, match="Mute does not explain its steps"):
+        Mute().explain((1, 2), Step(output=(1, 2)))
+    assert Mute not in REGISTRY

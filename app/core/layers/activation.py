@@ -9,6 +9,7 @@ from pydantic import Field
 from app.core.errors import ErrorCode, FieldError
 from app.core.layers.base import Bool, Int, LayerSpec, Note, Pos, Step, WarningCode, fmt
 from app.core.layers.linear import batch_dim
+from app.core.layers.worked import Msg, Worked, kept_lines, say, without_parameters
 from app.core.shapes import Shape
 
 Real = Annotated[float, Field(strict=True, allow_inf_nan=False)]
@@ -35,6 +36,10 @@ class Elementwise(LayerSpec):
     def infer(self, x: Shape) -> Step:
         """``output = input``."""
         return Step(output=x)
+
+    def explain(self, x: Shape, step: Step) -> Worked:
+        """Applied value by value: the shape is kept, no parameters."""
+        return without_parameters(kept_lines(say("kept_activation", name=self.torch_name(x)), x))
 
 
 class Activation(Elementwise):
@@ -132,6 +137,12 @@ class Softmax(Elementwise):
             ),
         )
 
+    def explain(self, x: Shape, step: Step) -> Worked:
+        """Shape kept; the dimension normalised along."""
+        dim = self.dim if self.dim is not None else "(implicit)"
+        first = say("kept_softmax", name=self.torch_name(x), dim=dim)
+        return without_parameters(kept_lines(first, x))
+
     def torch_name(self, x: Shape) -> str:
         """``Softmax`` or ``LogSoftmax``."""
         return "Softmax" if self.kind == "softmax" else "LogSoftmax"
@@ -166,6 +177,18 @@ class PReLU(Elementwise):
             )
         return Step(output=x, weight=(self.num_parameters,), params=self.num_parameters)
 
+    def explain(self, x: Shape, step: Step) -> Worked:
+        """Shape kept; the learned slopes are its parameters."""
+        n = self.num_parameters
+        return {
+            "output_shape": kept_lines(say("kept_activation", name=self.torch_name(x)), x),
+            "weight_shape": [
+                say("weight_prelu", f"num_parameters = {n}", n=n, plural="s" if n > 1 else "")
+            ],
+            "bias_shape": [],
+            "params": [say("params_prelu", f"num_parameters = {step.params}")],
+        }
+
     def torch_kwargs(self, x: Shape) -> dict[str, Any]:
         """``nn.PReLU`` arguments."""
         return {"num_parameters": self.num_parameters, "init": self.init}
@@ -178,6 +201,11 @@ class Dropout(Elementwise):
     p: Probability = 0.5
     inplace: Bool = False
     torch_class: ClassVar[str] = "Dropout"
+
+    def explain(self, x: Shape, step: Step) -> Worked:
+        """Shape kept; values zeroed with probability ``p`` while training."""
+        first = say("kept_dropout", p=f"{self.p:g}", what=Msg("what_values"))
+        return without_parameters(kept_lines(first, x))
 
     def torch_kwargs(self, x: Shape) -> dict[str, Any]:
         """``nn.Dropout`` arguments."""
@@ -210,6 +238,11 @@ class FeatureDropout(Elementwise):
                 params={"shape": list(x)},
             )
         return Step(output=x)
+
+    def explain(self, x: Shape, step: Step) -> Worked:
+        """Shape kept; whole channels zeroed with probability ``p`` while training."""
+        first = say("kept_dropout", p=f"{self.p:g}", what=Msg("what_channels"))
+        return without_parameters(kept_lines(first, x))
 
     def torch_kwargs(self, x: Shape) -> dict[str, Any]:
         """``nn.DropoutNd`` arguments."""

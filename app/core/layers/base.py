@@ -39,6 +39,7 @@ from pydantic_core import (
 from pydantic_core.core_schema import ErrorType
 
 from app.core.errors import ErrorCode, FieldError
+from app.core.layers.worked import Worked
 from app.core.shapes import AxisGeometry, AxisOutput, Shape
 
 Int = Annotated[int, Strict()]
@@ -339,6 +340,12 @@ class LayerSpec(BaseModel):
     torch_class: ClassVar[str]
     """The ``torch.nn`` class, ``{d}`` standing for the number of spatial axes."""
     tags: ClassVar[tuple[str, ...]] = ()
+    slides: ClassVar[bool] = False
+    """A sliding window (convolution, pooling): while every earlier one has stride 1, the
+    course's receptive field ``1 + L × (K − 1)`` holds."""
+    spreads: ClassVar[bool] = False
+    """A transposed convolution: one output gathers inputs spread over its span, and the
+    jump between units is divided by the stride (told so in the receptive field's steps)."""
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -364,6 +371,17 @@ class LayerSpec(BaseModel):
     def infer(self, x: Shape) -> Step:
         """The layer's answer for an input of shape ``x``."""
         raise NotImplementedError
+
+    def explain(self, x: Shape, step: Step) -> Worked:
+        """The worked steps of the output shape, weight, bias and parameters, as message codes.
+
+        ``step`` is ``self.infer(x)``; every number shown comes from it. The receptive field's
+        steps are told from its windows by ``app.core.explain``.
+
+        Raises:
+            NotImplementedError: the kind does not tell its steps (a test walks the registry).
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not explain its steps")
 
     def torch_name(self, x: Shape) -> str:
         """PyTorch's class name for an input of shape ``x`` (``Conv2d``)."""

@@ -26,6 +26,18 @@ from app.core.layers.base import (
     prod,
     ratio,
 )
+from app.core.layers.worked import (
+    Line,
+    Worked,
+    axes_label,
+    axis_names,
+    group_axes,
+    kernel_symbols,
+    output_line,
+    say,
+    shape_text,
+    window_lines,
+)
 from app.core.shapes import (
     AxisGeometry,
     AxisOutput,
@@ -128,6 +140,7 @@ class Conv(ConvFamily):
     padding: Padding = Field(0, validation_alias=alias("padding", "P"))
     padding_mode: Literal["zeros", "reflect", "replicate", "circular"] = "zeros"
     torch_class: ClassVar[str] = "Conv{d}d"
+    slides: ClassVar[bool] = True
 
     def pads(
         self, d: int, k: tuple[int, ...], s: tuple[int, ...], dil: tuple[int, ...]
@@ -241,6 +254,77 @@ class Conv(ConvFamily):
             notes=tuple(notes),
         )
 
+    def explain(self, x: Shape, step: Step) -> Worked:
+        """Output size per axis, weight, bias and parameters of the convolution."""
+        geometry = step.geometry
+        output: list[Line] = []
+        if self.padding == "same":
+            keys = [(g.kernel, g.dilation, (g.pad_left, g.pad_right)) for g in geometry]
+            for group in group_axes(keys):
+                axis = geometry[group[0]]
+                total = axis.dilation * (axis.kernel - 1)
+                output.append(
+                    say(
+                        "same",
+                        f"D × (K - 1) = {axis.dilation} × ({axis.kernel} - 1) = {total}",
+                        total=total,
+                        pl=axis.pad_left,
+                        pr=axis.pad_right,
+                    )
+                )
+        elif self.padding == "valid":
+            output.append(say("valid"))
+        output.extend(window_lines(geometry, step.axes))
+        output.append(output_line("out_conv", step.output, c_out=True))
+        kernel = tuple(g.kernel for g in geometry)
+        ks = kernel_symbols(len(kernel))
+        c_in, c_out, g = x[0], self.out_channels, self.groups
+        per_group = c_in // g
+        cin_sym = "C_in/G" if g > 1 else "C_in"
+        weight: list[Line] = []
+        if g > 1:
+            weight.append(say("groups", f"C_in / G = {c_in} / {g} = {per_group}", g=g))
+        w_sym = " × ".join(("C_out", cin_sym, *ks))
+        w_num = " × ".join(str(v) for v in (c_out, per_group, *kernel))
+        weight.append(
+            say(
+                "weight_conv",
+                f"{w_sym} = {w_num} = {prod((c_out, per_group, *kernel))}",
+                c=c_out,
+                filter=shape_text((per_group, *kernel)),
+            )
+        )
+        if not self.bias:
+            return {
+                "output_shape": output,
+                "weight_shape": weight,
+                "bias_shape": [say("no_bias")],
+                "params": [say("params_conv_nobias", f"{w_sym} = {w_num} = {step.params}")],
+            }
+        per_filter_sym = " × ".join((cin_sym, *ks))
+        per_filter_num = " × ".join(str(v) for v in (per_group, *kernel))
+        per = prod((per_group, *kernel))
+        params = [
+            say(
+                "params_filter",
+                f"{per_filter_sym} + 1 = {per_filter_num} + 1 = {per + 1}",
+                per=per,
+            ),
+            say(
+                "params_conv",
+                f"C_out × ({per_filter_sym} + 1) = {c_out} × ({per_filter_num} + 1) = "
+                f"{step.params}",
+                c=c_out,
+                each=per + 1,
+            ),
+        ]
+        return {
+            "output_shape": output,
+            "weight_shape": weight,
+            "bias_shape": [say("bias_conv", f"C_out = {c_out}")],
+            "params": params,
+        }
+
     def torch_kwargs(self, x: Shape) -> dict[str, Any]:
         """``nn.ConvNd`` arguments."""
         return {
@@ -278,6 +362,7 @@ class ConvTranspose(ConvFamily):
     output_padding: NonNegAxes = 0
     padding_mode: str = "zeros"
     torch_class: ClassVar[str] = "ConvTranspose{d}d"
+    spreads: ClassVar[bool] = True
 
     def infer(self, x: Shape) -> Step:
         """Output, weight, params, MACs and windows of the transposed convolution."""
@@ -331,6 +416,62 @@ class ConvTranspose(ConvFamily):
             axes=tuple(axes),
             geometry=tuple(geometry),
         )
+
+    def explain(self, x: Shape, step: Step) -> Worked:
+        """Output size per axis, weight (input-first), bias and parameters."""
+        geometry, out = step.geometry, step.output
+        names = axis_names(len(geometry))
+        output: list[Line] = []
+        keys = [
+            (g.size, g.kernel, g.stride, g.dilation, g.pad_left, g.output_padding) for g in geometry
+        ]
+        for group in group_axes(keys):
+            a = group[0]
+            g, name, size = geometry[a], names[a], out[1 + a]
+            n, k, s, p, dl, op = (
+                g.size,
+                g.kernel,
+                g.stride,
+                g.pad_left,
+                g.dilation,
+                g.output_padding,
+            )
+            if dl == 1 and op == 0:
+                formula = f"{name}' = ({name} - 1) × S - 2P + K = ({n} - 1) × {s} - 2×{p} + {k}"
+            else:
+                formula = (
+                    f"{name}' = ({name} - 1) × S - 2P + D × (K - 1) + OP + 1 = ({n} - 1) × {s} - "
+                    f"2×{p} + {dl} × ({k} - 1) + {op} + 1"
+                )
+            axes = axes_label(name, [names[b] for b in group[1:]])
+            output.append(
+                say("transposed", f"{formula} = {size}", axes=axes, n=n, k=k, s=s, p=p, op=op)
+            )
+        output.append(output_line("out_conv", out, c_out=True))
+        kernel = tuple(g.kernel for g in geometry)
+        cout_sym = "C_out/G" if self.groups > 1 else "C_out"
+        per_group = self.out_channels // self.groups
+        w_sym = " × ".join(("C_in", cout_sym, *kernel_symbols(len(kernel))))
+        w_num = " × ".join(str(v) for v in (x[0], per_group, *kernel))
+        weight = [
+            say("weight_transposed", f"{w_sym} = {w_num} = {prod((x[0], per_group, *kernel))}")
+        ]
+        if not self.bias:
+            return {
+                "output_shape": output,
+                "weight_shape": weight,
+                "bias_shape": [say("no_bias")],
+                "params": [say("params_conv_nobias", f"{w_sym} = {w_num} = {step.params}")],
+            }
+        c_out = self.out_channels
+        return {
+            "output_shape": output,
+            "weight_shape": weight,
+            "bias_shape": [say("bias_conv", f"C_out = {c_out}")],
+            "params": [
+                say("params_transposed", f"{w_sym} + C_out = {w_num} + {c_out} = {step.params}")
+            ],
+        }
 
     def torch_kwargs(self, x: Shape) -> dict[str, Any]:
         """``nn.ConvTransposeNd`` arguments."""

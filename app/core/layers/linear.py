@@ -8,6 +8,15 @@ from pydantic import Field
 
 from app.core.errors import ErrorCode, FieldError
 from app.core.layers.base import Bool, Int, LayerSpec, Note, Pos, Step, WarningCode, fmt, prod
+from app.core.layers.worked import (
+    Line,
+    Worked,
+    say,
+    shape_formula,
+    shape_text,
+    tensor_names,
+    without_parameters,
+)
 from app.core.shapes import Shape
 
 
@@ -67,6 +76,24 @@ class Flatten(LayerSpec):
             global_field=len(merged) > 1,
         )
 
+    def explain(self, x: Shape, step: Step) -> Worked:
+        """The dimensions merged and their product; no parameters."""
+        out = step.output
+        ndim = len(x) + 1
+        start, end = self.start_dim % ndim, self.end_dim % ndim
+        merged = x[start - 1 : end]
+        names = tensor_names(len(x))[start - 1 : end]
+        formula = f"{' × '.join(names)} = {shape_formula(merged)} = {prod(merged)}"
+        output: list[Line]
+        if start == 1 and end == ndim - 1:
+            output = [say("out_flatten", formula, shape_in=shape_text(x), n=prod(merged))]
+        else:
+            output = [
+                say("out_flatten_part", formula, start=start, end=end, shape=shape_text(out)),
+                say("out_shape", shape_formula(out), shape=shape_text(out)),
+            ]
+        return without_parameters(output)
+
     def torch_kwargs(self, x: Shape) -> dict[str, Any]:
         """``nn.Flatten`` arguments."""
         return {"start_dim": self.start_dim, "end_dim": self.end_dim}
@@ -120,6 +147,38 @@ class Linear(LayerSpec):
             global_field=True,
             notes=notes,
         )
+
+    def explain(self, x: Shape, step: Step) -> Worked:
+        """Output, weight (PyTorch's out × in), bias and parameters."""
+        n_in, n_out = x[-1], self.out_features
+        if len(x) == 1:
+            output = [say("out_linear", f"out_features = {n_out}", m=n_out)]
+        else:
+            formula = f"{shape_formula(x[:-1])} × out_features = {shape_formula(step.output)}"
+            output = [say("out_linear_last", formula, n=n_in, shape=shape_text(step.output))]
+        weight = [
+            say(
+                "weight_linear",
+                f"out_features × in_features = {n_out} × {n_in} = {n_out * n_in}",
+                out=n_out,
+                inn=n_in,
+            )
+        ]
+        if not self.bias:
+            formula = f"out × in = {n_out} × {n_in} = {step.params}"
+            return {
+                "output_shape": output,
+                "weight_shape": weight,
+                "bias_shape": [say("no_bias")],
+                "params": [say("params_conv_nobias", formula)],
+            }
+        formula = f"out × (in + 1) = {n_out} × ({n_in} + 1) = {step.params}"
+        return {
+            "output_shape": output,
+            "weight_shape": weight,
+            "bias_shape": [say("bias_linear", f"out_features = {n_out}")],
+            "params": [say("params_linear", formula, out=n_out, inn=n_in)],
+        }
 
     def torch_kwargs(self, x: Shape) -> dict[str, Any]:
         """``nn.Linear`` arguments."""

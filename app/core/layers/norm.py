@@ -8,6 +8,7 @@ from pydantic import Field
 
 from app.core.errors import ErrorCode, FieldError
 from app.core.layers.base import Bool, LayerSpec, Note, Pos, Step, WarningCode, fmt, prod
+from app.core.layers.worked import Line, Msg, Worked, kept_lines, say, shape_text
 from app.core.shapes import Shape
 
 Eps = Annotated[float, Field(strict=True, gt=0, allow_inf_nan=False)]
@@ -16,6 +17,50 @@ Momentum = Annotated[float, Field(strict=True, ge=0, le=1, allow_inf_nan=False)]
 MAX_NORMALIZED_AXES = 4
 """``normalized_shape`` has at most as many entries as the input has axes, at most 4
 (``Limits.max_rank``, ``C × D × H × W``); the schema refuses a longer one before it is read."""
+
+
+def norm_worked(
+    name: str,
+    x: Shape,
+    step: Step,
+    *,
+    what: Msg,
+    symbol: str,
+    count: int,
+    has_weight: bool,
+    has_bias: bool,
+    flag: str,
+) -> Worked:
+    """A normalisation's steps: shape kept; ``γ`` and ``β`` of ``count`` values each."""
+    output = kept_lines(say("kept_norm", name=name), x)
+    weight = [say("weight_norm", f"{symbol} = {count}", what=what)] if has_weight else []
+    bias: list[Line]
+    if has_bias:
+        bias = [say("bias_norm", f"{symbol} = {count}", what=what)]
+    else:
+        bias = [say("no_bias" if has_weight else "no_affine", flag=flag)]
+    if has_weight and has_bias:
+        params = [say("params_norm", f"2 × {symbol} = 2 × {count} = {step.params}", n=count)]
+    elif has_weight:
+        params = [say("params_norm_weight", f"{symbol} = {step.params}", n=count)]
+    else:
+        params = [say("params_none")]
+    return {"output_shape": output, "weight_shape": weight, "bias_shape": bias, "params": params}
+
+
+def channel_norm_worked(spec: LayerSpec, x: Shape, step: Step, affine: bool) -> Worked:
+    """``norm_worked`` for a normalisation with one ``γ`` and ``β`` per channel."""
+    return norm_worked(
+        spec.torch_name(x),
+        x,
+        step,
+        what=Msg("what_channel"),
+        symbol="C",
+        count=x[0],
+        has_weight=affine,
+        has_bias=affine,
+        flag="affine",
+    )
 
 
 class BatchNorm(LayerSpec):
@@ -82,6 +127,15 @@ class BatchNorm(LayerSpec):
             buffers=2 * c + 1 if self.track_running_stats else 0,
             notes=notes,
         )
+
+    def explain(self, x: Shape, step: Step) -> Worked:
+        """Shape kept; ``γ`` and ``β`` per channel; the running statistics are buffers."""
+        worked = channel_norm_worked(self, x, step, self.affine)
+        if self.track_running_stats:
+            c = x[0]
+            formula = f"2 × C + 1 = 2 × {c} + 1 = {step.buffers}"
+            worked["params"].append(say("buffers", formula, c=c))
+        return worked
 
     def torch_kwargs(self, x: Shape) -> dict[str, Any]:
         """``nn.BatchNormNd`` arguments."""
@@ -150,6 +204,21 @@ class LayerNorm(LayerSpec):
             params=(prod(ns) if affine else 0) + (prod(ns) if has_bias else 0),
         )
 
+    def explain(self, x: Shape, step: Step) -> Worked:
+        """Shape kept; ``γ`` and ``β`` of ``normalized_shape`` each."""
+        ns = self.normalized(x)
+        return norm_worked(
+            self.torch_name(x),
+            x,
+            step,
+            what=Msg("what_normalised", {"shape": shape_text(ns)}),
+            symbol="∏normalized_shape",
+            count=prod(ns),
+            has_weight=self.elementwise_affine,
+            has_bias=self.elementwise_affine and self.bias,
+            flag="elementwise_affine",
+        )
+
     def torch_kwargs(self, x: Shape) -> dict[str, Any]:
         """``nn.LayerNorm`` arguments."""
         return {
@@ -210,6 +279,10 @@ class GroupNorm(LayerSpec):
             params=2 * c if self.affine else 0,
             notes=notes,
         )
+
+    def explain(self, x: Shape, step: Step) -> Worked:
+        """Shape kept; ``γ`` and ``β`` per channel."""
+        return channel_norm_worked(self, x, step, self.affine)
 
     def torch_kwargs(self, x: Shape) -> dict[str, Any]:
         """``nn.GroupNorm`` arguments."""

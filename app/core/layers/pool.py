@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from math import gcd
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import Field
@@ -22,6 +23,18 @@ from app.core.layers.base import (
     half,
     ratio,
 )
+from app.core.layers.worked import (
+    Axes,
+    Line,
+    Worked,
+    axis_names,
+    group_axes,
+    output_line,
+    say,
+    shape_text,
+    window_lines,
+    without_parameters,
+)
 from app.core.shapes import (
     AxisGeometry,
     AxisOutput,
@@ -41,6 +54,7 @@ class PoolFamily(LayerSpec):
     )
     padding: NonNegAxes = Field(0, validation_alias=alias("padding", "P"))
     ceil_mode: Bool = False
+    slides: ClassVar[bool] = True
 
     def pool(self, x: Shape, dilation: PosAxes) -> Step:
         """Shared rule: per axis ``pool_out``; no parameters; windows like a convolution."""
@@ -79,6 +93,17 @@ class PoolFamily(LayerSpec):
             geometry=tuple(geometry),
             notes=tuple(notes),
         )
+
+    def explain(self, x: Shape, step: Step) -> Worked:
+        """Output size per axis (the default stride said); no parameters."""
+        output: list[Line] = []
+        if self.stride is None:
+            strides = [g.stride for g in step.geometry]
+            stride = shape_text(strides) if len(set(strides)) > 1 else str(strides[0])
+            output.append(say("stride_default", s=stride))
+        output.extend(window_lines(step.geometry, step.axes, pool=True, ceil_mode=self.ceil_mode))
+        output.append(output_line("out_pool", step.output))
+        return without_parameters(output, "params_none_pool")
 
     def pool_kwargs(self) -> dict[str, Any]:
         """The constructor arguments both pools take."""
@@ -198,6 +223,35 @@ class AdaptivePoolFamily(LayerSpec):
                 )
             )
         return Step(output=(x[0], *out), windows=tuple(windows), notes=tuple(notes))
+
+    def explain(self, x: Shape, step: Step) -> Worked:
+        """The given output size per axis and the windows it makes; no parameters."""
+        d = len(x) - 1
+        names = axis_names(d)
+        sizes = self.output_size
+        given = (sizes,) * d if sizes is None or isinstance(sizes, int) else tuple(sizes)
+        out = step.output
+        output: list[Line] = []
+        for group in group_axes([(x[1 + a], given[a]) for a in range(d)]):
+            a = group[0]
+            axes = Axes(tuple(names[b] for b in group))
+            n, m = x[1 + a], out[1 + a]
+            if given[a] is None:
+                output.append(say("adaptive_kept", f"{names[a]}' = {n}", axes=axes, n=n))
+                continue
+            output.append(say("adaptive_given", f"{names[a]}' = {m}", axes=axes, m=m))
+            if n % m == 0:
+                formula = f"K = S = N / M = {n} / {m} = {n // m}"
+                output.append(say("adaptive_even", formula, n=n, m=m, k=n // m))
+            else:
+                widest = adaptive_max_window(n, m)
+                formula = (
+                    f"K_max = ⌈(N + M - gcd(N, M)) / M⌉ = ⌈({n} + {m} - {gcd(n, m)}) / {m}⌉ "
+                    f"= {widest}"
+                )
+                output.append(say("adaptive_uneven", formula, n=n, m=m, widest=widest))
+        output.append(output_line("out_pool", out))
+        return without_parameters(output, "params_none_pool")
 
     def per_axis_optional(
         self, sizes: tuple[int | None, ...] | None, d: int
