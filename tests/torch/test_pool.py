@@ -107,7 +107,12 @@ def test_within_the_budget_every_field_is_still_measured(client: TestClient) -> 
     assert v["status"] == "passed", v
     assert v["reason"] is None
     measured = [f for f in v["receptive_field"] if f["status"] == "measured"]
-    assert [f["measured"] for f in measured][-1] == [16, 16]
+    assert measured[-1]["measured"] == {
+        "size": [16, 16],
+        "jump": [4, 4],
+        "start": [1.5, 1.5],
+        "padding": [6, 6],
+    }
     assert v["elapsed_ms"] > 0
 
 
