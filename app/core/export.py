@@ -10,16 +10,12 @@ equal to PyTorch's defaults are left out, as a person would write them.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from app.core.analysis import Analysis, LayerReport, analyze, parse_layers
 from app.core.layers import LayerSpec
-from app.core.layers.activation import Activation
-from app.core.layers.conv import Conv, ConvFamily, ConvTranspose
-from app.core.layers.linear import Flatten, Linear
-from app.core.layers.pool import PoolFamily
+from app.core.layers.base import literal
 
 ALWAYS: Final = frozenset(
     {
@@ -36,14 +32,6 @@ ALWAYS: Final = frozenset(
     }
 )
 """Arguments written even when a default would do, because they say what the layer is."""
-
-
-def literal(value: Any) -> str:
-    """A Python literal for a constructor argument (tuples stay tuples, strings are quoted)."""
-    if isinstance(value, tuple | list):
-        inner = ", ".join(literal(v) for v in value)
-        return f"({inner},)" if len(value) == 1 else f"({inner})"
-    return repr(value)
 
 
 def torch_arguments(spec: LayerSpec, x: tuple[int, ...]) -> dict[str, Any]:
@@ -123,58 +111,9 @@ def render_pytorch(analysis: Analysis, specs: Sequence[LayerSpec]) -> str:
     return "\n".join(lines)
 
 
-SHORT_NAMES: Final = {
-    "conv": "Conv",
-    "convtranspose": "ConvTranspose",
-    "maxpool": "MaxPool",
-    "pool": "MaxPool",
-    "avgpool": "AvgPool",
-    "adaptiveavgpool": "AdaptiveAvgPool",
-    "adaptivemaxpool": "AdaptiveMaxPool",
-    "batchnorm": "BatchNorm",
-}
-"""The course's dimension-free names (the dimension follows from the tensor)."""
-
-COURSE_KEYS: Final = {
-    "out_channels": "Cout",
-    "kernel_size": "K",
-    "padding": "P",
-    "stride": "S",
-    "dilation": "D",
-}
-"""The course's short names of the sliding-window fields."""
-
-
-def _course_value(value: Any) -> str:
-    if isinstance(value, tuple | list) and len(set(value)) == 1 and value:
-        return literal(value[0])
-    return literal(value)
-
-
 def course_layer(spec: LayerSpec, x: tuple[int, ...]) -> str:
     """One layer in the course's notation: ``Conv (Cout=20, K=5, P=2, S=1)``, ``ReLU``."""
-    tag = spec.kind
-    family = re.sub(r"[123]d$", "", tag)
-    name = SHORT_NAMES.get(family) or spec.torch_name(x)
-    if isinstance(spec, Linear):
-        extra = "" if spec.bias else ", bias=False"
-        return f"Linear ({x[-1]} -> {spec.out_features}{extra})"
-    values = spec.model_dump(exclude={"type"}, exclude_defaults=True)
-    if isinstance(spec, ConvFamily | PoolFamily):
-        ordered = ["out_channels", "kernel_size", "padding", "stride", "dilation"]
-        values.pop("in_channels", None)
-        if isinstance(spec, Conv | ConvTranspose):
-            values.setdefault("padding", spec.padding)
-            values.setdefault("stride", spec.stride)
-        parts = [f"{COURSE_KEYS[k]}={_course_value(values.pop(k))}" for k in ordered if k in values]
-        parts += [f"{k}={_course_value(v)}" for k, v in values.items()]
-        sep = " " if isinstance(spec, ConvFamily) else ""
-        return f"{name}{sep}({', '.join(parts)})"
-    if isinstance(spec, Activation | Flatten) and not values:
-        return name
-    if not values:
-        return f"{name}()"
-    return f"{name}({', '.join(f'{k}={_course_value(v)}' for k, v in values.items())})"
+    return spec.course_layer(x)
 
 
 def course_weight(spec: LayerSpec, report: LayerReport) -> str:
@@ -182,9 +121,7 @@ def course_weight(spec: LayerSpec, report: LayerReport) -> str:
     weight = report.weight_shape
     if weight is None:
         return ""
-    if isinstance(spec, Linear):
-        weight = [weight[1], weight[0]]
-    return " x ".join(str(n) for n in weight)
+    return " x ".join(str(n) for n in spec.course_weight(tuple(weight)))
 
 
 def to_course(
@@ -208,4 +145,11 @@ def to_course(
     return "\n".join(rows) + "\n"
 
 
-__all__ = ["course_layer", "render_pytorch", "to_course", "to_pytorch", "torch_arguments"]
+__all__ = [
+    "course_layer",
+    "literal",
+    "render_pytorch",
+    "to_course",
+    "to_pytorch",
+    "torch_arguments",
+]

@@ -17,9 +17,11 @@ The course writes ``Conv (Cout=20, K=5, P=2, S=1)``, ``ReLU``, ``MaxPool(K=2, S=
 ``Flatten``, ``Linear (2450 -> 500)``, one layer per line or separated by commas; PyTorch
 prints ``Conv2d(1, 20, kernel_size=(5, 5), stride=(1, 1), padding=(2, 2))`` inside
 ``Sequential(...)``. Names are matched without regard to case, spaces or underscores, so the
-short forms (``Conv``, ``MaxPool``) become the API's dimension-free tags. Positional
-arguments follow PyTorch's constructor order, except that a lone number is the course's
-``Conv(20)`` (out_channels) or ``Linear(500)`` (out_features). A container's children are
+short forms (``Conv``, ``MaxPool``) become the API's dimension-free tags. Each kind says
+how it is written (``LayerSpec.positional``, ``lone_positional``, ``arrow``,
+``notation_names``, ``read_notation``): positional arguments follow PyTorch's constructor
+order, except that a lone number is the course's ``Conv(20)`` (out_channels) or
+``Linear(500)`` (out_features). A container's children are
 read in the order printed, which is the order ``nn.Sequential`` runs them.
 
 The work is bounded by the text's length, whatever the text: every step is linear, and
@@ -41,6 +43,7 @@ from typing import Any, Final
 from app.core.analysis import DEFAULT_LIMITS
 from app.core.errors import CnnCalcError, ErrorCode
 from app.core.layers import TYPE_INDEX, LayerSpec
+from app.core.layers.base import NAME_INDEX
 
 MAX_DEPTH: Final = 32
 """Brackets, parentheses and containers nested deeper than this are refused."""
@@ -588,27 +591,6 @@ def _norm(name: str) -> str:
     return name.lower().replace("_", "").replace("-", "")
 
 
-NAME_ALIASES: Final = {
-    "convolution": "conv",
-    "conv2D": "conv2d",
-    "pooling": "pool",
-    "maxpooling": "maxpool",
-    "maxpooling2d": "maxpool2d",
-    "avgpooling": "avgpool",
-    "averagepool": "avgpool",
-    "averagepooling": "avgpool",
-    "avgpooling2d": "avgpool2d",
-    "fc": "linear",
-    "dense": "linear",
-    "fullyconnected": "linear",
-    "bn": "batchnorm",
-    "batchnormalization": "batchnorm",
-    "deconv": "convtranspose",
-    "transposedconv": "convtranspose",
-    "upconv": "convtranspose",
-}
-"""Other spellings of the course and of other libraries' summaries."""
-
 KEY_ALIASES: Final[dict[str, tuple[str, ...]]] = {
     "cout": ("out_channels",),
     "out": ("out_channels", "out_features"),
@@ -624,67 +606,6 @@ KEY_ALIASES: Final[dict[str, tuple[str, ...]]] = {
 }
 """The course's short field names. A kind's own field wins (``p`` of a dropout)."""
 
-POSITIONAL: Final[dict[str, tuple[str, ...]]] = {
-    "Conv": (
-        "in_channels",
-        "out_channels",
-        "kernel_size",
-        "stride",
-        "padding",
-        "dilation",
-        "groups",
-        "bias",
-        "padding_mode",
-    ),
-    "ConvTranspose": (
-        "in_channels",
-        "out_channels",
-        "kernel_size",
-        "stride",
-        "padding",
-        "output_padding",
-        "groups",
-        "bias",
-        "dilation",
-        "padding_mode",
-    ),
-    "MaxPool": ("kernel_size", "stride", "padding", "dilation", "return_indices", "ceil_mode"),
-    "AvgPool": (
-        "kernel_size",
-        "stride",
-        "padding",
-        "ceil_mode",
-        "count_include_pad",
-        "divisor_override",
-    ),
-    "AdaptiveAvgPool": ("output_size",),
-    "AdaptiveMaxPool": ("output_size", "return_indices"),
-    "BatchNorm": ("num_features", "eps", "momentum", "affine", "track_running_stats"),
-    "LayerNorm": ("normalized_shape", "eps", "elementwise_affine", "bias"),
-    "GroupNorm": ("num_groups", "num_channels", "eps", "affine"),
-    "Linear": ("in_features", "out_features", "bias"),
-    "Flatten": ("start_dim", "end_dim"),
-    "Activation": ("inplace",),
-    "LeakyReLU": ("negative_slope", "inplace"),
-    "ELU": ("alpha", "inplace"),
-    "GELU": ("approximate",),
-    "Softmax": ("dim",),
-    "PReLU": ("num_parameters", "init"),
-    "Dropout": ("p", "inplace"),
-    "FeatureDropout": ("p", "inplace"),
-}
-"""PyTorch's constructor order for positional arguments, per kind."""
-
-LONE_POSITIONAL: Final = {
-    "Conv": "out_channels",
-    "ConvTranspose": "out_channels",
-    "Linear": "out_features",
-}
-"""The course's one-number forms: ``Conv(20)`` and ``Linear(500)``."""
-
-AFFINE_FIELD: Final = {"BatchNorm": "affine", "GroupNorm": "affine"}
-"""Kinds whose printout (torch 2.6 and later) repeats ``affine`` as ``bias``."""
-
 
 def _kind(call: Call) -> tuple[str, type[LayerSpec]]:
     """The API tag and the kind of a call's name.
@@ -693,7 +614,7 @@ def _kind(call: Call) -> tuple[str, type[LayerSpec]]:
         NotationError: the name is no known layer kind.
     """
     key = _norm(call.name)
-    key = NAME_ALIASES.get(key, key)
+    key = NAME_INDEX.get(key, key)
     kind = TYPE_INDEX.get(key)
     if kind is None:
         raise NotationError(
@@ -722,7 +643,6 @@ def to_layer(call: Call) -> dict[str, Any]:
             field given twice.
     """
     tag, kind = _kind(call)
-    family = kind.__name__
     fields = set(kind.model_fields)
     layer: dict[str, Any] = {"type": tag}
     where = call.token
@@ -735,18 +655,18 @@ def to_layer(call: Call) -> dict[str, Any]:
     positional = list(call.positional)
     if positional and isinstance(positional[0], Arrow):
         arrow = positional.pop(0)
-        if family != "Linear" or positional:
+        if kind.arrow is None or positional:
             raise NotationError(
                 where.line, where.column, "'a -> b' gives the sizes of a linear layer only"
             )
-        put("in_features", arrow.source, where)
-        put("out_features", arrow.target, where)
+        put(kind.arrow[0], arrow.source, where)
+        put(kind.arrow[1], arrow.target, where)
     elif any(isinstance(v, Arrow) for v in positional):
         raise NotationError(where.line, where.column, "'a -> b' must be the only argument")
-    elif len(positional) == 1 and family in LONE_POSITIONAL:
-        put(LONE_POSITIONAL[family], positional[0], where)
+    elif len(positional) == 1 and kind.lone_positional is not None:
+        put(kind.lone_positional, positional[0], where)
     else:
-        order = POSITIONAL.get(family, ())
+        order = kind.positional
         if len(positional) > len(order):
             raise NotationError(
                 where.line,
@@ -758,20 +678,9 @@ def to_layer(call: Call) -> dict[str, Any]:
             put(name, value, where)
     for key, value, token in call.keywords:
         put(_field_name(key, fields), value, token)
-    affine = AFFINE_FIELD.get(family)
-    if affine and "bias" in layer:
-        bias = layer.pop("bias")
-        if bias != layer.get(affine, True):
-            raise NotationError(
-                where.line,
-                where.column,
-                f"{call.name} with bias={bias} and affine={layer.get(affine, True)} is not "
-                "supported (the weight and the bias come together)",
-            )
-    if family in ("MaxPool", "AdaptiveMaxPool") and layer.pop("return_indices", False):
-        raise NotationError(
-            where.line, where.column, "return_indices=True returns a tuple, not a tensor"
-        )
+    refusal = kind.read_notation(layer, call.name)
+    if refusal is not None:
+        raise NotationError(where.line, where.column, refusal)
     return layer
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from app.core.explain import message
-from app.core.layers import LAYERS_ADAPTER, REGISTRY, LayerSpec, Step
+from app.core.layers import LAYERS_ADAPTER, REGISTRY, TYPE_INDEX, LayerSpec, Step, catalogue
+from app.core.layers.base import NAME_INDEX
+from app.core.notation import parse_stack
 from app.core.shapes import AxisGeometry
 
 
@@ -118,3 +120,43 @@ def test_a_kind_without_worked_steps_fails_loudly() -> None:
     with pytest.raises(NotImplementedError, match="Mute does not explain its steps"):
         Mute().explain((1, 2), Step(output=(1, 2)))
     assert Mute not in REGISTRY
+
+
+PICTURES = {"conv", "pool", "linear", "flatten", "pointwise"}
+
+
+@pytest.mark.parametrize("kind", REGISTRY, ids=lambda k: k.__name__)
+def test_every_kind_says_how_it_is_written_and_drawn(kind: type[LayerSpec]) -> None:
+    assert getattr(kind, "picture", None) in PICTURES, f"{kind.__name__} has no picture"
+    takes_more = kind.read_notation is not LayerSpec.read_notation
+    for name in kind.positional:
+        assert name in kind.model_fields or takes_more, (kind.__name__, name)
+    for tag in kind.tags:
+        written = kind.tag_name(tag).lower()  # read back as the notation reads a name
+        assert TYPE_INDEX[NAME_INDEX.get(written, written)] is kind, (tag, written)
+    x, spec = sample(kind)
+    # The course's notation of the sample reads back as the same layer.
+    (layer,) = parse_stack(spec.course_layer(x))
+    (back,) = LAYERS_ADAPTER.validate_python([layer])
+    assert type(back) is kind  # the course's short form (conv) is the same kind as conv2d
+    same = {"type", "in_features"}
+    assert back.model_dump(exclude=same) == spec.model_dump(exclude=same)
+
+
+def test_the_catalogue_publishes_what_the_page_needs() -> None:
+    entries = {entry["kind"]: entry for entry in catalogue()}
+    assert set(entries) == {kind.__name__ for kind in REGISTRY}
+    conv = entries["Conv"]
+    assert conv["names"] == {
+        "conv1d": "Conv1d",
+        "conv2d": "Conv2d",
+        "conv3d": "Conv3d",
+        "conv": "Conv",
+    }
+    assert conv["positional"][:3] == ["in_channels", "out_channels", "kernel_size"]
+    assert conv["lone_positional"] == "out_channels"
+    assert conv["picture"] == "conv"
+    assert entries["Linear"]["arrow"] == ["in_features", "out_features"]
+    assert entries["Activation"]["names"]["relu6"] == "ReLU6"
+    assert entries["BatchNorm"]["picture"] == "pointwise"
+    assert entries["Linear"]["notation_names"]["fc"] == "linear"

@@ -125,7 +125,14 @@ LAYERS_ADAPTER: TypeAdapter[list[LayerSpec]] = TypeAdapter(LayerList)
 
 @cache
 def catalogue() -> list[dict[str, Any]]:
-    """Every layer kind: its tags, PyTorch class, formula (the docstring) and fields."""
+    """Every layer kind: its tags, names, positional arguments, picture, formula and fields.
+
+    ``names`` writes each tag as PyTorch's class or the course's short form (``conv2d`` ->
+    ``Conv2d``, ``conv`` -> ``Conv``); ``positional`` is PyTorch's constructor order;
+    ``lone_positional`` the field of the course's one-number form (``Conv(20)``); ``arrow``
+    the fields of ``a -> b``; ``picture`` how the page draws it (``conv``, ``pool``,
+    ``linear``, ``flatten``, or ``pointwise`` for a layer that keeps every unit in place).
+    """
     entries = []
     for kind in REGISTRY:
         schema = kind.model_json_schema()
@@ -152,6 +159,12 @@ def catalogue() -> list[dict[str, Any]]:
                 "kind": kind.__name__,
                 "types": list(kind.tags),
                 "torch_class": kind.torch_class,
+                "names": {tag: kind.tag_name(tag) for tag in kind.tags},
+                "notation_names": dict(kind.notation_names),
+                "positional": list(kind.positional),
+                "lone_positional": kind.lone_positional,
+                "arrow": None if kind.arrow is None else list(kind.arrow),
+                "picture": kind.picture,
                 "summary": " ".join(summary.split()),
                 "formula": " ".join(formula.split()),
                 "fields": fields,

@@ -7,7 +7,17 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import Field
 
 from app.core.errors import ErrorCode, FieldError
-from app.core.layers.base import Bool, Int, LayerSpec, Note, Pos, Step, WarningCode, fmt
+from app.core.layers.base import (
+    Bool,
+    Int,
+    LayerSpec,
+    Note,
+    Pos,
+    Step,
+    WarningCode,
+    course_call,
+    fmt,
+)
 from app.core.layers.linear import batch_dim
 from app.core.layers.worked import Msg, Worked, kept_lines, say, without_parameters
 from app.core.shapes import Shape
@@ -32,6 +42,8 @@ TAKES_INPLACE = frozenset({"relu", "relu6", "silu", "mish", "hardswish", "hardsi
 
 class Elementwise(LayerSpec):
     """A layer applied value by value: the shape is kept, no parameters, no MACs."""
+
+    picture: ClassVar[str] = "pointwise"
 
     def infer(self, x: Shape) -> Step:
         """``output = input``."""
@@ -59,10 +71,22 @@ class Activation(Elementwise):
     ]
     inplace: Bool = False
     torch_class: ClassVar[str] = "{name}"
+    positional: ClassVar[tuple[str, ...]] = ("inplace",)
 
     def torch_name(self, x: Shape) -> str:
         """The PyTorch class of this tag (``relu`` -> ``ReLU``)."""
         return ACTIVATION_CLASSES[self.kind]
+
+    @classmethod
+    def tag_name(cls, tag: str) -> str:
+        """The PyTorch class of ``tag`` (``relu`` -> ``ReLU``)."""
+        return ACTIVATION_CLASSES[tag]
+
+    def course_layer(self, x: Shape) -> str:
+        """``ReLU``, or ``ReLU(inplace=True)``."""
+        values = self.model_dump(exclude={"type"}, exclude_defaults=True)
+        name = self.torch_name(x)
+        return course_call(name, values) if values else name
 
     def torch_kwargs(self, x: Shape) -> dict[str, Any]:
         """``inplace`` for the activations that take it."""
@@ -76,6 +100,7 @@ class LeakyReLU(Elementwise):
     negative_slope: Real = 0.01
     inplace: Bool = False
     torch_class: ClassVar[str] = "LeakyReLU"
+    positional: ClassVar[tuple[str, ...]] = ("negative_slope", "inplace")
 
     def torch_kwargs(self, x: Shape) -> dict[str, Any]:
         """``nn.LeakyReLU`` arguments."""
@@ -89,6 +114,7 @@ class ELU(Elementwise):
     alpha: Real = 1.0
     inplace: Bool = False
     torch_class: ClassVar[str] = "ELU"
+    positional: ClassVar[tuple[str, ...]] = ("alpha", "inplace")
 
     def torch_kwargs(self, x: Shape) -> dict[str, Any]:
         """``nn.ELU`` arguments."""
@@ -101,6 +127,7 @@ class GELU(Elementwise):
     type: Literal["gelu"]
     approximate: Literal["none", "tanh"] = "none"
     torch_class: ClassVar[str] = "GELU"
+    positional: ClassVar[tuple[str, ...]] = ("approximate",)
 
     def torch_kwargs(self, x: Shape) -> dict[str, Any]:
         """``nn.GELU`` arguments."""
@@ -117,6 +144,12 @@ class Softmax(Elementwise):
     type: Literal["softmax", "logsoftmax"]
     dim: Int | None = None
     torch_class: ClassVar[str] = "{name}"
+    positional: ClassVar[tuple[str, ...]] = ("dim",)
+
+    @classmethod
+    def tag_name(cls, tag: str) -> str:
+        """``Softmax`` or ``LogSoftmax``."""
+        return "Softmax" if tag == "softmax" else "LogSoftmax"
 
     def infer(self, x: Shape) -> Step:
         """Shape kept; ``dim`` checked against the batch-inclusive rank."""
@@ -145,7 +178,7 @@ class Softmax(Elementwise):
 
     def torch_name(self, x: Shape) -> str:
         """``Softmax`` or ``LogSoftmax``."""
-        return "Softmax" if self.kind == "softmax" else "LogSoftmax"
+        return self.tag_name(self.kind)
 
     def torch_kwargs(self, x: Shape) -> dict[str, Any]:
         """``dim``."""
@@ -162,6 +195,7 @@ class PReLU(Elementwise):
     num_parameters: Pos = 1
     init: Real = 0.25
     torch_class: ClassVar[str] = "PReLU"
+    positional: ClassVar[tuple[str, ...]] = ("num_parameters", "init")
 
     def infer(self, x: Shape) -> Step:
         """Shape kept; ``num_parameters`` params."""
@@ -201,6 +235,7 @@ class Dropout(Elementwise):
     p: Probability = 0.5
     inplace: Bool = False
     torch_class: ClassVar[str] = "Dropout"
+    positional: ClassVar[tuple[str, ...]] = ("p", "inplace")
 
     def explain(self, x: Shape, step: Step) -> Worked:
         """Shape kept; values zeroed with probability ``p`` while training."""
@@ -224,6 +259,7 @@ class FeatureDropout(Elementwise):
     p: Probability = 0.5
     inplace: Bool = False
     torch_class: ClassVar[str] = "Dropout{d}d"
+    positional: ClassVar[tuple[str, ...]] = ("p", "inplace")
 
     def infer(self, x: Shape) -> Step:
         """Shape kept; the rank must suit the kind."""

@@ -318,6 +318,8 @@ REGISTRY: list[type[LayerSpec]] = []
 """Every concrete layer kind, in the order its family module defines it."""
 TYPE_INDEX: dict[str, type[LayerSpec]] = {}
 """Lower-case ``type`` tag -> the kind that answers to it."""
+NAME_INDEX: dict[str, str] = {}
+"""Another spelling in the notation -> its tag (``fc`` -> ``linear``), from ``notation_names``."""
 TAG_DIMS: dict[str, int] = {}
 """Tags that fix the number of spatial axes (``conv2d`` -> 2); short forms are absent."""
 
@@ -340,6 +342,21 @@ class LayerSpec(BaseModel):
     torch_class: ClassVar[str]
     """The ``torch.nn`` class, ``{d}`` standing for the number of spatial axes."""
     tags: ClassVar[tuple[str, ...]] = ()
+    positional: ClassVar[tuple[str, ...]] = ()
+    """PyTorch's constructor order of the positional arguments, as the course's notation and
+    PyTorch's printout give them (``Conv2d(1, 20, 5)``)."""
+    lone_positional: ClassVar[str | None] = None
+    """The field a single number stands for in the course's notation (``Conv(20)``)."""
+    arrow: ClassVar[tuple[str, str] | None] = None
+    """The fields of the course's ``a -> b`` (``Linear (2450 -> 500)``)."""
+    course_name: ClassVar[str | None] = None
+    """The course's dimension-free name (``Conv``), when it differs from PyTorch's class."""
+    notation_names: ClassVar[dict[str, str]] = {}
+    """Other spellings of the course and of other libraries' summaries, each to its tag,
+    lower case without spaces or underscores (``fc`` -> ``linear``)."""
+    picture: ClassVar[str]
+    """How the page draws it: ``conv``, ``pool``, ``linear``, ``flatten``, or ``pointwise``
+    (keeps every unit where it is, drawn with the layer before it)."""
     slides: ClassVar[bool] = False
     """A sliding window (convolution, pooling): while every earlier one has stride 1, the
     course's receptive field ``1 + L × (K − 1)`` holds."""
@@ -362,6 +379,10 @@ class LayerSpec(BaseModel):
             digits = [ch for ch in tag if ch.isdigit()]
             if digits:
                 TAG_DIMS[tag] = int(digits[0])
+        for name, tag in cls.notation_names.items():
+            if name in NAME_INDEX or name in TYPE_INDEX or tag not in cls.tags:
+                raise TypeError(f"notation name {name!r} is taken or names no tag of the kind")
+            NAME_INDEX[name] = tag
 
     @property
     def kind(self) -> str:
@@ -386,6 +407,31 @@ class LayerSpec(BaseModel):
     def torch_name(self, x: Shape) -> str:
         """PyTorch's class name for an input of shape ``x`` (``Conv2d``)."""
         return self.torch_class.format(d=self.dims(x))
+
+    @classmethod
+    def tag_name(cls, tag: str) -> str:
+        """How a tag is written: ``conv2d`` -> ``Conv2d``, the short form ``conv`` -> ``Conv``."""
+        if tag in TAG_DIMS:
+            return cls.torch_class.format(d=TAG_DIMS[tag])
+        return cls.course_name or cls.torch_class
+
+    @classmethod
+    def read_notation(cls, layer: dict[str, Any], name: str) -> str | None:
+        """Adjust a layer read from text; the reason it is refused, or ``None``.
+
+        ``name`` is the layer's name as written. Only kinds whose printout holds more than
+        their fields (``return_indices``, ``bias`` beside ``affine``) override it.
+        """
+        return None
+
+    def course_layer(self, x: Shape) -> str:
+        """The layer in the course's notation: ``GroupNorm(num_groups=2)``."""
+        values = self.model_dump(exclude={"type"}, exclude_defaults=True)
+        return course_call(self.course_name or self.torch_name(x), values)
+
+    def course_weight(self, weight: Shape) -> Shape:
+        """The weight's shape as the course's table writes it (PyTorch's, unless overridden)."""
+        return weight
 
     def torch_kwargs(self, x: Shape) -> dict[str, Any]:
         """Keyword arguments that build the same layer in PyTorch for an input ``x``."""
@@ -434,6 +480,50 @@ class LayerSpec(BaseModel):
                 params={"given": len(value), "axes": d},
             )
         return value
+
+
+COURSE_KEYS: dict[str, str] = {
+    "out_channels": "Cout",
+    "kernel_size": "K",
+    "padding": "P",
+    "stride": "S",
+    "dilation": "D",
+}
+"""The course's short names of the sliding-window fields, in the order it writes them."""
+
+
+def literal(value: Any) -> str:
+    """A Python literal for a constructor argument (tuples stay tuples, strings are quoted)."""
+    if isinstance(value, tuple | list):
+        inner = ", ".join(literal(v) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    return repr(value)
+
+
+def course_value(value: Any) -> str:
+    """A value as the course writes it: ``5`` for ``(5, 5)``."""
+    if isinstance(value, tuple | list) and len(set(value)) == 1 and value:
+        return literal(value[0])
+    return literal(value)
+
+
+def course_call(name: str, values: dict[str, Any]) -> str:
+    """``Name()`` or ``Name(key=value, …)``."""
+    if not values:
+        return f"{name}()"
+    return f"{name}({', '.join(f'{k}={course_value(v)}' for k, v in values.items())})"
+
+
+def window_course_call(name: str, values: dict[str, Any], sep: str) -> str:
+    """A sliding window in the course's notation: ``Conv (Cout=20, K=5, P=2, S=1)``."""
+    values.pop("in_channels", None)
+    parts = [
+        f"{short}={course_value(values.pop(key))}"
+        for key, short in COURSE_KEYS.items()
+        if key in values
+    ]
+    parts += [f"{k}={course_value(v)}" for k, v in values.items()]
+    return f"{name}{sep}({', '.join(parts)})"
 
 
 def fmt(shape: Shape) -> str:

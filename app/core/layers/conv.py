@@ -25,6 +25,7 @@ from app.core.layers.base import (
     half,
     prod,
     ratio,
+    window_course_call,
 )
 from app.core.layers.worked import (
     Line,
@@ -113,6 +114,13 @@ class ConvFamily(LayerSpec):
             self.per_axis("dilation", self.dilation, d),
         )
 
+    def course_layer(self, x: Shape) -> str:
+        """``Conv (Cout=20, K=5, P=2, S=1)``: padding and stride always written."""
+        values = self.model_dump(exclude={"type"}, exclude_defaults=True)
+        values.setdefault("padding", getattr(self, "padding"))  # noqa: B009 - both kinds have it
+        values.setdefault("stride", self.stride)
+        return window_course_call(self.course_name or self.torch_name(x), values, " ")
+
     def common_kwargs(self, x: Shape) -> dict[str, Any]:
         """The constructor arguments every convolution takes."""
         return {
@@ -140,6 +148,21 @@ class Conv(ConvFamily):
     padding: Padding = Field(0, validation_alias=alias("padding", "P"))
     padding_mode: Literal["zeros", "reflect", "replicate", "circular"] = "zeros"
     torch_class: ClassVar[str] = "Conv{d}d"
+    course_name: ClassVar[str | None] = "Conv"
+    positional: ClassVar[tuple[str, ...]] = (
+        "in_channels",
+        "out_channels",
+        "kernel_size",
+        "stride",
+        "padding",
+        "dilation",
+        "groups",
+        "bias",
+        "padding_mode",
+    )
+    lone_positional: ClassVar[str | None] = "out_channels"
+    notation_names: ClassVar[dict[str, str]] = {"convolution": "conv"}
+    picture: ClassVar[str] = "conv"
     slides: ClassVar[bool] = True
 
     def pads(
@@ -362,6 +385,26 @@ class ConvTranspose(ConvFamily):
     output_padding: NonNegAxes = 0
     padding_mode: str = "zeros"
     torch_class: ClassVar[str] = "ConvTranspose{d}d"
+    course_name: ClassVar[str | None] = "ConvTranspose"
+    positional: ClassVar[tuple[str, ...]] = (
+        "in_channels",
+        "out_channels",
+        "kernel_size",
+        "stride",
+        "padding",
+        "output_padding",
+        "groups",
+        "bias",
+        "dilation",
+        "padding_mode",
+    )
+    lone_positional: ClassVar[str | None] = "out_channels"
+    notation_names: ClassVar[dict[str, str]] = {
+        "deconv": "convtranspose",
+        "transposedconv": "convtranspose",
+        "upconv": "convtranspose",
+    }
+    picture: ClassVar[str] = "conv"
     spreads: ClassVar[bool] = True
 
     def infer(self, x: Shape) -> Step:

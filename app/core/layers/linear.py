@@ -7,7 +7,18 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field
 
 from app.core.errors import ErrorCode, FieldError
-from app.core.layers.base import Bool, Int, LayerSpec, Note, Pos, Step, WarningCode, fmt, prod
+from app.core.layers.base import (
+    Bool,
+    Int,
+    LayerSpec,
+    Note,
+    Pos,
+    Step,
+    WarningCode,
+    course_call,
+    fmt,
+    prod,
+)
 from app.core.layers.worked import (
     Line,
     Worked,
@@ -49,6 +60,13 @@ class Flatten(LayerSpec):
     start_dim: Int = 1
     end_dim: Int = -1
     torch_class: ClassVar[str] = "Flatten"
+    positional: ClassVar[tuple[str, ...]] = ("start_dim", "end_dim")
+    picture: ClassVar[str] = "flatten"
+
+    def course_layer(self, x: Shape) -> str:
+        """``Flatten``, or ``Flatten(start_dim=2)``."""
+        values = self.model_dump(exclude={"type"}, exclude_defaults=True)
+        return course_call("Flatten", values) if values else "Flatten"
 
     def infer(self, x: Shape) -> Step:
         """``x[:s] + (∏x[s..e],) + x[e+1:]`` in batch-inclusive numbering."""
@@ -114,6 +132,24 @@ class Linear(LayerSpec):
     )
     bias: Bool = True
     torch_class: ClassVar[str] = "Linear"
+    positional: ClassVar[tuple[str, ...]] = ("in_features", "out_features", "bias")
+    lone_positional: ClassVar[str | None] = "out_features"
+    arrow: ClassVar[tuple[str, str] | None] = ("in_features", "out_features")
+    notation_names: ClassVar[dict[str, str]] = {
+        "fc": "linear",
+        "dense": "linear",
+        "fullyconnected": "linear",
+    }
+    picture: ClassVar[str] = "linear"
+
+    def course_layer(self, x: Shape) -> str:
+        """``Linear (2450 -> 500)``."""
+        extra = "" if self.bias else ", bias=False"
+        return f"Linear ({x[-1]} -> {self.out_features}{extra})"
+
+    def course_weight(self, weight: Shape) -> Shape:
+        """The course's table writes a linear weight ``in × out``, PyTorch ``out × in``."""
+        return weight[::-1]
 
     def infer(self, x: Shape) -> Step:
         """Output, weight, params and MACs of the linear layer."""

@@ -19,6 +19,20 @@ MAX_NORMALIZED_AXES = 4
 (``Limits.max_rank``, ``C × D × H × W``); the schema refuses a longer one before it is read."""
 
 
+def printed_affine(layer: dict[str, Any], name: str) -> str | None:
+    """PyTorch 2.6 and later print ``affine`` again as ``bias``: the two must agree."""
+    if "bias" not in layer:
+        return None
+    bias = layer.pop("bias")
+    affine = layer.get("affine", True)
+    if bias != affine:
+        return (
+            f"{name} with bias={bias} and affine={affine} is not supported (the weight and the "
+            "bias come together)"
+        )
+    return None
+
+
 def norm_worked(
     name: str,
     x: Shape,
@@ -81,6 +95,24 @@ class BatchNorm(LayerSpec):
     affine: Bool = True
     track_running_stats: Bool = True
     torch_class: ClassVar[str] = "BatchNorm{d}d"
+    course_name: ClassVar[str | None] = "BatchNorm"
+    positional: ClassVar[tuple[str, ...]] = (
+        "num_features",
+        "eps",
+        "momentum",
+        "affine",
+        "track_running_stats",
+    )
+    notation_names: ClassVar[dict[str, str]] = {
+        "bn": "batchnorm",
+        "batchnormalization": "batchnorm",
+    }
+    picture: ClassVar[str] = "pointwise"
+
+    @classmethod
+    def read_notation(cls, layer: dict[str, Any], name: str) -> str | None:
+        """The printout's ``bias`` must equal ``affine``."""
+        return printed_affine(layer, name)
 
     def dims(self, x: Shape) -> int:
         """The tag's digit; the short form ``batchnorm`` is 1-D for ``C`` and ``C × L``."""
@@ -165,6 +197,13 @@ class LayerNorm(LayerSpec):
     elementwise_affine: Bool = True
     bias: Bool = True
     torch_class: ClassVar[str] = "LayerNorm"
+    positional: ClassVar[tuple[str, ...]] = (
+        "normalized_shape",
+        "eps",
+        "elementwise_affine",
+        "bias",
+    )
+    picture: ClassVar[str] = "pointwise"
 
     def normalized(self, x: Shape) -> tuple[int, ...]:
         """``normalized_shape`` as a tuple, defaulting to the last axis."""
@@ -243,6 +282,13 @@ class GroupNorm(LayerSpec):
     eps: Eps = 1e-5
     affine: Bool = True
     torch_class: ClassVar[str] = "GroupNorm"
+    positional: ClassVar[tuple[str, ...]] = ("num_groups", "num_channels", "eps", "affine")
+    picture: ClassVar[str] = "pointwise"
+
+    @classmethod
+    def read_notation(cls, layer: dict[str, Any], name: str) -> str | None:
+        """The printout's ``bias`` must equal ``affine``."""
+        return printed_affine(layer, name)
 
     def infer(self, x: Shape) -> Step:
         """Shape kept; ``2C`` params when affine."""

@@ -22,6 +22,7 @@ from app.core.layers.base import (
     axes_of,
     half,
     ratio,
+    window_course_call,
 )
 from app.core.layers.worked import (
     Axes,
@@ -45,6 +46,13 @@ from app.core.shapes import (
 )
 
 
+def returned_indices(layer: dict[str, Any]) -> str | None:
+    """A printed ``return_indices=True`` is refused: the layer would return a tuple."""
+    if layer.pop("return_indices", False):
+        return "return_indices=True returns a tuple, not a tensor"
+    return None
+
+
 class PoolFamily(LayerSpec):
     """Fields shared by max and average pooling. The stride defaults to the kernel size."""
 
@@ -55,6 +63,12 @@ class PoolFamily(LayerSpec):
     padding: NonNegAxes = Field(0, validation_alias=alias("padding", "P"))
     ceil_mode: Bool = False
     slides: ClassVar[bool] = True
+    picture: ClassVar[str] = "pool"
+
+    def course_layer(self, x: Shape) -> str:
+        """``MaxPool(K=2, S=2)``."""
+        values = self.model_dump(exclude={"type"}, exclude_defaults=True)
+        return window_course_call(self.course_name or self.torch_name(x), values, "")
 
     def pool(self, x: Shape, dilation: PosAxes) -> Step:
         """Shared rule: per axis ``pool_out``; no parameters; windows like a convolution."""
@@ -126,6 +140,25 @@ class MaxPool(PoolFamily):
     type: Literal["maxpool1d", "maxpool2d", "maxpool3d", "maxpool", "pool"]
     dilation: PosAxes = Field(1, validation_alias=alias("dilation", "D", "d"))
     torch_class: ClassVar[str] = "MaxPool{d}d"
+    course_name: ClassVar[str | None] = "MaxPool"
+    positional: ClassVar[tuple[str, ...]] = (
+        "kernel_size",
+        "stride",
+        "padding",
+        "dilation",
+        "return_indices",
+        "ceil_mode",
+    )
+    notation_names: ClassVar[dict[str, str]] = {
+        "pooling": "pool",
+        "maxpooling": "maxpool",
+        "maxpooling2d": "maxpool2d",
+    }
+
+    @classmethod
+    def read_notation(cls, layer: dict[str, Any], name: str) -> str | None:
+        """``return_indices`` is printed but refused when true."""
+        return returned_indices(layer)
 
     def infer(self, x: Shape) -> Step:
         """Output and windows of the max pooling."""
@@ -147,6 +180,21 @@ class AvgPool(PoolFamily):
     count_include_pad: Bool = True
     divisor_override: Pos | None = None
     torch_class: ClassVar[str] = "AvgPool{d}d"
+    course_name: ClassVar[str | None] = "AvgPool"
+    positional: ClassVar[tuple[str, ...]] = (
+        "kernel_size",
+        "stride",
+        "padding",
+        "ceil_mode",
+        "count_include_pad",
+        "divisor_override",
+    )
+    notation_names: ClassVar[dict[str, str]] = {
+        "avgpooling": "avgpool",
+        "averagepool": "avgpool",
+        "averagepooling": "avgpool",
+        "avgpooling2d": "avgpool2d",
+    }
 
     def infer(self, x: Shape) -> Step:
         """Output and windows of the average pooling."""
@@ -196,6 +244,7 @@ class AdaptivePoolFamily(LayerSpec):
     """
 
     output_size: OutputSize
+    picture: ClassVar[str] = "pool"
 
     def infer(self, x: Shape) -> Step:
         """Output and windows of the adaptive pooling."""
@@ -289,6 +338,8 @@ class AdaptiveAvgPool(AdaptivePoolFamily):
 
     type: Literal["adaptiveavgpool1d", "adaptiveavgpool2d", "adaptiveavgpool3d", "adaptiveavgpool"]
     torch_class: ClassVar[str] = "AdaptiveAvgPool{d}d"
+    course_name: ClassVar[str | None] = "AdaptiveAvgPool"
+    positional: ClassVar[tuple[str, ...]] = ("output_size",)
 
 
 class AdaptiveMaxPool(AdaptivePoolFamily):
@@ -296,3 +347,10 @@ class AdaptiveMaxPool(AdaptivePoolFamily):
 
     type: Literal["adaptivemaxpool1d", "adaptivemaxpool2d", "adaptivemaxpool3d", "adaptivemaxpool"]
     torch_class: ClassVar[str] = "AdaptiveMaxPool{d}d"
+    course_name: ClassVar[str | None] = "AdaptiveMaxPool"
+    positional: ClassVar[tuple[str, ...]] = ("output_size", "return_indices")
+
+    @classmethod
+    def read_notation(cls, layer: dict[str, Any], name: str) -> str | None:
+        """``return_indices`` is printed but refused when true."""
+        return returned_indices(layer)
