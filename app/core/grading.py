@@ -9,7 +9,9 @@ thousands separators (``1 256 080``, ``1,256,080``), a receptive field as one nu
 every axis agrees. A linear weight written in the course's order (``2450 x 500``, in × out)
 is correct, with a note that PyTorch stores it out × in.
 
-A wrong answer that a classic mistake explains is named (``Mistake``): the bias forgotten,
+A wrong answer that a classic mistake explains is named (``Mistake``): the bias forgotten
+(any layer with a bias); the rest are each kind's own (``LayerSpec.size_mistakes``,
+``param_mistakes``, ``weight_mistakes``, its weight notes):
 the padding forgotten (``2P``) or counted once, ``C_out`` multiplied twice, ``K`` used
 instead of ``K − 1`` in the receptive field, the floor forgotten or rounded up, and a few
 more. Each mistake is recomputed from the stack, never guessed from the numbers' look.
@@ -20,7 +22,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum, unique
 from fractions import Fraction
 from typing import Any, Final
 
@@ -36,40 +37,10 @@ from app.core.analysis import (
 from app.core.errors import ErrorCode, StackError
 from app.core.explain import FieldSteps, Lang, field_chains, field_steps, lang_of
 from app.core.layers import LayerSpec, Step
-from app.core.layers.base import prod
-from app.core.layers.conv import Conv, ConvTranspose
-from app.core.layers.linear import Linear
-from app.core.layers.norm import BatchNorm
-from app.core.layers.pool import PoolFamily
+from app.core.layers.base import Mistake, prod
 
 ANSWER_FIELDS: Final = ("output_shape", "weight_shape", "bias_shape", "params", "receptive_field")
 """The fields an answer may give for a layer, in the order they are marked."""
-
-
-@unique
-class Mistake(StrEnum):
-    """Classic mistakes a wrong answer can be traced to."""
-
-    __slots__ = ()
-
-    FORGOT_BIAS = "forgot_bias"
-    FORGOT_PADDING = "forgot_2p"
-    PADDING_ONCE = "padding_once"
-    FORGOT_FLOOR = "forgot_floor"
-    ROUNDED_UP = "rounded_up"
-    FORGOT_PLUS_ONE = "forgot_plus_one"
-    STRIDE_DEFAULT = "pool_stride_default"
-    INPUT_CHANNELS = "kept_input_channels"
-    C_OUT_TWICE = "c_out_twice"
-    FORGOT_C_OUT = "forgot_c_out"
-    FORGOT_C_IN = "forgot_c_in"
-    ONE_BIAS = "one_bias_only"
-    COUNTED_BUFFERS = "counted_buffers"
-    K_NOT_K_MINUS_1 = "k_instead_of_k_minus_1"
-    FORGOT_ONE = "forgot_the_1"
-    IGNORED_STRIDE = "ignored_stride"
-    WRONG_ORDER = "wrong_order"
-    UNREADABLE = "unreadable"
 
 
 MISTAKES: Final[dict[Mistake, tuple[str, str]]] = {
@@ -312,58 +283,15 @@ class _Context:
     rf_mistakes: dict[int, dict[Mistake, tuple[Fraction, ...]]] = field(default_factory=dict)
 
 
-def _size_mistakes(
-    spec: LayerSpec, report: LayerReport, step: Step
-) -> dict[Mistake, tuple[Fraction, ...]]:
-    """Output shapes that classic mistakes give for a convolution or a pooling."""
-    x = tuple(report.input_shape)
-    axes = [
-        (a.size, a.kernel, a.stride, a.pad_left, a.pad_right, a.dilation) for a in step.geometry
-    ]
-    if not axes or isinstance(spec, ConvTranspose):
-        return {}
-    channels = report.output_shape[0]
-    ceil_mode = isinstance(spec, PoolFamily) and spec.ceil_mode
-    variants: dict[Mistake, list[Fraction]] = {m: [] for m in Mistake}
-    for n, k, s, pl, pr, d in axes:
-        k_eff = d * (k - 1) + 1
-        span = n + pl + pr - k_eff
-        for mistake, pads in ((Mistake.FORGOT_PADDING, 0), (Mistake.PADDING_ONCE, pl)):
-            alt = n + pads - k_eff
-            variants[mistake].append(Fraction(alt // s + 1) if alt >= 0 else Fraction(-1))
-        variants[Mistake.FORGOT_FLOOR].append(Fraction(span, s) + 1)
-        if not ceil_mode:
-            variants[Mistake.ROUNDED_UP].append(Fraction(-(-span // s) + 1))
-        variants[Mistake.FORGOT_PLUS_ONE].append(Fraction(span // s))
-        if isinstance(spec, PoolFamily) and spec.stride is None:
-            variants[Mistake.STRIDE_DEFAULT].append(Fraction(span + 1))
-    out: dict[Mistake, tuple[Fraction, ...]] = {}
-    for mistake, sizes in variants.items():
-        if len(sizes) == len(axes):
-            out[mistake] = (Fraction(channels), *sizes)
-    if isinstance(spec, Conv):
-        out[Mistake.INPUT_CHANNELS] = tuple(Fraction(v) for v in (x[0], *report.output_shape[1:]))
-    return out
-
-
-def _param_mistakes(spec: LayerSpec, report: LayerReport) -> dict[Mistake, Fraction]:
-    """Parameter counts that classic mistakes give."""
+def _param_mistakes(spec: LayerSpec, report: LayerReport, step: Step) -> dict[Mistake, Fraction]:
+    """Parameter counts that classic mistakes give: any layer's bias, then the kind's own."""
     out: dict[Mistake, Fraction] = {}
     weight = prod(tuple(report.weight_shape)) if report.weight_shape else 0
     bias = prod(tuple(report.bias_shape)) if report.bias_shape else 0
     if bias:
         out[Mistake.FORGOT_BIAS] = Fraction(report.params - bias)
         out[Mistake.ONE_BIAS] = Fraction(weight + 1)
-    if isinstance(spec, Conv | Linear) and report.weight_shape:
-        outputs = report.weight_shape[0]
-        out[Mistake.C_OUT_TWICE] = Fraction(report.params * outputs)
-        if bias:
-            out[Mistake.FORGOT_C_OUT] = Fraction(report.params, outputs)
-    if isinstance(spec, Conv) and report.weight_shape:
-        kernel = prod(tuple(report.weight_shape[2:]))
-        out[Mistake.FORGOT_C_IN] = Fraction(report.weight_shape[0] * (kernel + (1 if bias else 0)))
-    if isinstance(spec, BatchNorm) and report.buffers:
-        out[Mistake.COUNTED_BUFFERS] = Fraction(report.params + report.buffers)
+    out.update(spec.param_mistakes(step))
     return {m: v for m, v in out.items() if v != report.params}
 
 
@@ -461,15 +389,18 @@ def _shape_result(
     target = tuple(Fraction(v) for v in expected)
     if shape == target:
         return FieldResult(layer, name, given, expected, True, explanation)
-    if name == "weight_shape" and isinstance(spec, Linear) and shape == target[::-1]:
-        order = _say(NOTES["linear_order"], lang, torch=" × ".join(str(v) for v in expected))
-        return FieldResult(layer, name, given, expected, True, explanation, None, order)
+    if name == "weight_shape" and spec.course_weight_note is not None:
+        course = tuple(Fraction(v) for v in spec.course_weight(tuple(expected)))
+        if shape == course:
+            torch = " × ".join(str(v) for v in expected)
+            order = _say(NOTES[spec.course_weight_note], lang, torch=torch)
+            return FieldResult(layer, name, given, expected, True, explanation, None, order)
     mistake = _mistake(shape, mistakes)
     note: str | None = None
     if mistake is None and sorted(shape) == sorted(target):
         mistake = Mistake.WRONG_ORDER
-        if isinstance(spec, ConvTranspose) and name == "weight_shape":
-            note = _say(NOTES["transposed_order"], lang)
+        if name == "weight_shape" and spec.weight_order_note is not None:
+            note = _say(NOTES[spec.weight_order_note], lang)
     if mistake is not None and note is None:
         note = _say(MISTAKES[mistake], lang)
     return FieldResult(layer, name, given, expected, False, explanation, mistake, note)
@@ -571,6 +502,11 @@ def _total_mistakes(analysis: Analysis) -> dict[Mistake, Fraction]:
     return {m: v for m, v in out.items() if v != analysis.total_params}
 
 
+def x_of(report: LayerReport) -> tuple[int, ...]:
+    """A layer's input shape as a tuple."""
+    return tuple(report.input_shape)
+
+
 def check_answers(answers: Sequence[Mapping[str, Any]], layers: int) -> None:
     """Every answer names an existing layer and only known fields.
 
@@ -658,15 +594,14 @@ def grade(
                         explanation,
                         ctx,
                         spec,
-                        _size_mistakes(spec, report, inferred[index]),
+                        spec.size_mistakes(x_of(report), inferred[index]),
                     )
                 )
             elif name in ("weight_shape", "bias_shape"):
                 expected = report.weight_shape if name == "weight_shape" else report.bias_shape
                 mistakes: dict[Mistake, tuple[Fraction, ...]] = {}
-                if name == "weight_shape" and isinstance(spec, Conv) and report.weight_shape:
-                    w = report.weight_shape
-                    mistakes[Mistake.FORGOT_C_IN] = tuple(Fraction(v) for v in (w[0], *w[2:]))
+                if name == "weight_shape":
+                    mistakes = spec.weight_mistakes(inferred[index])
                 results.append(
                     _shape_result(index, name, given, expected, explanation, ctx, spec, mistakes)
                 )
@@ -679,7 +614,7 @@ def grade(
                         report.params,
                         explanation,
                         language,
-                        _param_mistakes(spec, report),
+                        _param_mistakes(spec, report, inferred[index]),
                     )
                 )
             else:

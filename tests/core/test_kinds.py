@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import pytest
 
 from app.core.explain import message
 from app.core.layers import LAYERS_ADAPTER, REGISTRY, TYPE_INDEX, LayerSpec, Step, catalogue
-from app.core.layers.base import NAME_INDEX
+from app.core.layers.base import NAME_INDEX, Mistake
 from app.core.notation import parse_stack
 from app.core.shapes import AxisGeometry
 
@@ -160,3 +162,34 @@ def test_the_catalogue_publishes_what_the_page_needs() -> None:
     assert entries["Activation"]["names"]["relu6"] == "ReLU6"
     assert entries["BatchNorm"]["picture"] == "pointwise"
     assert entries["Linear"]["notation_names"]["fc"] == "linear"
+
+
+def fractions(*sizes: int) -> tuple[Fraction, ...]:
+    """A shape as grading compares it."""
+    return tuple(Fraction(n) for n in sizes)
+
+
+def test_kinds_give_their_own_grading_candidates() -> None:
+    conv, norm, pool, relu = LAYERS_ADAPTER.validate_python(
+        [
+            {"type": "conv2d", "out_channels": 20, "kernel_size": 5},
+            {"type": "batchnorm2d"},
+            {"type": "maxpool2d", "kernel_size": 2},
+            {"type": "relu"},
+        ]
+    )
+    step = conv.infer((3, 32, 32))  # weight 20×3×5×5, params 20 × (75 + 1) = 1520
+    assert conv.param_mistakes(step) == {
+        Mistake.C_OUT_TWICE: 1520 * 20,
+        Mistake.FORGOT_C_OUT: 76,
+        Mistake.FORGOT_C_IN: 20 * (25 + 1),
+    }
+    assert conv.weight_mistakes(step) == {Mistake.FORGOT_C_IN: fractions(20, 5, 5)}
+    assert conv.size_mistakes((3, 32, 32), step)[Mistake.INPUT_CHANNELS] == fractions(3, 28, 28)
+    # BatchNorm over 4 channels: 8 parameters, running mean and var and the count: 9 buffers.
+    assert norm.param_mistakes(norm.infer((4, 6, 6))) == {Mistake.COUNTED_BUFFERS: 17}
+    # A 2×2 pool of 7 with its default stride 2 taken as 1: (7 - 2) / 1 + 1 = 6.
+    assert pool.size_mistakes((1, 7, 7), pool.infer((1, 7, 7)))[
+        Mistake.STRIDE_DEFAULT
+    ] == fractions(1, 6, 6)
+    assert relu.size_mistakes((1, 7, 7), relu.infer((1, 7, 7))) == {}

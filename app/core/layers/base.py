@@ -254,6 +254,65 @@ class WarningCode(StrEnum):
     KERNEL_MISSES_INPUT = "window_in_padding_only"
 
 
+@unique
+class Mistake(StrEnum):
+    """Classic mistakes a wrong answer can be traced to."""
+
+    __slots__ = ()
+
+    FORGOT_BIAS = "forgot_bias"
+    FORGOT_PADDING = "forgot_2p"
+    PADDING_ONCE = "padding_once"
+    FORGOT_FLOOR = "forgot_floor"
+    ROUNDED_UP = "rounded_up"
+    FORGOT_PLUS_ONE = "forgot_plus_one"
+    STRIDE_DEFAULT = "pool_stride_default"
+    INPUT_CHANNELS = "kept_input_channels"
+    C_OUT_TWICE = "c_out_twice"
+    FORGOT_C_OUT = "forgot_c_out"
+    FORGOT_C_IN = "forgot_c_in"
+    ONE_BIAS = "one_bias_only"
+    COUNTED_BUFFERS = "counted_buffers"
+    K_NOT_K_MINUS_1 = "k_instead_of_k_minus_1"
+    FORGOT_ONE = "forgot_the_1"
+    IGNORED_STRIDE = "ignored_stride"
+    WRONG_ORDER = "wrong_order"
+    UNREADABLE = "unreadable"
+
+
+def window_size_mistakes(
+    geometry: tuple[AxisGeometry, ...],
+    channels: int,
+    *,
+    ceil_mode: bool = False,
+    default_stride: bool = False,
+) -> dict[Mistake, tuple[Fraction, ...]]:
+    """Output shapes that classic mistakes give for a sliding window, per axis recomputed.
+
+    The padding forgotten or counted once, the floor forgotten or rounded up (unless
+    ``ceil_mode``), the ``+ 1`` forgotten, and a pooling's stride taken as 1 when it
+    defaults to the kernel (``default_stride``).
+    """
+    variants: dict[Mistake, list[Fraction]] = {m: [] for m in Mistake}
+    for a in geometry:
+        n, s, pl = a.size, a.stride, a.pad_left
+        span = n + a.pad_left + a.pad_right - a.k_eff
+        for mistake, pads in ((Mistake.FORGOT_PADDING, 0), (Mistake.PADDING_ONCE, pl)):
+            alt = n + pads - a.k_eff
+            variants[mistake].append(Fraction(alt // s + 1) if alt >= 0 else Fraction(-1))
+        variants[Mistake.FORGOT_FLOOR].append(Fraction(span, s) + 1)
+        if not ceil_mode:
+            variants[Mistake.ROUNDED_UP].append(Fraction(-(-span // s) + 1))
+        variants[Mistake.FORGOT_PLUS_ONE].append(Fraction(span // s))
+        if default_stride:
+            variants[Mistake.STRIDE_DEFAULT].append(Fraction(span + 1))
+    return {
+        mistake: (Fraction(channels), *sizes)
+        for mistake, sizes in variants.items()
+        if sizes and len(sizes) == len(geometry)
+    }
+
+
 @dataclass(slots=True)
 class Note:
     """A warning raised by one layer's rule: its code, an English message and its numbers."""
@@ -428,6 +487,23 @@ class LayerSpec(BaseModel):
         """The layer in the course's notation: ``GroupNorm(num_groups=2)``."""
         values = self.model_dump(exclude={"type"}, exclude_defaults=True)
         return course_call(self.course_name or self.torch_name(x), values)
+
+    course_weight_note: ClassVar[str | None] = None
+    """Grading: the note (a code) that accepts a weight written in ``course_weight``'s order."""
+    weight_order_note: ClassVar[str | None] = None
+    """Grading: the note (a code) on a weight given with its sizes in the wrong order."""
+
+    def size_mistakes(self, x: Shape, step: Step) -> dict[Mistake, tuple[Fraction, ...]]:
+        """Output shapes the kind's classic mistakes give (``step`` is ``infer(x)``)."""
+        return {}
+
+    def param_mistakes(self, step: Step) -> dict[Mistake, Fraction]:
+        """Parameter counts the kind's own classic mistakes give (the bias is any layer's)."""
+        return {}
+
+    def weight_mistakes(self, step: Step) -> dict[Mistake, tuple[Fraction, ...]]:
+        """Weight shapes the kind's classic mistakes give."""
+        return {}
 
     def course_weight(self, weight: Shape) -> Shape:
         """The weight's shape as the course's table writes it (PyTorch's, unless overridden)."""

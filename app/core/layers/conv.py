@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
 from math import gcd
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -11,6 +12,7 @@ from app.core.errors import ErrorCode, FieldError
 from app.core.layers.base import (
     Bool,
     LayerSpec,
+    Mistake,
     NonNeg,
     NonNegAxes,
     Note,
@@ -26,6 +28,7 @@ from app.core.layers.base import (
     prod,
     ratio,
     window_course_call,
+    window_size_mistakes,
 )
 from app.core.layers.worked import (
     Line,
@@ -348,6 +351,29 @@ class Conv(ConvFamily):
             "params": params,
         }
 
+    def size_mistakes(self, x: Shape, step: Step) -> dict[Mistake, tuple[Fraction, ...]]:
+        """The window's mistakes, and the input's channels kept instead of ``C_out``."""
+        out = window_size_mistakes(step.geometry, step.output[0])
+        out[Mistake.INPUT_CHANNELS] = tuple(Fraction(v) for v in (x[0], *step.output[1:]))
+        return out
+
+    def param_mistakes(self, step: Step) -> dict[Mistake, Fraction]:
+        """``C_out`` twice, one filter's count, ``C_in`` forgotten."""
+        weight, params = step.weight or (), step.params
+        if not weight:
+            return {}
+        c_out, bias = weight[0], 1 if self.bias else 0
+        out = {Mistake.C_OUT_TWICE: Fraction(params * c_out)}
+        if bias:
+            out[Mistake.FORGOT_C_OUT] = Fraction(params, c_out)
+        out[Mistake.FORGOT_C_IN] = Fraction(c_out * (prod(weight[2:]) + bias))
+        return out
+
+    def weight_mistakes(self, step: Step) -> dict[Mistake, tuple[Fraction, ...]]:
+        """``C_in`` left out of the filter: ``C_out × K…``."""
+        w = step.weight or ()
+        return {Mistake.FORGOT_C_IN: tuple(Fraction(v) for v in (w[0], *w[2:]))} if w else {}
+
     def torch_kwargs(self, x: Shape) -> dict[str, Any]:
         """``nn.ConvNd`` arguments."""
         return {
@@ -406,6 +432,7 @@ class ConvTranspose(ConvFamily):
     }
     picture: ClassVar[str] = "conv"
     spreads: ClassVar[bool] = True
+    weight_order_note: ClassVar[str | None] = "transposed_order"
 
     def infer(self, x: Shape) -> Step:
         """Output, weight, params, MACs and windows of the transposed convolution."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field
@@ -11,6 +12,7 @@ from app.core.layers.base import (
     Bool,
     Int,
     LayerSpec,
+    Mistake,
     Note,
     Pos,
     Step,
@@ -146,6 +148,16 @@ class Linear(LayerSpec):
         """``Linear (2450 -> 500)``."""
         extra = "" if self.bias else ", bias=False"
         return f"Linear ({x[-1]} -> {self.out_features}{extra})"
+
+    course_weight_note: ClassVar[str | None] = "linear_order"
+
+    def param_mistakes(self, step: Step) -> dict[Mistake, Fraction]:
+        """``out_features`` twice; one output's count."""
+        outputs, params = self.out_features, step.params
+        out = {Mistake.C_OUT_TWICE: Fraction(params * outputs)}
+        if self.bias:
+            out[Mistake.FORGOT_C_OUT] = Fraction(params, outputs)
+        return out
 
     def course_weight(self, weight: Shape) -> Shape:
         """The course's table writes a linear weight ``in × out``, PyTorch ``out × in``."""

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
 from app.core.errors import ErrorCode, FieldError
-from app.core.layers.base import Bool, LayerSpec, Note, Pos, Step, WarningCode, fmt, prod
+from app.core.layers.base import (
+    Bool,
+    LayerSpec,
+    Mistake,
+    Note,
+    Pos,
+    Step,
+    WarningCode,
+    fmt,
+    prod,
+)
 from app.core.layers.worked import Line, Msg, Worked, kept_lines, say, shape_text
 from app.core.shapes import Shape
 
@@ -168,6 +179,12 @@ class BatchNorm(LayerSpec):
             formula = f"2 × C + 1 = 2 × {c} + 1 = {step.buffers}"
             worked["params"].append(say("buffers", formula, c=c))
         return worked
+
+    def param_mistakes(self, step: Step) -> dict[Mistake, Fraction]:
+        """The running statistics (buffers) counted as parameters."""
+        return (
+            {Mistake.COUNTED_BUFFERS: Fraction(step.params + step.buffers)} if step.buffers else {}
+        )
 
     def torch_kwargs(self, x: Shape) -> dict[str, Any]:
         """``nn.BatchNormNd`` arguments."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
 from math import gcd
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -11,6 +12,7 @@ from app.core.errors import ErrorCode, FieldError
 from app.core.layers.base import (
     Bool,
     LayerSpec,
+    Mistake,
     NonNegAxes,
     Note,
     Pos,
@@ -23,6 +25,7 @@ from app.core.layers.base import (
     half,
     ratio,
     window_course_call,
+    window_size_mistakes,
 )
 from app.core.layers.worked import (
     Axes,
@@ -64,6 +67,15 @@ class PoolFamily(LayerSpec):
     ceil_mode: Bool = False
     slides: ClassVar[bool] = True
     picture: ClassVar[str] = "pool"
+
+    def size_mistakes(self, x: Shape, step: Step) -> dict[Mistake, tuple[Fraction, ...]]:
+        """The window's mistakes; a stride of 1 taken for the default (the kernel)."""
+        return window_size_mistakes(
+            step.geometry,
+            step.output[0],
+            ceil_mode=self.ceil_mode,
+            default_stride=self.stride is None,
+        )
 
     def course_layer(self, x: Shape) -> str:
         """``MaxPool(K=2, S=2)``."""
