@@ -3,6 +3,7 @@
 // It talks only to /v1 and runs under a strict Content-Security-Policy (no inline code).
 
 import { browserLang, translator } from "./i18n.js";
+import { useCatalogue } from "./kinds.js";
 import { displayName, formatLayer, formatText, parseText } from "./notation.js";
 import { draw, fieldOf } from "./picture.js";
 
@@ -1219,6 +1220,7 @@ async function start() {
   try {
     const [layers, presets] = await Promise.all([getJson("/v1/layers"), getJson("/v1/examples").catch(() => ({}))]);
     catalogue = Array.isArray(layers) ? layers : layers.layers || layers.kinds || [];
+    useCatalogue(catalogue);
     for (const kind of catalogue) for (const tag of kind.types) kindOfType.set(tag, kind);
     examples = presets && typeof presets === "object" ? presets.examples || presets : {};
   } catch (error) {

@@ -1,6 +1,11 @@
 // The text view: layers written in the course's notation or PyTorch's printout.
 // The server parses the text (it is the reference); this reader only lets the rows follow
 // the text as it is typed, and the writer turns rows back into the course's notation.
+// What each kind is called and its positional arguments come from the catalogue (kinds.js).
+
+import { arrowOf, displayName, positional } from "./kinds.js";
+
+export { displayName };
 
 /** The course's short names, as the API accepts them (CONTRACT.md). */
 const ALIASES = {
@@ -8,45 +13,6 @@ const ALIASES = {
 };
 const UPPER_ALIASES = { P: "padding" }; // lower-case p is Dropout's probability
 const SHORT = { out_channels: "Cout", kernel_size: "K", padding: "P", stride: "S", dilation: "D" };
-
-/** Positional arguments, as PyTorch's constructors and printouts give them. */
-function positional(tag) {
-  const base = tag.replace(/[123]d$/, "");
-  switch (base) {
-    case "conv":
-    case "convtranspose":
-      return ["in_channels", "out_channels", "kernel_size", "stride", "padding"];
-    case "linear": return ["in_features", "out_features"];
-    case "maxpool": case "avgpool": case "pool": return ["kernel_size", "stride", "padding"];
-    case "adaptiveavgpool": case "adaptivemaxpool": return ["output_size"];
-    case "batchnorm": return ["num_features"];
-    case "dropout": return ["p"];
-    case "flatten": return ["start_dim", "end_dim"];
-    case "leakyrelu": return ["negative_slope"];
-    case "elu": return ["alpha"];
-    case "softmax": case "logsoftmax": return ["dim"];
-    case "layernorm": return ["normalized_shape"];
-    case "groupnorm": return ["num_groups", "num_channels"];
-    default: return [];
-  }
-}
-
-const NAMES = {
-  relu: "ReLU", relu6: "ReLU6", sigmoid: "Sigmoid", tanh: "Tanh", silu: "SiLU", mish: "Mish",
-  hardswish: "Hardswish", hardsigmoid: "Hardsigmoid", softsign: "Softsign", identity: "Identity",
-  leakyrelu: "LeakyReLU", elu: "ELU", gelu: "GELU", softmax: "Softmax", logsoftmax: "LogSoftmax",
-  prelu: "PReLU", dropout: "Dropout", flatten: "Flatten", linear: "Linear", layernorm: "LayerNorm",
-  groupnorm: "GroupNorm", conv: "Conv", convtranspose: "ConvTranspose", maxpool: "MaxPool",
-  avgpool: "AvgPool", pool: "Pool", adaptiveavgpool: "AdaptiveAvgPool",
-  adaptivemaxpool: "AdaptiveMaxPool", batchnorm: "BatchNorm",
-};
-
-/** PyTorch's spelling of a type tag: conv2d -> Conv2d, maxpool -> MaxPool. */
-export function displayName(tag) {
-  const m = /^(.*?)([123]d)?$/.exec(String(tag).toLowerCase());
-  const base = NAMES[m[1]] || m[1];
-  return base + (m[2] || "");
-}
 
 class ParseError extends Error {
   constructor(message, line) {
@@ -106,9 +72,10 @@ function parseItem(item, line) {
   const args = m[2] ? m[2].trim() : "";
   if (!args) return layer;
   const arrow = /^(\d+)\s*-+>\s*(\d+)$/.exec(args);
-  if (arrow) {
-    layer.in_features = Number.parseInt(arrow[1], 10);
-    layer.out_features = Number.parseInt(arrow[2], 10);
+  const arrowFields = arrowOf(tag);
+  if (arrow && arrowFields) {
+    layer[arrowFields[0]] = Number.parseInt(arrow[1], 10);
+    layer[arrowFields[1]] = Number.parseInt(arrow[2], 10);
     return layer;
   }
   const names = positional(tag);
@@ -158,10 +125,12 @@ function formatValue(value) {
 export function formatLayer(layer, inFeatures) {
   const name = displayName(layer.type);
   const entries = Object.entries(layer).filter(([k, v]) => k !== "type" && v !== undefined && v !== "");
-  if (layer.type === "linear" && entries.length <= 2 && layer.out_features !== undefined) {
-    const inF = layer.in_features ?? inFeatures;
-    if (inF !== undefined && entries.every(([k]) => k === "in_features" || k === "out_features")) {
-      return `${name} (${inF} -> ${layer.out_features})`;
+  const arrowFields = arrowOf(layer.type);
+  if (arrowFields && entries.length <= 2 && layer[arrowFields[1]] !== undefined) {
+    const [source, target] = arrowFields;
+    const inF = layer[source] ?? inFeatures;
+    if (inF !== undefined && entries.every(([k]) => k === source || k === target)) {
+      return `${name} (${inF} -> ${layer[target]})`;
     }
   }
   if (!entries.length) return name;

@@ -1,8 +1,9 @@
 // The picture of the network: every tensor a block sized by its shape (the LeNet figure),
 // and the receptive field of one chosen unit drawn on the input.
 
+import { pictureOf } from "./kinds.js";
+
 const SVG = "http://www.w3.org/2000/svg";
-const PASS_THROUGH = /^(relu6?|sigmoid|tanh|silu|mish|hardswish|hardsigmoid|softsign|identity|leakyrelu|elu|gelu|prelu|softmax|logsoftmax|dropout[123]?d?|batchnorm[123]?d?|layernorm|groupnorm)$/;
 
 function el(name, attrs = {}, text) {
   const node = document.createElementNS(SVG, name);
@@ -15,13 +16,11 @@ function el(name, attrs = {}, text) {
 const side = (n) => Math.min(170, 8 + 20 * Math.log2(Math.max(1, n)));
 const depthOf = (c) => Math.min(70, 3 + 8 * Math.log2(Math.max(1, c) + 1));
 
+/** The block's class from the kind's picture category (GET /v1/layers). */
 function kindClass(type) {
-  if (/^conv/.test(type)) return "b-conv";
-  if (/pool/.test(type)) return "b-pool";
-  if (type === "linear") return "b-linear";
-  if (type === "flatten") return "b-flatten";
   if (type === "input") return "b-input";
-  return "b-other";
+  const picture = pictureOf(type);
+  return ["conv", "pool", "linear", "flatten"].includes(picture) ? `b-${picture}` : "b-other";
 }
 
 /** The front face (w × h) of a tensor and the axes it shows: [row axis, column axis]. */
@@ -41,7 +40,7 @@ export function blocksOf(analysis, names) {
   const blocks = [{ index: -1, last: -1, type: "input", name: names.input, shape: analysis.input_shape }];
   for (const layer of analysis.layers) {
     const prev = blocks[blocks.length - 1];
-    if (PASS_THROUGH.test(layer.type) && prev.index >= 0) {
+    if (pictureOf(layer.type) === "pointwise" && prev.index >= 0) {
       prev.name += ` + ${names.layer(layer)}`;
       prev.last = layer.index;
       continue;
