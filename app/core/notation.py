@@ -588,7 +588,17 @@ def _clip(text: str, width: int = 40) -> str:
 
 
 def _norm(name: str) -> str:
-    return name.lower().replace("_", "").replace("-", "")
+    """``name`` without case, ``_`` or ``-``; a name with a look-alike letter is kept as it is.
+
+    ``str.lower`` maps look-alikes such as the Kelvin sign (U+212A) to ASCII letters, which
+    would take them for the names they imitate; accented letters (``Entrée``) lower as usual.
+    """
+    folded = name.lower()
+    if len(folded) != len(name) or any(
+        not c.isascii() and f.isascii() for c, f in zip(name, folded, strict=True)
+    ):
+        return name
+    return folded.replace("_", "").replace("-", "")
 
 
 KEY_ALIASES: Final[dict[str, tuple[str, ...]]] = {

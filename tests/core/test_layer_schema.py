@@ -193,3 +193,10 @@ def test_a_stack_mixing_styles_is_read_whatever_its_first_type(first: str) -> No
     assert kinds == ["relu", "conv2d", "flatten", "linear"]
     layers[1]["kernel_size"] = [3, 0]
     assert [e["loc"] for e in errors_of(layers)] == [(1, "conv2d", "kernel_size", "tuple", 1)]
+
+
+@pytest.mark.parametrize("tag", ["lea\u212ayrelu", "LEA\u212aYRELU", "Lea\u212ayReLU"])
+def test_a_type_with_the_kelvin_sign_is_unknown(tag: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        LAYERS_ADAPTER.validate_python([{"type": tag}])
+    assert caught.value.errors()[0]["type"] == "unknown_layer_type"

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from hypothesis import assume, given
+from pydantic import ValidationError
 
 from app.core import LayerError, analyze
 from app.core.examples import EXAMPLES
@@ -438,3 +439,12 @@ def test_parsing_is_linear_in_the_text(shape: str) -> None:
 @pytest.mark.parametrize("text", ["", "  ", "\n\n", ", ;", "Sequential()"])
 def test_a_text_with_no_layer_is_an_empty_stack(text: str) -> None:
     assert parse_stack(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Lea\u212ayReLU", "Conv(\u212a=3, Cout=2)", "MaxPool(\u212a=2)", "Conv(Cout=2, \u212a=3)"],
+)
+def test_look_alike_letters_are_not_taken_for_ascii(text: str) -> None:
+    with pytest.raises((NotationError, ValidationError)):
+        analyze([1, 8, 8], text)

@@ -216,8 +216,12 @@ def _line(entry: ErrorDetails) -> InitErrorDetails:
 
 
 def is_lower(tag: Any) -> bool:
-    """Whether a ``type`` needs no lowering: not a string, or one without capitals."""
-    return type(tag) is not str or tag.islower() or tag.lower() == tag
+    """Whether a ``type`` needs no lowering: not a string, one without capitals, or not ASCII.
+
+    Only ASCII is lowered: ``str.lower`` turns the Kelvin sign (U+212A) into ``k``, which would
+    take ``leaKyrelu`` written with it for ``leakyrelu``; such a tag is refused as it is.
+    """
+    return type(tag) is not str or not tag.isascii() or tag.islower() or tag.lower() == tag
 
 
 def lowered_types(layers: list[Any] | tuple[Any, ...]) -> list[Any] | tuple[Any, ...]:
