@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
 
 from app.core.analysis import Limits
 
@@ -16,12 +17,9 @@ class Settings:
     """Every limit and switch of the service (the README tables them).
 
     Attributes:
-        max_layers: layers in one stack.
-        max_rank: axes of ``input_shape`` (channels included).
-        max_dim: any size of the input or of an output.
-        max_value: any integer field of a layer.
-        max_batch: ``batch_size``.
-        max_elements: elements of one layer's output for the whole batch.
+        limits: the core's bounds on one analysis (``app.core.Limits``: ``max_layers``,
+            ``max_rank``, ``max_dim``, ``max_value``, ``max_batch``, ``max_elements``), read
+            from ``CNNCALC_MAX_LAYERS`` and so on like the fields below.
         max_body_bytes: request body; over it, 413 before the rest is read.
         max_json_depth: nesting of the request's JSON.
         max_verify_elements: the largest tensor, input or output (whole batch), the torch
@@ -45,12 +43,7 @@ class Settings:
             head (``app.server``); past it, the connection is closed.
     """
 
-    max_layers: int = 2048
-    max_rank: int = 4
-    max_dim: int = 2**24
-    max_value: int = 2**24
-    max_batch: int = 2**20
-    max_elements: int = 2**50
+    limits: Limits = field(default_factory=Limits)
     max_body_bytes: int = 1 << 20
     max_json_depth: int = 32
     max_verify_elements: int = 2**50
@@ -68,34 +61,32 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Settings from ``CNNCALC_<FIELD>`` variables (``CNNCALC_MAX_LAYERS=100``).
 
+        The fields of ``limits`` are read by their own names, as the other fields are.
+
         Raises:
             ValueError: a variable does not parse as its field's type.
         """
         env = os.environ if environ is None else environ
-        values: dict[str, object] = {}
-        for f in fields(cls):
-            raw = env.get(PREFIX + f.name.upper())
-            if raw is None:
-                continue
-            default = getattr(cls(), f.name)
-            if isinstance(default, bool):
-                values[f.name] = raw.strip().lower() in ("1", "true", "yes", "on")
-            elif isinstance(default, int):
-                values[f.name] = int(raw)
-            elif isinstance(default, float):
-                values[f.name] = float(raw)
-            else:
-                values[f.name] = tuple(o.strip() for o in raw.split(",") if o.strip())
-        return cls(**values)  # type: ignore[arg-type]
+        defaults = cls()
+        values = _read(env, defaults)
+        values["limits"] = replace(defaults.limits, **_read(env, defaults.limits))
+        return cls(**values)
 
-    @property
-    def limits(self) -> Limits:
-        """The core's bounds."""
-        return Limits(
-            max_layers=self.max_layers,
-            max_rank=self.max_rank,
-            max_dim=self.max_dim,
-            max_value=self.max_value,
-            max_batch=self.max_batch,
-            max_elements=self.max_elements,
-        )
+
+def _read(env: Mapping[str, str], defaults: Settings | Limits) -> dict[str, Any]:
+    """The fields of the dataclass ``defaults`` that ``env`` sets, parsed as their defaults."""
+    values: dict[str, Any] = {}
+    for f in fields(defaults):
+        raw = env.get(PREFIX + f.name.upper())
+        default = getattr(defaults, f.name)
+        if raw is None or isinstance(default, Limits):
+            continue
+        if isinstance(default, bool):
+            values[f.name] = raw.strip().lower() in ("1", "true", "yes", "on")
+        elif isinstance(default, int):
+            values[f.name] = int(raw)
+        elif isinstance(default, float):
+            values[f.name] = float(raw)
+        else:
+            values[f.name] = tuple(o.strip() for o in raw.split(",") if o.strip())
+    return values

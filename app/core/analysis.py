@@ -17,9 +17,7 @@ Conventions, stated once:
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum, unique
 from fractions import Fraction
@@ -62,7 +60,7 @@ _ITEMSIZE = {
 }
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Limits:
     """Bounds on what one analysis may be asked, each giving a 422 that names the field.
 
@@ -255,25 +253,6 @@ def parse_layers(
     )
 
 
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Hold the cyclic garbage collector while many short-lived objects are made.
-
-    An analysis makes a few objects per layer, and validation a model per layer; none of
-    them forms a reference cycle, so reference counting frees them all, while the collector
-    would scan them over and over as they pile up (for 1,000 layers it doubles the time).
-    The collector is resumed afterwards, and left alone if it was already off.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
 def analyze(
     input_shape: Sequence[int],
     layers: Sequence[LayerSpec | Mapping[str, Any]] | str,
@@ -303,18 +282,6 @@ def analyze(
         StackError: the input shape or batch size is invalid.
         pydantic.ValidationError: a layer given as a dict does not match its kind's schema.
     """
-    with paused_gc():
-        return _analyze(input_shape, layers, batch_size, dtype, strict, limits)
-
-
-def _analyze(
-    input_shape: Sequence[int],
-    layers: Sequence[LayerSpec | Mapping[str, Any]] | str,
-    batch_size: int,
-    dtype: DType | str,
-    strict: bool,
-    limits: Limits,
-) -> Analysis:
     dtype = DType(dtype)
     x = check_input(input_shape, batch_size, limits)
     specs = parse_layers(layers, max_layers=limits.max_layers)
@@ -326,82 +293,66 @@ def _analyze(
     extents = x[1:]
     axes = len(extents)
     names = AXIS_NAMES.get(axes, tuple(str(i) for i in range(axes)))
-    # The receptive field of every spatial axis, threaded through the stack (see the module):
-    # ints and floats until a window moves by a fraction of a pixel, then exact fractions.
-    sizes: list[Any] = [1] * axes  # Number: int, float or Fraction
-    jumps: list[Any] = [1] * axes
-    starts: list[Any] = [0.0] * axes
-    pads: list[float] = [0.0] * axes
-    plain = True
-    is_global = False
+    # The receptive field of every spatial axis, threaded through the stack (see the module).
+    sizes: list[Number] = [1] * axes
+    jumps: list[Number] = [1] * axes
+    starts: list[Number] = [0.0] * axes
+    rf = _reported(sizes, jumps, starts)
     rf_warned = False
-    rf = ReceptiveField(sizes.copy(), jumps.copy(), [0.0] * axes, pads.copy())
     reports: list[LayerReport] = []
-    add_report = reports.append
     stack_warnings: list[LayerWarning] = []
     total_params = total_buffers = total_macs = activation_bytes = 0
-    max_dim, max_value = limits.max_dim, limits.max_value
-    max_elements = limits.max_elements // batch_size  # per sample
-    bytes_per_element = batch_size * itemsize
-    known_layers = _KNOWN
+    # One inference per distinct (layer, input) of the stack: a stack that repeats a block
+    # (500 × conv, relu) infers each once. The 1,000-layer stack: 17 → 12 ms from dicts
+    # (docs/benchmarks.md); no cost measured on stacks without repeats (VGG-16, LeNet-5).
+    steps: dict[tuple[LayerSpec, Shape], Step] = {}
     for index, spec in enumerate(specs):
-        # The spec's field values (its ``type`` tag names its kind), rather than the spec:
-        # equal tuples of plain values compare in C, two pydantic models field by field.
-        layer = known_layers.get((*spec.__dict__.values(), x, max_value))
-        if layer is None:
-            layer = _learn(index, spec, x, limits)
-        (kind, torch_class, output, weight, bias, params, buffers, macs, elements, peak,
-         moves, global_field, exact, remarks, step) = layer  # fmt: skip
-        if strict and not exact:
+        kind = spec.kind
+        step = steps.get((spec, x))
+        if step is None:
+            check_values(index, spec, limits)
+            try:
+                step = steps[spec, x] = spec.infer(x)
+            except FieldError as error:
+                raise LayerError(index, kind, error) from None
+        output = step.output
+        elements = prod(output)
+        _check_output(index, kind, output, elements, batch_size, limits)
+        if strict and not all(axis.exact for axis in step.axes):
             _raise_inexact(index, kind, step, names)
-        if elements > max_elements or peak > max_dim:
-            _check_output(index, kind, output, batch_size, limits)
-        layer_warnings = _remarks(index, step, names) if remarks else []
-        if not is_global and (global_field or moves is not None):
-            if global_field or len(moves) != axes:
+        layer_warnings = _remarks(index, step, names)
+        if not rf.global_ and (step.global_field or step.windows is not None):
+            if step.global_field or len(step.windows or ()) != axes:
                 # Every unit now sees the whole input, or the layer no longer lines up with
                 # the input's axes.
-                is_global = True
                 rf = _global_field(jumps, extents)
             else:
-                if plain and moves[0] is not None:
-                    for axis, (span, stride, offset, shift) in enumerate(moves):
-                        jump = jumps[axis]
-                        sizes[axis] += span * jump
-                        starts[axis] += offset * jump
-                        pads[axis] += shift * jump
-                        jumps[axis] = jump * stride
-                    rf = ReceptiveField(sizes.copy(), jumps.copy(), starts.copy(), pads.copy())
-                else:
-                    plain = False
-                    rf = _move_exactly(sizes, jumps, starts, step.windows)
+                rf = _move(sizes, jumps, starts, step.windows or ())
                 if not rf_warned and any(s > n for s, n in zip(rf.size, extents, strict=True)):
                     rf_warned = True
                     layer_warnings.append(_field_warning(index, rf, extents))
-        output_bytes = bytes_per_element * elements
-        macs *= batch_size
-        add_report(
+        output_bytes = batch_size * itemsize * elements
+        macs = batch_size * step.macs
+        reports.append(
             LayerReport(
-                index,
-                kind,
-                list(x),
-                list(output),
-                None if weight is None else list(weight),
-                None if bias is None else list(bias),
-                params,
-                buffers,
-                rf,
-                macs,
-                output_bytes,
-                layer_warnings,
-                None,
-                torch_class,
+                index=index,
+                type=kind,
+                input_shape=list(x),
+                output_shape=list(output),
+                weight_shape=None if step.weight is None else list(step.weight),
+                bias_shape=None if step.bias is None else list(step.bias),
+                params=step.params,
+                buffers=step.buffers,
+                receptive_field=rf,
+                macs=macs,
+                output_bytes=output_bytes,
+                warnings=layer_warnings,
+                torch_class=spec.torch_name(x),
             )
         )
-        if layer_warnings:
-            stack_warnings.extend(layer_warnings)
-        total_params += params
-        total_buffers += buffers
+        stack_warnings.extend(layer_warnings)
+        total_params += step.params
+        total_buffers += step.buffers
         total_macs += macs
         activation_bytes += output_bytes
         x = output
@@ -419,87 +370,6 @@ def _analyze(
         dtype=dtype.value,
         warnings=stack_warnings,
     )
-
-
-INFERRED_CACHE_SIZE = 8192
-"""Layer answers kept per process (a few MiB at most); the cache starts afresh when full."""
-
-
-_Known = tuple[Any, ...]
-"""One layer's answer for one incoming shape, as the loop unpacks it (see ``_known``)."""
-
-_KNOWN: dict[tuple[Any, ...], _Known] = {}
-
-
-def _known(kind: str, step: Step, torch_class: str) -> _Known:
-    """What the loop reads from a layer's answer, worked out once.
-
-    Everything here depends on the spec and the incoming shape alone (never on the layers
-    before, the batch or the dtype), so it is computed once per process and shared. A plain
-    tuple: the loop unpacks it in one step.
-
-    ``moves`` holds, per spatial axis, the window's ``(span, stride, offset, shift)`` where
-    ``shift = span / 2 - offset`` moves the effective padding ``(size - 1) / 2 - start``;
-    its first entry is ``None`` when a value is a ``Fraction`` (transposed convolution,
-    uneven adaptive pooling), which the loop then threads exactly.
-    """
-    windows = step.windows
-    moves: tuple[Any, ...] | None = None
-    if windows is not None:
-        fractional = any(
-            type(value) is Fraction
-            for window in windows
-            for value in (window.span, window.stride, window.offset)
-        )
-        moves = (
-            (None,) * len(windows)
-            if fractional
-            else tuple((w.span, w.stride, w.offset, w.span / 2 - w.offset) for w in windows)
-        )
-    exact = all(axis.exact for axis in step.axes)  # every stride divides its span
-    return (
-        kind,
-        torch_class,
-        step.output,
-        step.weight,
-        step.bias,
-        step.params,
-        step.buffers,
-        step.macs,
-        prod(step.output),
-        max(step.output, default=0),
-        moves,
-        step.global_field,
-        exact,
-        bool(step.notes) or not exact,  # the layer has warnings to give
-        step,
-    )
-
-
-def _learn(index: int, spec: LayerSpec, x: Shape, limits: Limits) -> _Known:
-    """``spec.infer(x)`` and what the loop needs from it, kept for the next time.
-
-    ``infer()`` is a pure function of a frozen spec and a shape, so its answer is kept: the
-    repeated blocks of a network (VGG's, a deep stack of equal convolutions), and every
-    unchanged layer when a page or a notebook sends the same stack again after one edit,
-    cost a dictionary look-up. Rejections are not kept; they are raised again. The field
-    values are checked against ``limits.max_value`` before the first inference, and the key
-    holds that bound, so a hit has passed the same check.
-
-    Raises:
-        LayerError: the rule rejects the layer for ``x``.
-        LimitError: a field is over ``limits.max_value``.
-    """
-    check_values(index, spec, limits)
-    kind = spec.kind
-    try:
-        layer = _known(kind, spec.infer(x), spec.torch_name(x))
-    except FieldError as error:
-        raise LayerError(index, kind, error) from None
-    if len(_KNOWN) >= INFERRED_CACHE_SIZE:
-        _KNOWN.clear()
-    _KNOWN[(*spec.__dict__.values(), x, limits.max_value)] = layer
-    return layer
 
 
 def _raise_inexact(index: int, kind: str, step: Step, names: tuple[str, ...]) -> NoReturn:
@@ -523,8 +393,14 @@ def _raise_inexact(index: int, kind: str, step: Step, names: tuple[str, ...]) ->
     raise AssertionError("an inexact layer has an inexact axis")
 
 
-def _check_output(index: int, kind: str, output: Shape, batch: int, limits: Limits) -> None:
-    """The output's sizes and element count must stay within ``limits``."""
+def _check_output(
+    index: int, kind: str, output: Shape, elements: int, batch: int, limits: Limits
+) -> None:
+    """The output's sizes, and its ``elements`` times the batch, must stay within ``limits``.
+
+    Raises:
+        LimitError: naming the layer.
+    """
     for axis, n in enumerate(output):
         if n > limits.max_dim:
             raise LimitError(
@@ -532,11 +408,10 @@ def _check_output(index: int, kind: str, output: Shape, batch: int, limits: Limi
                 f"layer {index} ({kind}): output size {n} on axis {axis} is over the "
                 f"limit of {limits.max_dim}",
             )
-    elements = batch * prod(output)
-    if elements > limits.max_elements:
+    if batch * elements > limits.max_elements:
         raise LimitError(
             ("layers", index),
-            f"layer {index} ({kind}): the output holds {elements} elements for the "
+            f"layer {index} ({kind}): the output holds {batch * elements} elements for the "
             f"batch, over the limit of {limits.max_elements}",
         )
 
@@ -588,23 +463,37 @@ def _global_field(jumps: list[Number], extents: Shape) -> ReceptiveField:
     )
 
 
-def _move_exactly(
-    sizes: list[Any], jumps: list[Any], starts: list[Any], windows: Sequence[Window]
+def _move(
+    sizes: list[Number], jumps: list[Number], starts: list[Number], windows: Sequence[Window]
 ) -> ReceptiveField:
-    """Move the field through windows holding fractions, in place, with exact arithmetic.
+    """Move the field through one layer's windows, in place, and report it.
 
-    The starts become ``Fraction``s (a float start is a half or a whole, so exactly one).
+    Per axis: ``size + span × jump``, ``start + offset × jump``, ``jump × stride`` (see
+    ``Window``). Ints and floats (halves, exact in binary) stay so; once a window or the
+    field holds a ``Fraction`` (a transposed convolution, uneven adaptive pooling), that
+    axis's start is a ``Fraction`` too, so the field stays exact.
     """
     for axis, w in enumerate(windows):
-        jump = jumps[axis]
-        sizes[axis] = sizes[axis] + w.span * jump
-        starts[axis] = Fraction(starts[axis]) + Fraction(w.offset) * jump
+        jump, start = jumps[axis], starts[axis]
+        sizes[axis] += w.span * jump
+        if Fraction in (type(jump), type(start), type(w.offset)):
+            starts[axis] = Fraction(start) + Fraction(w.offset) * jump
+        else:
+            starts[axis] = start + w.offset * jump
         jumps[axis] = jump * w.stride
+    return _reported(sizes, jumps, starts)
+
+
+def _reported(sizes: list[Number], jumps: list[Number], starts: list[Number]) -> ReceptiveField:
+    """The field as answered: sizes and jumps exact, starts and effective paddings as floats.
+
+    The effective padding is ``(size - 1) / 2 - start``.
+    """
     return ReceptiveField(
         [as_number(s) for s in sizes],
         [as_number(j) for j in jumps],
-        [float(s) for s in starts],
-        [float(Fraction(s) - 1) / 2 - float(t) for s, t in zip(sizes, starts, strict=True)],
+        [float(t) for t in starts],
+        [float((s - 1) / 2 - t) for s, t in zip(sizes, starts, strict=True)],
     )
 
 
