@@ -6,18 +6,15 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import TypeAdapter
 
 from app import __version__
-from app.api.cache import ResponseCache
 from app.api.docs import install_docs
 from app.api.middleware import install_middleware
 from app.api.problems import Problem, install_problem_handlers
-from app.api.routes import raw_router, router
-from app.api.schemas import AnalyzeRequest
+from app.api.routes import router
 from app.api.teaching import router as teaching_router
 from app.api.work import WorkPool
 from app.settings import Settings
@@ -34,28 +31,21 @@ Shapes exclude the batch. MACs are multiply-accumulates (bias excluded) for the 
 Errors are `application/problem+json` (RFC 9457) whose `errors[].loc` names the layer and field.
 """
 
-RAW_BODY_MODELS: dict[str, type[Any]] = {"AnalyzeRequest": AnalyzeRequest, "Problem": Problem}
-"""Models the generated document must hold though no route names them as a model: bodies
-read raw, and the problem details documented as ``application/problem+json``."""
 
+def openapi_with_problem(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document, with the ``Problem`` schema that the error responses name.
 
-def custom_openapi(app: FastAPI) -> dict[str, Any]:
-    """FastAPI's document, plus the schemas of bodies declared through ``openapi_extra``."""
-    if app.openapi_schema:
+    ``PROBLEM_RESPONSES`` documents errors as ``application/problem+json`` holding
+    ``#/components/schemas/Problem``; FastAPI adds a model to the components only for the
+    route's own media type, so the schema is added here.
+    """
+    if app.openapi_schema is not None:
         return app.openapi_schema
-    schema = get_openapi(
-        title=app.title,
-        version=app.version,
-        description=app.description,
-        routes=app.routes,
-    )
+    schema = FastAPI.openapi(app)  # kept as app.openapi_schema, with what is added below
+    problem = TypeAdapter(Problem).json_schema(ref_template="#/components/schemas/{model}")
     components = schema.setdefault("components", {}).setdefault("schemas", {})
-    for name, model in RAW_BODY_MODELS.items():
-        body = TypeAdapter(model).json_schema(ref_template="#/components/schemas/{model}")
-        for def_name, definition in body.pop("$defs", {}).items():
-            components.setdefault(def_name, definition)
-        components[name] = body
-    app.openapi_schema = schema
+    components.update(problem.pop("$defs", {}))
+    components["Problem"] = problem
     return schema
 
 
@@ -73,11 +63,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.limits = settings.limits
     app.state.verify_pool = VerifyPool.from_settings(settings)
-    app.state.analyze_cache = ResponseCache()
     app.state.work = WorkPool(settings.max_concurrent_work, settings.work_timeout_s)
     install_problem_handlers(app)
     install_middleware(app, settings)
-    app.include_router(raw_router)
     app.include_router(router)
     app.include_router(teaching_router)
     install_docs(app)
@@ -87,5 +75,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def index() -> FileResponse:
         return FileResponse(WEB / "index.html", media_type="text/html")
 
-    app.openapi = lambda: custom_openapi(app)  # type: ignore[method-assign]
+    app.openapi = lambda: openapi_with_problem(app)  # type: ignore[method-assign]
     return app

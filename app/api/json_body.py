@@ -1,12 +1,15 @@
-"""A JSON request body is sound before a route reads it; else one answer per fault.
+"""A JSON request body is parsed once, and sound before a route reads it.
 
-Every route that takes a JSON body checks it first (``json_body``): a body that does not say
-it is JSON is a 415; one that is not UTF-8, nests deeper than ``max_json_depth``, is not JSON,
-holds an over-long number or a key twice in one object is a 422 (``json_fault``), the same
+Every route that takes a JSON body is a ``JsonBodyRoute``: a body that does not say it is
+JSON is a 415; one that is not UTF-8, nests deeper than ``max_json_depth``, is not JSON,
+holds an over-long number or a key twice in one object is a 422 (``parse_json``), the same
 answer on every path. Deep nesting and duplicate keys are valid JSON that parsers accept
-silently (the last duplicate wins), so the route would never see them. ``JsonBodyRoute``
-puts the check in front of FastAPI's own reading of the body, which then reads the same
-bytes (Starlette keeps them on the request).
+silently (the last duplicate wins), so the route would never see them.
+
+The body is parsed once, by ``json.loads`` with a hook that refuses a key seen twice; the
+document is handed to FastAPI through ``JsonRequest.json``, which FastAPI calls to read a
+JSON body (FastAPI's documented way to customise the request: a ``Request`` subclass made
+by the route's handler). FastAPI then validates the document against the route's model.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from app.api.problems import excerpt, problem
 
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
 _EMPTY_PAIR = re.compile(rb"\[\]|\{\}")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+"""An escape in the surrogate range: only then are the parsed strings searched for a lone one."""
 _NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b"[]{}")))
 
 
@@ -41,15 +46,13 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def too_deep(body: bytes, max_depth: int) -> bool:
     """Whether arrays and objects nest deeper than ``max_depth`` (strings ignored).
 
-    Strings are cut out first: without a backslash in the body every quote opens or closes
-    one, so splitting on quotes does it; with escapes, a regex. Then each pass of a C-level
-    regex removes the innermost ``[]`` and ``{}`` pairs, so at most ``max_depth`` passes
-    decide it; an unbalanced body is left to the JSON parser.
+    Strings are cut out (a regex), then each pass of another removes the innermost ``[]``
+    and ``{}`` pairs, so at most ``max_depth`` passes decide it; an unbalanced body is left
+    to the JSON parser.
     """
     if body.count(b"[") + body.count(b"{") <= max_depth:
         return False
-    outside = b"".join(body.split(b'"')[::2]) if b"\\" not in body else _STRING.sub(b"", body)
-    brackets = outside.translate(None, _NOT_BRACKETS)
+    brackets = _STRING.sub(b"", body).translate(None, _NOT_BRACKETS)
     for _ in range(max_depth):
         brackets, removed = _EMPTY_PAIR.subn(b"", brackets)
         if not brackets or not removed:
@@ -67,42 +70,90 @@ class JsonFault:
     code: str
 
 
-def json_fault(body: bytes, max_depth: int) -> JsonFault | None:
-    """What is wrong with ``body`` as a JSON document, or None when it is sound.
+class JsonFaultError(ValueError):
+    """The body is not acceptable JSON."""
 
-    In this order: not UTF-8; nested deeper than ``max_depth``; not JSON (with the line and
-    column) or a number past the interpreter's 4,300-digit conversion limit; a key twice in
-    one object (its place, or a later syntax error, found by a second reading on that path
-    only). Each is a 422, the same on every path.
+    def __init__(self, fault: JsonFault) -> None:
+        super().__init__(fault.msg)
+        self.fault = fault
+
+
+def parse_json(body: bytes, max_depth: int) -> Any:
+    r"""The JSON document in ``body``, parsed once.
+
+    Refused, in this order: not UTF-8; nested deeper than ``max_depth``; not JSON (with the
+    line and column) or a number past the interpreter's 4,300-digit conversion limit; a key
+    twice in one object (its place, or a later syntax error, found by a second reading on
+    that path only); a string escaping half of a UTF-16 pair (a lone ``\ud800``), which no
+    answer could encode back. Each is a 422, the same on every path.
+
+    Raises:
+        JsonFaultError: what is wrong, as a ``JsonFault``.
     """
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as error:
-        return JsonFault(422, [], f"the body is not UTF-8 (byte {error.start})", "json_invalid")
+        raise JsonFaultError(
+            JsonFault(422, [], f"the body is not UTF-8 (byte {error.start})", "json_invalid")
+        ) from None
     if too_deep(body, max_depth):
-        return JsonFault(
-            422,
-            [],
-            f"the JSON nests arrays and objects deeper than {max_depth} levels",
-            "json_too_deep",
+        raise JsonFaultError(
+            JsonFault(
+                422,
+                [],
+                f"the JSON nests arrays and objects deeper than {max_depth} levels",
+                "json_too_deep",
+            )
         )
     try:
-        json.loads(text, object_pairs_hook=_unique_keys)
-        return None
+        document = json.loads(text, object_pairs_hook=_unique_keys)
     except DuplicateKeyError:
         pass  # a syntax error may still follow: the second reading finds it
     except ValueError as error:
-        return _syntax_fault(error)
+        raise JsonFaultError(_syntax_fault(error)) from None
     except RecursionError:  # unbalanced brackets, which ``too_deep`` leaves to the parser
-        return JsonFault(422, [], f"the JSON nests deeper than {max_depth} levels", "json_too_deep")
+        raise JsonFaultError(
+            JsonFault(422, [], f"the JSON nests deeper than {max_depth} levels", "json_too_deep")
+        ) from None
+    else:
+        if _SURROGATE_ESCAPE.search(text) and _lone_surrogate(document):
+            raise JsonFaultError(
+                JsonFault(
+                    422,
+                    [],
+                    "a string in the JSON holds a lone surrogate (\\ud800 to \\udfff)",
+                    "json_invalid",
+                )
+            )
+        return document
     try:
         where = _find_duplicate(json.loads(text, object_pairs_hook=list), [])
     except ValueError as error:
-        return _syntax_fault(error)
+        raise JsonFaultError(_syntax_fault(error)) from None
     key = excerpt(str(where[-1])) if where else "?"
-    return JsonFault(
-        422, where or [], f"the key {key!r} appears twice in the same JSON object", "duplicate_key"
+    raise JsonFaultError(
+        JsonFault(
+            422,
+            where or [],
+            f"the key {key!r} appears twice in the same JSON object",
+            "duplicate_key",
+        )
     )
+
+
+def _lone_surrogate(node: Any) -> bool:
+    """Whether a string of the parsed document holds half of a UTF-16 pair (not Unicode)."""
+    if isinstance(node, str):
+        try:
+            node.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(node, dict):
+        return any(_lone_surrogate(key) or _lone_surrogate(value) for key, value in node.items())
+    if isinstance(node, list):
+        return any(_lone_surrogate(item) for item in node)
+    return False
 
 
 def _syntax_fault(error: ValueError) -> JsonFault:
@@ -142,34 +193,51 @@ def is_json(request: Request) -> bool:
     return kind == "application/json" or kind.endswith("+json")
 
 
-async def json_body(request: Request) -> bytes | Response:
-    """The request's body when it is sound JSON, else the 415 or 422 problem to answer."""
-    if not is_json(request):
-        return problem(415, None, "send the body as application/json")
-    body = await request.body()
-    fault = json_fault(body, request.app.state.settings.max_json_depth)
-    if fault is None:
-        return body
+def fault_problem(fault: JsonFault) -> Response:
+    """The 422 problem for a body that is not acceptable JSON."""
     where = ".".join(str(part) for part in fault.loc) or "body"
     entry = {"loc": ["body", *fault.loc], "msg": fault.msg, "type": fault.code}
     return problem(fault.status, None, f"{where}: {fault.msg}", [entry])
 
 
+class JsonRequest(Request):
+    """A request whose JSON body has been parsed (``parse_json``): ``json()`` returns it."""
+
+    document: Any = None
+
+    async def json(self) -> Any:
+        """The parsed body."""
+        return self.document
+
+
 class JsonBodyRoute(APIRoute):
-    """A route whose JSON body passes ``json_body`` before FastAPI reads and validates it."""
+    """A route whose JSON body is parsed once by ``parse_json`` before FastAPI validates it."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         """FastAPI's handler, behind the body check."""
         handler = super().get_route_handler()
 
         async def checked(request: Request) -> Response:
-            if request.method in ("POST", "PUT", "PATCH"):
-                body = await json_body(request)
-                if isinstance(body, Response):
-                    return body
-            return await handler(request)
+            if request.method not in ("POST", "PUT", "PATCH"):
+                return await handler(request)
+            if not is_json(request):
+                return problem(415, None, "send the body as application/json")
+            parsed = JsonRequest(request.scope, request.receive)
+            try:
+                parsed.document = parse_json(
+                    await parsed.body(), request.app.state.settings.max_json_depth
+                )
+            except JsonFaultError as error:
+                return fault_problem(error.fault)
+            return await handler(parsed)
 
         return checked
 
 
-__all__ = ["JsonBodyRoute", "json_body", "json_fault", "too_deep"]
+__all__ = [
+    "JsonBodyRoute",
+    "JsonFaultError",
+    "JsonRequest",
+    "parse_json",
+    "too_deep",
+]

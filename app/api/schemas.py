@@ -126,5 +126,4 @@ class Health:
     torch: str | None
 
 
-ANALYZE_REQUEST: TypeAdapter[AnalyzeRequest] = TypeAdapter(AnalyzeRequest)
 ANALYZE_RESPONSE: TypeAdapter[AnalyzeResponse] = TypeAdapter(AnalyzeResponse)

@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.api.app import create_app
+from app.core import Limits
 from app.core.examples import EXAMPLES
 from app.settings import Settings
 from tests.api.conftest import ClientFactory
@@ -321,7 +322,7 @@ def test_limits_are_422_naming_the_field(
     request_body: dict[str, Any],
     loc: list[Any],
 ) -> None:
-    client = client_factory(**overrides)
+    client = client_factory(limits=Limits(**overrides))
     data = assert_problem(client.post("/v1/analyze", json=request_body), 422, loc)
     assert "limit" in data["detail"]
 

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from app.api.app import create_app
+from app.core import Limits
 from app.settings import Settings
 from tests.api.conftest import ClientFactory
 
@@ -106,7 +107,7 @@ def test_hostile_json_is_422(client: TestClient, raw: bytes) -> None:
 
 
 def test_giant_integer_is_a_limit_not_a_hang(client_factory: Any) -> None:
-    client = client_factory(max_value=1000)
+    client = client_factory(limits=Limits(max_value=1000))
     data = post(
         client,
         {"input_shape": [1, 8, 8], "layers": [{"type": "conv2d", "out_channels": 10**30, "K": 1}]},
