@@ -2,21 +2,26 @@
 
     python -m app.server        # the image's command: everything from the environment
 
+Uvicorn runs its standard stack (``uvicorn[standard]``): the uvloop event loop and the
+httptools parser, chosen by uvicorn's ``auto`` settings.
+
 With ``--workers N > 1`` uvicorn binds the listening socket itself as
-``socket.socket(family)``, whose ``proto`` is 0; asyncio then skips ``TCP_NODELAY`` on every
-accepted connection (``asyncio.base_events._set_nodelay`` requires ``IPPROTO_TCP``), and each
-response, written as headers then body, waits for the client's delayed ACK: 40 ms per
-request (22 requests/s on one connection, against 1,200 with one worker). ``TcpConfig``
-hands uvicorn the same socket labelled ``IPPROTO_TCP``, which the workers inherit.
+``socket.socket(family)``, whose ``proto`` is 0; asyncio's own loop then skips
+``TCP_NODELAY`` on every accepted connection (``asyncio.base_events._set_nodelay`` requires
+``IPPROTO_TCP``), and each response, written as headers then body, waits for the client's
+delayed ACK: 40 ms per request. ``TcpConfig`` hands uvicorn the same socket labelled
+``IPPROTO_TCP``, which the workers inherit, so that this holds whichever loop runs.
 
 Open connections are capped per worker, so that a flood of them never runs the process out
 of file descriptors (when it does, ``accept()`` fails, asyncio logs the failure up to 2,048
-times per turn of the loop and nothing else runs). At start the soft ``RLIMIT_NOFILE`` is
-raised to the hard one; then, with ``F`` that limit:
+times per turn of the loop and nothing else runs). The cap sits in the HTTP protocol
+(``ConnectionCap``, mixed into uvicorn's httptools protocol, or its h11 one when asked for).
+At start the soft ``RLIMIT_NOFILE`` is raised to the hard one; then, with ``F`` that limit:
 
 - ``backlog = min(2048, max(16, F // 16))``: the listen queue, and the most connections
-  asyncio accepts in one turn of its loop; they are counted (``connection_made``) two
-  turns later, so up to ``3 · backlog`` descriptors are in flight uncounted;
+  asyncio accepts in one turn of its loop (uvloop accepts until the queue is empty, at most
+  a backlog's worth); they are counted (``connection_made``) a turn or two later, so up
+  to ``3 · backlog`` descriptors are in flight uncounted;
 - ``ceiling = F − 64 − 3 · backlog``: a connection beyond it is reset at once (64
   descriptors are left to the process: files, the torch import, the listening socket);
 - ``limit`` (``UVICORN_LIMIT_CONCURRENCY``, default ``min(3 · ceiling // 4, 10000)``): a
@@ -48,8 +53,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import uvicorn
-from uvicorn.protocols.http.h11_impl import H11Protocol, RequestResponseCycle
-from uvicorn.server import ServerState
+from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.supervisors import Multiprocess
 
 from app.api.problems import PROBLEM_JSON, problem_body
@@ -176,8 +181,10 @@ def install_log_throttles() -> None:
 class TcpConfig(uvicorn.Config):
     """uvicorn's configuration, with a listening socket that asyncio recognises as TCP.
 
-    With ``connection_limit`` set, connections are served by ``CappedH11Protocol`` with
-    that cap, ``connection_ceiling`` and ``header_timeout_s`` (see the module).
+    With ``connection_limit`` set, connections are served by uvicorn's HTTP/1.1 protocol
+    with ``ConnectionCap`` (``CappedHttpToolsProtocol``, or ``CappedH11Protocol`` when
+    ``http="h11"``) with that cap, ``connection_ceiling`` and ``header_timeout_s`` (see the
+    module).
     """
 
     def __init__(
@@ -193,7 +200,8 @@ class TcpConfig(uvicorn.Config):
         self.connection_ceiling = connection_ceiling
         self.header_timeout_s = header_timeout_s
         if connection_limit is not None:
-            kwargs["http"] = CappedH11Protocol
+            h11 = kwargs.get("http") in ("h11", H11Protocol)
+            kwargs["http"] = CappedH11Protocol if h11 else CappedHttpToolsProtocol
         super().__init__(app, **kwargs)
 
     def configure_logging(self) -> None:
@@ -211,52 +219,52 @@ class TcpConfig(uvicorn.Config):
         return tcp
 
 
-class CappedH11Protocol(H11Protocol):
-    """Uvicorn's HTTP/1.1 protocol, with the connection cap and the header timeout.
+class ConnectionCap(asyncio.Protocol):
+    """The connection cap and the header timeout, for either of uvicorn's HTTP/1.1 protocols.
 
-    Open connections are counted in uvicorn's ``server_state.connections``, this one
-    included. Over ``connection_limit`` a connection waits up to ``REJECT_WAIT_S`` for its
-    first bytes, then gets ``over_cap_response`` (a ``GET /healthz`` is served instead, as
-    is any request once the count is back under the cap); over ``connection_ceiling`` it
-    is reset at once. Uvicorn's own ``limit_concurrency`` (a plain-text 503 and one log
-    line per request) stays off.
+    Mixed in before ``HttpToolsProtocol`` or ``H11Protocol``, whose state it reads: the
+    ``config`` (a ``TcpConfig``), the open ``connections`` (uvicorn's
+    ``server_state.connections``, this one included once counted), ``loop``, ``transport``
+    and ``cycle`` (the request being served, ``None`` until a request head is read). Over
+    ``connection_limit`` a connection waits up to ``REJECT_WAIT_S`` for its first bytes, then
+    gets ``over_cap_response`` (a ``GET /healthz`` is served instead, as is any request once
+    the count is back under the cap); over ``connection_ceiling`` it is reset at once.
+    Uvicorn's own ``limit_concurrency`` (a plain-text 503 and one log line per request)
+    stays off.
     """
 
-    def __init__(
-        self,
-        config: uvicorn.Config,
-        server_state: ServerState,
-        app_state: dict[str, Any],
-        _loop: asyncio.AbstractEventLoop | None = None,
-    ) -> None:
-        super().__init__(config, server_state, app_state, _loop)
-        self.cap_limit = getattr(config, "connection_limit", None)
-        self.cap_ceiling = getattr(config, "connection_ceiling", None) or self.cap_limit
-        self.header_timeout_s = getattr(config, "header_timeout_s", None)
-        self.over_cap = False
-        self.deadline: asyncio.TimerHandle | None = None
+    config: Any
+    connections: set[Any]
+    loop: Any
+    transport: Any
+    cycle: Any
+    over_cap = False
+    deadline: asyncio.TimerHandle | None = None
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """Count the connection in; reset it over the ceiling, hold it over the cap."""
         super().connection_made(transport)
-        if self.cap_limit is None or self.cap_ceiling is None:
+        limit = getattr(self.config, "connection_limit", None)
+        if limit is None:
             return
+        ceiling = getattr(self.config, "connection_ceiling", None) or limit
+        header_timeout_s = getattr(self.config, "header_timeout_s", None)
         open_now = len(self.connections)
-        if open_now > max(self.cap_ceiling, self.cap_limit):
-            logger.warning("%s ceiling (%d): reset", OVER_CAP, self.cap_ceiling)
-            transport.abort()
-        elif open_now > self.cap_limit:
+        if open_now > max(ceiling, limit):
+            logger.warning("%s ceiling (%d): reset", OVER_CAP, ceiling)
+            self.transport.abort()
+        elif open_now > limit:
             self.over_cap = True
-            self.deadline = self.loop.call_later(REJECT_WAIT_S, transport.abort)
-        elif self.header_timeout_s:
-            self.deadline = self.loop.call_later(self.header_timeout_s, self.close_if_no_request)
+            self.deadline = self.loop.call_later(REJECT_WAIT_S, self.transport.abort)
+        elif header_timeout_s:
+            self.deadline = self.loop.call_later(header_timeout_s, self.close_if_no_request)
 
     def data_received(self, data: bytes) -> None:
         """Over the cap: 503 and close, unless a health check or the count fell back."""
         if self.over_cap:
             self.over_cap = False
             self.cancel_deadline()
-            limit = self.cap_limit or 0
+            limit: int = self.config.connection_limit
             if len(self.connections) > limit and not data.startswith(HEALTH_CHECKS):
                 logger.warning("%s (%d): 503", OVER_CAP, limit)
                 self.transport.write(over_cap_response(limit))
@@ -267,8 +275,7 @@ class CappedH11Protocol(H11Protocol):
     def close_if_no_request(self) -> None:
         """Close a connection that has not sent a whole request head in time."""
         self.deadline = None
-        cycle: RequestResponseCycle | None = self.cycle  # None until a request head is read
-        if cycle is None and not self.transport.is_closing():
+        if self.cycle is None and not self.transport.is_closing():
             self.transport.close()
 
     def cancel_deadline(self) -> None:
@@ -281,6 +288,14 @@ class CappedH11Protocol(H11Protocol):
         """Stop the pending close, then uvicorn's own bookkeeping."""
         self.cancel_deadline()
         super().connection_lost(exc)
+
+
+class CappedHttpToolsProtocol(ConnectionCap, HttpToolsProtocol):
+    """Uvicorn's httptools protocol (the standard stack's) with the cap."""
+
+
+class CappedH11Protocol(ConnectionCap, H11Protocol):
+    """Uvicorn's h11 protocol with the cap."""
 
 
 def serve(

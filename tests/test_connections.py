@@ -16,9 +16,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from app.server import (
     ACCEPT_ERROR,
+    ConnectionCap,
+    TcpConfig,
     ThrottleFilter,
     accept_backlog,
     connection_ceiling,
@@ -62,11 +66,12 @@ def throttled_asyncio() -> Iterator[list[float]]:
     now = [100.0]
     throttle = ThrottleFilter((ACCEPT_ERROR,), clock=lambda: now[-1])
     log = logging.getLogger("asyncio")
-    log.addFilter(throttle)
+    kept = log.filters[:]  # a TcpConfig made by another test installs the real-clock one
+    log.filters[:] = [throttle]
     try:
         yield now
     finally:
-        log.removeFilter(throttle)
+        log.filters[:] = kept
 
 
 def test_accept_errors_are_logged_once_a_second_with_a_count(
@@ -182,3 +187,17 @@ def test_over_the_cap_healthz_answers_other_requests_get_503_and_the_log_stays_s
     assert len(lines) <= 20, lines
     assert any(line.startswith("WARNING:  Connection over the cap (50): 503") for line in lines)
     assert not any("Traceback" in line for line in lines)
+
+
+def test_the_cap_rides_on_httptools_by_default_and_on_h11_when_asked() -> None:
+    default = TcpConfig("app.main:app", connection_limit=5)
+    default.load()
+    assert issubclass(default.http_protocol_class, HttpToolsProtocol)
+    assert issubclass(default.http_protocol_class, ConnectionCap)
+    h11 = TcpConfig("app.main:app", connection_limit=5, http="h11")
+    h11.load()
+    assert issubclass(h11.http_protocol_class, H11Protocol)
+    assert issubclass(h11.http_protocol_class, ConnectionCap)
+    uncapped = TcpConfig("app.main:app")
+    uncapped.load()
+    assert not issubclass(uncapped.http_protocol_class, ConnectionCap)
