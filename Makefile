@@ -40,7 +40,7 @@ bench: $(STAMP)
 	$(BIN)/python -m scripts.bench
 
 load: $(STAMP)
-	$(BIN)/python -m scripts.load --workers 1,2 --duration 10
+	$(BIN)/python -m scripts.load --workers 1,2 --rounds 3 --duration 5
 
 hostile: $(STAMP)
 	$(BIN)/python -m scripts.hostile

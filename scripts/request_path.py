@@ -2,14 +2,19 @@
 
     python -m scripts.request_path                  # LeNet-5, six rounds
     python -m scripts.request_path --example vgg16 --rounds 9
+    python -m scripts.request_path --largest        # FastAPI's validation of the largest bodies
 
 The app is called directly as an ASGI callable (its whole middleware stack, the access log
 written to a temporary file; no socket, no server), so the figures are the app's own CPU time
 per request. Test endpoints, added at the end of the route table, each stop after one more
-step of the analyze handler: return at once, read the body, validate it, analyse, serialise.
-A step's cost is the difference between two of them. Every request carries a new body (a
-different ``batch_size``), so the answer cache never hits, except on the last line. Rounds
-interleave the endpoints; each figure is the best round.
+step of the analyze handler: return at once, read and parse the body (``JsonBodyRoute``),
+validate it (FastAPI, on the event loop), analyse (on the loop, then in the ``WorkPool`` as
+the route does), serialise. A step's cost is the difference between two of them. Every
+request carries a new body (a different ``batch_size``). Rounds interleave the endpoints;
+each figure is the best round.
+
+``--largest`` times FastAPI's validation of the largest bodies the service accepts (1 MiB,
+``max_body_bytes``), which runs on the event loop: valid and invalid, the median of a few.
 """
 
 from __future__ import annotations
@@ -18,45 +23,79 @@ import argparse
 import asyncio
 import json
 import logging
+import statistics
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
+from functools import partial
 from itertools import count
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, Body, FastAPI, Request, Response
+from fastapi.routing import APIRoute
 from starlette.types import Message
 
 from app.api.app import create_app
-from app.api.routes import ANALYSIS_FIELDS, RawRoute
-from app.api.schemas import ANALYZE_REQUEST, ANALYZE_RESPONSE, AnalyzeResponse
+from app.api.json_body import JsonBodyRoute
+from app.api.routes import ANALYSIS_FIELDS
+from app.api.schemas import ANALYZE_RESPONSE, AnalyzeRequest, AnalyzeResponse
+from app.api.work import WorkPool
 from app.core.examples import EXAMPLES
 from app.settings import Settings
 
 JSON = "application/json"
 
 
+def _analysis(req: AnalyzeRequest, request: Request) -> Any:
+    limits = request.app.state.settings.limits
+    return req.analyze(req.specs(limits), limits)
+
+
+def _serialised(req: AnalyzeRequest, request: Request) -> Response:
+    analysis = _analysis(req, request)
+    body = AnalyzeResponse(**{name: getattr(analysis, name) for name in ANALYSIS_FIELDS})
+    return Response(ANALYZE_RESPONSE.dump_json(body, by_alias=True), media_type=JSON)
+
+
 def steps_router() -> APIRouter:
-    """``/steps/N``: the analyze handler cut after its N-th step."""
-    router = APIRouter(route_class=RawRoute)
+    """``/steps/...``: the analyze handler cut after one of its steps."""
+    router = APIRouter()
+    empty = Response(b"{}", media_type=JSON)
 
-    async def step(request: Request, last: int) -> Response:
-        raw = await request.body() if last >= 1 else b""
-        if last >= 2:
-            req = ANALYZE_REQUEST.validate_json(raw)
-        if last >= 3:
-            analysis = req.analyze(req.specs(request.app.state.limits), request.app.state.limits)
-        if last >= 4:
-            body = AnalyzeResponse(**{name: getattr(analysis, name) for name in ANALYSIS_FIELDS})
-            return Response(ANALYZE_RESPONSE.dump_json(body, by_alias=True), media_type=JSON)
-        return Response(b"{}", media_type=JSON)
+    async def at_once() -> Response:
+        return empty
 
-    for last in range(5):
+    async def parsed(request: Request) -> Response:
+        return empty
 
-        async def endpoint(request: Request, last: int = last) -> Response:
-            return await step(request, last)
+    async def validated(req: AnalyzeRequest) -> Response:
+        return empty
 
-        router.add_api_route(f"/steps/{last}", endpoint, methods=["POST"])
+    async def analysed_on_loop(request: Request, req: AnalyzeRequest) -> Response:
+        _analysis(req, request)
+        return empty
+
+    async def analysed(request: Request, req: AnalyzeRequest) -> Response:
+        work: WorkPool = request.app.state.work
+        await work.run(partial(_analysis, req, request))
+        return empty
+
+    async def serialised(request: Request, req: Annotated[AnalyzeRequest, Body()]) -> Response:
+        work: WorkPool = request.app.state.work
+        return await work.run(partial(_serialised, req, request))
+
+    router.add_api_route("/steps/0", at_once, methods=["POST"], route_class_override=APIRoute)
+    endpoints: tuple[Callable[..., Awaitable[Response]], ...] = (
+        parsed,
+        validated,
+        analysed_on_loop,
+        analysed,
+        serialised,
+    )
+    for last, endpoint in enumerate(endpoints, start=1):
+        router.add_api_route(
+            f"/steps/{last}", endpoint, methods=["POST"], route_class_override=JsonBodyRoute
+        )
     return router
 
 
@@ -88,8 +127,9 @@ async def call(
     path: str,
     body: bytes = b"",
     content_type: bytes = b"application/json",
+    expect: int = 200,
 ) -> None:
-    """One request through the app; it must answer 200."""
+    """One request through the app; it must answer ``expect``."""
     given = False
     status: list[int] = []
 
@@ -106,7 +146,7 @@ async def call(
             status.append(message["status"])
 
     await app(scope(method, path, body, content_type), receive, send)
-    if status != [200]:
+    if status != [expect]:
         raise RuntimeError(f"{method} {path} answered {status}")
 
 
@@ -124,25 +164,24 @@ async def measure(example: str, rounds: int, number: int) -> list[tuple[str, flo
     app = create_app(settings)
     app.include_router(steps_router())
     bodies = new_bodies(example)
-    same = next(bodies)
+
+    def step(last: int) -> Callable[[], Awaitable[None]]:
+        return lambda: call(app, "POST", f"/steps/{last}", next(bodies))
+
     lines: list[tuple[str, Callable[[], Awaitable[None]]]] = [
         ("GET /healthz, for reference", lambda: call(app, "GET", "/healthz")),
-        (
-            "POST that returns at once, JSON guard skipped (text/plain)",
-            lambda: call(app, "POST", "/steps/0", next(bodies), b"text/plain"),
-        ),
         ("POST that returns at once", lambda: call(app, "POST", "/steps/0", next(bodies))),
-        ("... after reading the body", lambda: call(app, "POST", "/steps/1", next(bodies))),
-        ("... after validate_json", lambda: call(app, "POST", "/steps/2", next(bodies))),
-        ("... after analyze()", lambda: call(app, "POST", "/steps/3", next(bodies))),
-        ("... after the response", lambda: call(app, "POST", "/steps/4", next(bodies))),
+        ("+ reading and parsing the body", step(1)),
+        ("+ FastAPI's validation (on the loop)", step(2)),
+        ("+ analyze() on the loop", step(3)),
+        ("+ analyze() in the WorkPool instead", step(4)),
+        ("+ the answer serialised, in the WorkPool", step(5)),
         (
             "POST /v1/analyze, every body new",
             lambda: call(app, "POST", "/v1/analyze", next(bodies)),
         ),
-        ("POST /v1/analyze, the same body", lambda: call(app, "POST", "/v1/analyze", same)),
     ]
-    for _, run in lines:  # warm-up: imports, first serialisations, the layer memo
+    for _, run in lines:  # warm-up: imports, first serialisations
         for _ in range(50):
             await run()
     best = {name: float("inf") for name, _ in lines}
@@ -155,12 +194,79 @@ async def measure(example: str, rounds: int, number: int) -> list[tuple[str, flo
     return [(name, best[name]) for name, _ in lines]
 
 
+def largest_bodies(max_bytes: int) -> list[tuple[str, bytes, int]]:
+    """The largest bodies the service accepts, each under ``max_bytes``, with their status."""
+    conv = {
+        "type": "conv2d",
+        "out_channels": 8,
+        "kernel_size": [3, 3],
+        "stride": [1, 1],
+        "padding": [1, 1],
+        "dilation": [1, 1],
+        "groups": 1,
+        "bias": True,
+        "padding_mode": "zeros",
+    }
+
+    def unknown_keys(count: int) -> dict[str, Any]:
+        return {"type": "relu", **{f"k{i}": 0 for i in range(count)}}
+
+    per_layer = max_bytes // 4096 // 9  # about 9 bytes a key: ``"k12": 0, ``
+    per_body = max_bytes // 12  # ``"k123456": 0, ``
+    out = []
+    for name, layers, status in (
+        ("4,096 convolutions, every field given", [conv] * 4096, 422),  # > max_layers
+        (f"layers of {per_layer} unknown keys each", [unknown_keys(per_layer)] * 4096, 422),
+        ("one layer of unknown keys", [unknown_keys(per_body)], 422),
+    ):
+        body = json.dumps({"input_shape": [8, 32, 32], "layers": layers}).encode()
+        while len(body) > max_bytes:  # trim to the limit: fewer layers, or fewer keys
+            if len(layers) > 1:
+                layers = layers[: len(layers) * max_bytes // len(body) - 1]
+            else:
+                layers = [unknown_keys(len(layers[0]) * max_bytes // len(body) - 2)]
+            body = json.dumps({"input_shape": [8, 32, 32], "layers": layers}).encode()
+        out.append((name, body, status))
+    return out
+
+
+async def measure_largest(rounds: int) -> list[tuple[str, int, float, float, int]]:
+    """Per body: its size, the median ms of FastAPI's validation alone and of the request."""
+    from pydantic import TypeAdapter, ValidationError
+
+    settings = Settings.from_env()
+    app = create_app(settings)
+    adapter = TypeAdapter(AnalyzeRequest)
+    rows = []
+    for name, body, status in largest_bodies(settings.max_body_bytes):
+        document = json.loads(body)
+        validation, request = [], []
+        errors = 0
+        for _ in range(rounds):
+            began = time.perf_counter()
+            try:
+                adapter.validate_python(document, from_attributes=True)  # as FastAPI does
+            except ValidationError as error:
+                errors = error.error_count()
+            validation.append((time.perf_counter() - began) * 1000)
+            began = time.perf_counter()
+            await call(app, "POST", "/v1/analyze", body, expect=status)
+            request.append((time.perf_counter() - began) * 1000)
+        rows.append(
+            (name, len(body), statistics.median(validation), statistics.median(request), errors)
+        )
+    return rows
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Print the table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--example", default="lenet5_course", choices=sorted(EXAMPLES))
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--number", type=int, default=400, help="requests per line and round")
+    parser.add_argument(
+        "--largest", action="store_true", help="time the validation of the largest bodies"
+    )
     args = parser.parse_args(argv)
     access = logging.getLogger("cnncalc.access")
     kept = (access.handlers[:], access.level, access.propagate)
@@ -171,21 +277,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         access.setLevel(logging.INFO)
         access.propagate = False
         try:
-            rows = asyncio.run(measure(args.example, args.rounds, args.number))
+            if args.largest:
+                largest = asyncio.run(measure_largest(args.rounds))
+            else:
+                rows = asyncio.run(measure(args.example, args.rounds, args.number))
         finally:
             handler.close()
             access.handlers[:], level, access.propagate = kept
             access.setLevel(level)
+    if args.largest:
+        print(f"The largest bodies accepted: median of {args.rounds} (ms)\n")
+        print("| body | bytes | errors | FastAPI's validation | whole request |")
+        print("|---|---|---|---|---|")
+        for name, size, validation, request, errors in largest:
+            print(f"| {name} | {size:,} | {errors:,} | {validation:.1f} | {request:.1f} |")
+        return 0
     print(f"{args.example}: CPU µs per request inside the app (best of {args.rounds} rounds)\n")
     print("| request | µs | step |")
     print("|---|---|---|")
-    previous = None
-    for name, us in rows:
-        step = "" if previous is None or not name.startswith("...") else f"+{us - previous:.0f}"
-        if name == "POST that returns at once":
-            step = f"+{us - rows[1][1]:.0f} (the JSON guard)"
+    compared = {4: 3, 5: 3, 6: 5}  # the WorkPool lines against the validated request
+    for index, (name, us) in enumerate(rows):
+        base = compared.get(index, index - 1) if name.startswith("+") else None
+        step = "" if base is None else f"+{us - rows[base][1]:.0f}"
         print(f"| {name} | {us:.0f} | {step} |")
-        previous = us
     return 0
 
 
