@@ -35,7 +35,7 @@ from typing import Any
 
 from app.core.analysis import Analysis, ReceptiveField, analyze, as_number, parse_layers
 from app.core.errors import CnnCalcError, ErrorCode, FieldError
-from app.core.layers.base import LayerSpec, WarningCode, prod
+from app.core.layers.base import LayerSpec, Step, WarningCode, prod
 from app.verify import INSTALL_HINT, Mismatch, Verification, VerificationStatus
 from app.verify.budget import (
     RF_MAX_UNITS,
@@ -246,15 +246,17 @@ def build_layer(torch: ModuleType, spec: LayerSpec, x: tuple[int, ...], index: i
     """The ``torch.nn`` module for ``spec`` receiving a tensor of shape ``x`` (no batch).
 
     Raises:
-        _Rejected: a short form (``adaptiveavgpool``) on a tensor with no spatial axis,
-            whose class would be ``…0d``: no such layer exists, as cnncalc says (its rank).
-        CheckError: ``torch.nn`` has no class of the kind's name otherwise (the check cannot
-            build the kind; never read as torch rejecting the stack).
+        _Rejected: the kind names no class for ``x`` (``torch_name`` refuses a short form
+            such as ``adaptiveavgpool`` on a tensor with no spatial axis: torch has no
+            ``…0d`` layer, as cnncalc says).
+        CheckError: ``torch.nn`` has no class of the kind's name (the check cannot build
+            the kind; never read as torch rejecting the stack).
     """
-    name = spec.torch_name(x)
+    try:
+        name = spec.torch_name(x)
+    except FieldError as error:
+        raise _Rejected(f"torch.nn has no layer for this input: {error}") from None
     cls = getattr(torch.nn, name, None)
-    if not isinstance(cls, type) and spec.dims(x) < 1:
-        raise _Rejected(f"{name}: torch.nn has no layer for {len(x) - 1} spatial axes")
     if not isinstance(cls, type):
         raise CheckError(
             index, "torch_class", f"layer {index} ({spec.kind}): torch.nn has no class {name!r}"
@@ -262,25 +264,6 @@ def build_layer(torch: ModuleType, spec: LayerSpec, x: tuple[int, ...], index: i
     return cls(**spec.torch_kwargs(x))
 
 
-UNBATCHED_FORMS = (
-    "Conv",
-    "ConvTranspose",
-    "MaxPool",
-    "AvgPool",
-    "AdaptiveAvgPool",
-    "AdaptiveMaxPool",
-    "Dropout1d",
-    "Dropout2d",
-    "Dropout3d",
-)
-"""torch classes ``…Nd`` documented to take ``(N, C, *N axes)`` or one unbatched sample
-``(C, *N axes)``, choosing by the tensor's rank.
-
-Given a batched tensor of another rank, such a module silently reads it as one unbatched
-sample (``N × C × L`` as a ``C × H × W`` image, mixing the batch into the channels), or its
-kernel accepts an undocumented rank. Either way torch does not run the layer cnncalc was
-asked about, so the verifier holds these classes to their documented batched rank ``N + 2``.
-"""
 DEPRECATED = "will result in an error"
 """A torch warning with these words announces that the input is no longer accepted."""
 
@@ -289,11 +272,17 @@ class _Rejected(Exception):
     """torch accepted the batched tensor only by a deprecated or unbatched reading."""
 
 
-def _run_layer(torch: ModuleType, module: Any, x: Any, caught: list[Any]) -> Any:
-    """``module(x)``, holding modules with an unbatched form to their batched rank."""
+def _run_layer(spec: LayerSpec, module: Any, x: Any, caught: list[Any]) -> Any:
+    """``module(x)``, holding a kind that ``takes_unbatched`` to its batched rank.
+
+    Given a batched tensor of another rank, such a module silently reads it as one
+    unbatched sample (``N × C × L`` as a ``C × H × W`` image, mixing the batch into the
+    channels), or its kernel accepts an undocumented rank. Either way torch does not run the
+    layer cnncalc was asked about, so the check holds it to its batched rank ``d + 2``.
+    """
     name = type(module).__name__
-    if name.startswith(UNBATCHED_FORMS):
-        axes = int(next(ch for ch in name if ch.isdigit()))
+    if spec.takes_unbatched:
+        axes = spec.dims(tuple(int(n) for n in x.shape[1:]))
         if x.dim() != axes + 2:
             raise _Rejected(
                 f"{name} takes (N, C, {axes} spatial axes), batch included; a batched tensor "
@@ -345,7 +334,7 @@ def run_torch(
                 with torch.device(device):
                     module = build_layer(torch, spec, shape, index)
                 module.eval()
-                y = _run_layer(torch, module, x, caught)
+                y = _run_layer(spec, module, x, caught)
             except CheckError:
                 raise
             except Exception as error:  # torch's own rejection, quoted as it is
@@ -677,11 +666,6 @@ def _reports(analysis: Analysis | None) -> list[Any]:
 
 # --- receptive fields, measured by back-propagation ------------------------------------------
 
-_MEASURED_AS_IS = frozenset({"Conv{d}d", "ConvTranspose{d}d", "AvgPool{d}d", "AdaptiveAvgPool{d}d"})
-"""Kinds with windows (by ``torch_class``) measured as torch builds them, on one channel."""
-_MEASURED_AS_AVERAGE = {"MaxPool{d}d": "window average", "AdaptiveMaxPool{d}d": "AdaptiveAvgPool"}
-"""Max pools, measured as averages of the same windows so that the gradient reaches them all."""
-
 
 def measure_receptive_fields(
     torch: ModuleType,
@@ -925,32 +909,42 @@ def _rf_bound(input_shape: Sequence[int], analysis: Analysis | None) -> str | No
 def _measuring_module(torch: ModuleType, index: int, spec: LayerSpec, x: tuple[int, ...]) -> Any:
     """The float64 CPU module that measures one layer's field (measure_receptive_fields).
 
-    A kind whose ``infer()`` gives no windows keeps every unit where it is (activations,
-    normalisation, dropout, softmax: the receptive field ignores statistics, as Araujo et
-    al. do) and is an identity. A kind with windows is built with one channel, weights a
-    positive constant (``1 / fan_in``: any positive constant gives the same extent, this one
-    keeps deep stacks in range) and biases 0; max pools as averages of the same windows.
+    Built as the kind's ``measured_as`` says (``app.core.layers.base.Measurement``):
+    ``identity`` for a kind that keeps every unit where it is; ``as_is`` with one channel,
+    weights a positive constant (``1 / fan_in``: any positive constant gives the same extent,
+    this one keeps deep stacks in range) and biases 0; ``window_average`` as a depthwise
+    average convolution of the step's geometry; ``adaptive_average`` as the adaptive average
+    pooling of the same output size.
 
     Raises:
-        CheckError: a kind with windows that none of the rules above builds.
+        CheckError: the kind declares no treatment, or one that does not fit its step (an
+            ``identity`` with windows or a global field, windows without geometry, a layer
+            that sees the whole input, where the measurement ends): never an identity.
     """
     step = spec.infer(x)
-    if step.windows is None:
+    treatment = getattr(spec, "measured_as", None)
+    has_windows = step.windows is not None
+    if treatment == "identity" and not has_windows and not step.global_field:
         return torch.nn.Identity()
-    name = spec.torch_name(x)
-    kwargs = spec.torch_kwargs(x)
-    template = spec.torch_class
-    if template == "MaxPool{d}d":
-        return _window_average(torch, x, kwargs, list(step.output))
-    if template in _MEASURED_AS_AVERAGE:
-        name = name.replace("Max", "Avg")
-    elif template not in _MEASURED_AS_IS:
-        raise CheckError(
-            index,
-            "receptive_field",
-            f"layer {index} ({spec.kind}): the receptive-field measurement cannot build "
-            f"{name}, a layer with windows; it is not measured as an identity",
-        )
+    if treatment == "as_is" and has_windows:
+        return _one_channel(torch, spec.torch_name(x), spec.torch_kwargs(x))
+    if treatment == "window_average" and step.geometry:
+        return _window_average(torch, step)
+    if treatment == "adaptive_average" and has_windows:
+        pool = getattr(torch.nn, f"AdaptiveAvgPool{len(x) - 1}d")
+        return pool(**spec.torch_kwargs(x)).to(torch.float64)
+    said = "declares no treatment (measured_as)" if treatment is None else f"is {treatment!r}"
+    raise CheckError(
+        index,
+        "receptive_field",
+        f"layer {index} ({spec.kind}): the receptive-field measurement cannot build "
+        f"{spec.torch_name(x)}, a layer {'with' if has_windows else 'without'} windows whose "
+        f"measurement {said}; it is not measured as an identity",
+    )
+
+
+def _one_channel(torch: ModuleType, name: str, kwargs: dict[str, Any]) -> Any:
+    """``torch.nn.<name>(**kwargs)`` in float64 on one channel, weights ``1 / fan_in``, bias 0."""
     if "in_channels" in kwargs:
         # One channel: with positive weights every channel sees the same window.
         kwargs = {**kwargs, "in_channels": 1, "out_channels": 1, "groups": 1}
@@ -976,34 +970,29 @@ def _measuring_copy(
     return modules
 
 
-def _window_average(
-    torch: ModuleType, x: tuple[int, ...], kwargs: dict[str, Any], out: list[int]
-) -> Any:
+def _window_average(torch: ModuleType, step: Step) -> Any:
     """A pooling's windows as a depthwise average convolution of the same geometry.
 
-    The input is padded (or cropped) so that the convolution's kernel, stride and dilation
-    yield the pool's ``out`` sizes, ceil_mode included.
+    Kernel, stride, dilation and left padding come from ``step.geometry``; the right side is
+    padded (or cropped) so that the convolution yields the pool's output sizes, ceil_mode
+    included: ``(O - 1) S + k_eff - N - P_left``.
     """
-    d = len(x) - 1
-
-    def axes(value: Any) -> tuple[int, ...]:
-        if isinstance(value, int):
-            return (value,) * d
-        return tuple(value) * d if len(value) == 1 else tuple(value)
-
-    k = axes(kwargs["kernel_size"])
-    s = k if kwargs.get("stride") is None else axes(kwargs["stride"])
-    p = axes(kwargs.get("padding", 0))
-    dil = axes(kwargs.get("dilation", 1))
-    conv = getattr(torch.nn, f"Conv{d}d")(1, 1, k, stride=s, dilation=dil, bias=False).to(
-        torch.float64
-    )
+    geometry = step.geometry
+    d = len(geometry)
+    kernel = tuple(g.kernel for g in geometry)
+    conv = getattr(torch.nn, f"Conv{d}d")(
+        1,
+        1,
+        kernel,
+        stride=tuple(g.stride for g in geometry),
+        dilation=tuple(g.dilation for g in geometry),
+        bias=False,
+    ).to(torch.float64)
     with torch.no_grad():
-        conv.weight.fill_(1.0 / prod(k))
+        conv.weight.fill_(1.0 / prod(kernel))
     pads: list[int] = []
-    for n, kk, ss, pp, dl, o in reversed(list(zip(x[1:], k, s, p, dil, out[1:], strict=True))):
-        right = (o - 1) * ss + dl * (kk - 1) + 1 - n - pp
-        pads.extend((pp, right))
+    for g, o in reversed(list(zip(geometry, step.output[1:], strict=True))):
+        pads.extend((g.pad_left, (o - 1) * g.stride + g.k_eff - g.size - g.pad_left))
     return torch.nn.Sequential(getattr(torch.nn, f"ConstantPad{d}d")(tuple(pads), 0.0), conv)
 
 

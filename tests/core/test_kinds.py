@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import random
 from fractions import Fraction
+from typing import get_args
 
 import pytest
 
+from app.core.errors import ErrorCode, FieldError
 from app.core.explain import message
 from app.core.layers import LAYERS_ADAPTER, REGISTRY, TYPE_INDEX, LayerSpec, Step, catalogue
-from app.core.layers.base import NAME_INDEX, Mistake
+from app.core.layers.base import NAME_INDEX, Measurement, Mistake
 from app.core.notation import parse_stack
 from app.core.shapes import AxisGeometry
 
@@ -193,3 +196,110 @@ def test_kinds_give_their_own_grading_candidates() -> None:
         Mistake.STRIDE_DEFAULT
     ] == fractions(1, 6, 6)
     assert relu.size_mistakes((1, 7, 7), relu.infer((1, 7, 7))) == {}
+
+
+# --- what the torch check and the differential test ask each kind ---------------------------
+
+
+class SeededChooser:
+    """A ``Chooser`` over a seeded ``random.Random``."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+
+    def integer(self, low: int, high: int) -> int:
+        return self.rng.randint(low, high)
+
+
+@pytest.mark.parametrize("kind", REGISTRY, ids=lambda k: k.__name__)
+def test_every_kind_has_a_random_case(kind: type[LayerSpec]) -> None:
+    x, own = sample(kind)
+    chooser = SeededChooser(11)
+    accepted = 0
+    for _ in range(40):
+        fields = kind.random_fields(chooser, x)
+        assert "type" not in fields
+        for tag in kind.tags:
+            # Schema-valid always (wrong values are wrong for the input, never for the schema).
+            (spec,) = LAYERS_ADAPTER.validate_python([{"type": tag, **fields}])
+            assert type(spec) is kind
+        (spec,) = LAYERS_ADAPTER.validate_python([{"type": own.kind, **fields}])
+        try:
+            spec.infer(x)
+            accepted += 1
+        except FieldError:
+            pass
+    assert accepted >= 20, f"{kind.__name__}: {accepted} of 40 random cases accepted"
+
+
+@pytest.mark.parametrize("kind", REGISTRY, ids=lambda k: k.__name__)
+def test_every_kind_has_a_torch_mapping(kind: type[LayerSpec]) -> None:
+    assert isinstance(getattr(kind, "torch_class", None), str), kind.__name__
+    x, spec = sample(kind)
+    name = spec.torch_name(x)
+    assert name.isidentifier(), name
+    assert name[0].isupper(), name
+    assert "{" not in name
+    assert isinstance(spec.torch_kwargs(x), dict)
+
+
+@pytest.mark.parametrize("kind", REGISTRY, ids=lambda k: k.__name__)
+def test_every_kind_says_how_its_receptive_field_is_measured(kind: type[LayerSpec]) -> None:
+    treatment = getattr(kind, "measured_as", None)
+    assert treatment in get_args(Measurement), f"{kind.__name__} declares no measurement"
+    x, spec = sample(kind)
+    step = spec.infer(x)
+    if treatment == "identity":
+        assert step.windows is None  # a kind with windows is never measured as an identity
+    elif treatment == "whole_input":
+        assert step.global_field
+    else:
+        assert step.windows is not None
+    if treatment == "window_average":
+        assert len(step.geometry) == len(x) - 1
+
+
+def test_a_kind_without_a_random_case_or_a_measurement_fails_loudly() -> None:
+    class Mute(LayerSpec):  # a family base: declares no type, so it is not registered
+        pass
+
+    with pytest.raises(NotImplementedError, match="Mute has no random case"):
+        Mute.random_fields(SeededChooser(1), (1, 2))
+    assert not hasattr(Mute, "measured_as")
+
+
+def test_the_measurement_treatments_of_the_windowed_kinds() -> None:
+    treatments = {kind.__name__: kind.measured_as for kind in REGISTRY}
+    assert treatments["Conv"] == "as_is"
+    assert treatments["ConvTranspose"] == "as_is"
+    assert treatments["AvgPool"] == "as_is"
+    assert treatments["AdaptiveAvgPool"] == "as_is"
+    # A max's gradient reaches one value of its window: measured as an average instead.
+    assert treatments["MaxPool"] == "window_average"
+    assert treatments["AdaptiveMaxPool"] == "adaptive_average"
+    assert treatments["Linear"] == "whole_input"
+
+
+def test_kinds_whose_torch_class_also_reads_one_unbatched_sample() -> None:
+    unbatched = {kind.__name__ for kind in REGISTRY if kind.takes_unbatched}
+    assert unbatched == {
+        "Conv",
+        "ConvTranspose",
+        "MaxPool",
+        "AvgPool",
+        "AdaptiveAvgPool",
+        "AdaptiveMaxPool",
+        "FeatureDropout",
+    }
+
+
+@pytest.mark.parametrize("tag", ["adaptiveavgpool", "maxpool", "conv", "avgpool"])
+def test_a_short_form_on_a_vector_names_no_torch_class(tag: str) -> None:
+    fields = {"output_size": 1} if tag.startswith("adaptive") else {"kernel_size": 1}
+    if tag == "conv":
+        fields["out_channels"] = 1
+    (spec,) = LAYERS_ADAPTER.validate_python([{"type": tag, **fields}])
+    with pytest.raises(FieldError) as refused:
+        spec.torch_name((5,))  # no spatial axis: there is no …0d class
+    assert refused.value.code is ErrorCode.RANK
+    assert spec.torch_name((5, 7)).endswith("1d")

@@ -222,11 +222,24 @@ def test_a_windowed_kind_the_measurement_cannot_build_is_not_an_identity(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     require_torch()
-    monkeypatch.setattr(MaxPool, "torch_class", "FancyPool{d}d")
-    monkeypatch.setattr(MaxPool, "torch_name", lambda self, x: "MaxPool2d")
+    monkeypatch.setattr(MaxPool, "measured_as", "identity")  # a kind with windows
     _, v = check_layers(SHAPE, LAYERS, measure_rf=True)
     assert v.status is VerificationStatus.FAILED
     assert [(m.layer, m.field) for m in v.mismatches] == [(1, "receptive_field")]
     assert v.reason is not None
     assert "maxpool2d" in v.reason
     assert "MaxPool2d" in v.reason
+    assert "'identity'" in v.reason
+
+
+def test_a_kind_that_declares_no_measurement_fails_the_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    require_torch()
+    monkeypatch.delattr(MaxPool, "measured_as")
+    assert not hasattr(MaxPool, "measured_as")  # LayerSpec declares it without a default
+    _, v = check_layers(SHAPE, LAYERS, measure_rf=True)
+    assert v.status is VerificationStatus.FAILED
+    assert [(m.layer, m.field) for m in v.mismatches] == [(1, "receptive_field")]
+    assert v.reason is not None
+    assert "declares no treatment" in v.reason

@@ -515,6 +515,18 @@ CASES = [
         rejected_at=0,
     ),
     case(
+        "short-form-adaptive-pool-on-a-vector",
+        [5],
+        [{"type": "adaptiveavgpool", "output_size": 1}],
+        rejected_at=0,
+    ),
+    case(
+        "short-form-max-pool-after-a-flatten",
+        [2, 4, 4],
+        [{"type": "flatten"}, {"type": "maxpool", "kernel_size": 2}],
+        rejected_at=1,
+    ),
+    case(
         "regression-adaptive2d-on-sequence",
         [1, 6],
         [{"type": "adaptiveavgpool2d", "output_size": 1}],

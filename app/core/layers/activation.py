@@ -11,6 +11,7 @@ from app.core.layers.base import (
     Bool,
     Int,
     LayerSpec,
+    Measurement,
     Note,
     Pos,
     Step,
@@ -18,6 +19,7 @@ from app.core.layers.base import (
     course_call,
     fmt,
 )
+from app.core.layers.cases import Chooser, chance
 from app.core.layers.linear import batch_dim
 from app.core.layers.worked import Msg, Worked, kept_lines, say, without_parameters
 from app.core.shapes import Shape
@@ -44,6 +46,12 @@ class Elementwise(LayerSpec):
     """A layer applied value by value: the shape is kept, no parameters, no MACs."""
 
     picture: ClassVar[str] = "pointwise"
+    measured_as: ClassVar[Measurement] = "identity"
+
+    @classmethod
+    def random_fields(cls, c: Chooser, x: Shape) -> dict[str, Any]:
+        """Its defaults: a value-by-value layer's fields change values, never shapes."""
+        return {}
 
     def infer(self, x: Shape) -> Step:
         """``output = input``."""
@@ -147,6 +155,12 @@ class Softmax(Elementwise):
     positional: ClassVar[tuple[str, ...]] = ("dim",)
 
     @classmethod
+    def random_fields(cls, c: Chooser, x: Shape) -> dict[str, Any]:
+        """Mostly a ``dim``, one past the rank either way at most."""
+        rank = len(x) + 1
+        return {"dim": c.integer(-rank - 1, rank)} if chance(c, 80) else {}
+
+    @classmethod
     def tag_name(cls, tag: str) -> str:
         """``Softmax`` or ``LogSoftmax``."""
         return "Softmax" if tag == "softmax" else "LogSoftmax"
@@ -196,6 +210,13 @@ class PReLU(Elementwise):
     init: Real = 0.25
     torch_class: ClassVar[str] = "PReLU"
     positional: ClassVar[tuple[str, ...]] = ("num_parameters", "init")
+
+    @classmethod
+    def random_fields(cls, c: Chooser, x: Shape) -> dict[str, Any]:
+        """Often ``num_parameters``: mostly the channels, else 1 to 8."""
+        if chance(c, 60):
+            return {"num_parameters": x[0] if chance(c, 70) else c.integer(1, 8)}
+        return {}
 
     def infer(self, x: Shape) -> Step:
         """Shape kept; ``num_parameters`` params."""
@@ -260,6 +281,7 @@ class FeatureDropout(Elementwise):
     inplace: Bool = False
     torch_class: ClassVar[str] = "Dropout{d}d"
     positional: ClassVar[tuple[str, ...]] = ("p", "inplace")
+    takes_unbatched: ClassVar[bool] = True
 
     def infer(self, x: Shape) -> Step:
         """Shape kept; the rank must suit the kind."""

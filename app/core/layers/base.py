@@ -39,6 +39,7 @@ from pydantic_core import (
 from pydantic_core.core_schema import ErrorType
 
 from app.core.errors import ErrorCode, FieldError
+from app.core.layers.cases import Chooser
 from app.core.layers.worked import Worked
 from app.core.shapes import AxisGeometry, AxisOutput, Shape
 
@@ -377,6 +378,19 @@ class Step:
     notes: tuple[Note, ...] = ()
 
 
+Measurement = Literal["as_is", "window_average", "adaptive_average", "identity", "whole_input"]
+"""How the receptive-field measurement (``app.verify.torch_backend``) builds a kind.
+
+``as_is``: its own torch class on one channel, weights a positive constant, biases 0.
+``window_average``: a depthwise average convolution over ``Step.geometry``'s windows (max
+pooling: the gradient of a max reaches one value of its window, an average all of them).
+``adaptive_average``: adaptive average pooling of the same output size (adaptive max pooling).
+``identity``: keeps every unit where it is (activations, normalisation, dropout: the
+receptive field ignores statistics, as Araujo et al. do); a kind with windows never is.
+``whole_input``: every output unit sees the whole input (linear): the measurement ends
+before it.
+"""
+
 REGISTRY: list[type[LayerSpec]] = []
 """Every concrete layer kind, in the order its family module defines it."""
 TYPE_INDEX: dict[str, type[LayerSpec]] = {}
@@ -426,6 +440,25 @@ class LayerSpec(BaseModel):
     spreads: ClassVar[bool] = False
     """A transposed convolution: one output gathers inputs spread over its span, and the
     jump between units is divided by the stride (told so in the receptive field's steps)."""
+    measured_as: ClassVar[Measurement]
+    """How the torch check's receptive-field measurement builds the kind (no default: a kind
+    that declares none fails the check, never measured as an identity). See ``Measurement``."""
+    takes_unbatched: ClassVar[bool] = False
+    """PyTorch's class also takes one unbatched sample ``(C, *d axes)``, choosing by the
+    tensor's rank: the torch check holds it to its batched rank ``d + 2``, since a batched
+    tensor of another rank would be read as one sample (``N × C × L`` as ``C × H × W``)."""
+
+    @classmethod
+    def random_fields(cls, c: Chooser, x: Shape) -> dict[str, Any]:
+        """Random fields (``type`` aside) for an input ``x``: the kind's differential case.
+
+        Mostly plausible values, sometimes wrong ones (``app.verify.stacks`` draws stacks
+        from them).
+
+        Raises:
+            NotImplementedError: the kind has no random case (a test walks the registry).
+        """
+        raise NotImplementedError(f"{cls.__name__} has no random case")
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -468,7 +501,14 @@ class LayerSpec(BaseModel):
         raise NotImplementedError(f"{type(self).__name__} does not explain its steps")
 
     def torch_name(self, x: Shape) -> str:
-        """PyTorch's class name for an input of shape ``x`` (``Conv2d``)."""
+        """PyTorch's class name for an input of shape ``x`` (``Conv2d``).
+
+        Raises:
+            FieldError: the class depends on the spatial axes and ``x`` has none (a short
+                form such as ``adaptiveavgpool`` on a vector): there is no ``…0d`` class.
+        """
+        if "{d}" in self.torch_class and self.dims(x) < 1:
+            self.expect_spatial(x)
         return self.torch_class.format(d=self.dims(x))
 
     @classmethod

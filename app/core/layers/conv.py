@@ -12,6 +12,7 @@ from app.core.errors import ErrorCode, FieldError
 from app.core.layers.base import (
     Bool,
     LayerSpec,
+    Measurement,
     Mistake,
     NonNeg,
     NonNegAxes,
@@ -30,6 +31,7 @@ from app.core.layers.base import (
     window_course_call,
     window_size_mistakes,
 )
+from app.core.layers.cases import Chooser, axes_value, chance, pick, spatial_dims
 from app.core.layers.worked import (
     Line,
     Worked,
@@ -69,6 +71,7 @@ class ConvFamily(LayerSpec):
     in_channels: Pos | None = Field(
         None, description="Checked against the incoming tensor when given; inferred otherwise."
     )
+    takes_unbatched: ClassVar[bool] = True
 
     def channels(self, x: Shape) -> int:
         """Check ``in_channels`` and ``groups`` against the incoming ``C_in = x[0]``.
@@ -167,6 +170,12 @@ class Conv(ConvFamily):
     notation_names: ClassVar[dict[str, str]] = {"convolution": "conv"}
     picture: ClassVar[str] = "conv"
     slides: ClassVar[bool] = True
+    measured_as: ClassVar[Measurement] = "as_is"
+
+    @classmethod
+    def random_fields(cls, c: Chooser, x: Shape) -> dict[str, Any]:
+        """A random convolution: ``random_conv_fields``, padding modes and ``"same"`` too."""
+        return random_conv_fields(c, x, transposed=False)
 
     def pads(
         self, d: int, k: tuple[int, ...], s: tuple[int, ...], dil: tuple[int, ...]
@@ -433,6 +442,12 @@ class ConvTranspose(ConvFamily):
     picture: ClassVar[str] = "conv"
     spreads: ClassVar[bool] = True
     weight_order_note: ClassVar[str | None] = "transposed_order"
+    measured_as: ClassVar[Measurement] = "as_is"
+
+    @classmethod
+    def random_fields(cls, c: Chooser, x: Shape) -> dict[str, Any]:
+        """A random transposed convolution: ``random_conv_fields`` with an output padding."""
+        return random_conv_fields(c, x, transposed=True)
 
     def infer(self, x: Shape) -> Step:
         """Output, weight, params, MACs and windows of the transposed convolution."""
@@ -551,3 +566,40 @@ class ConvTranspose(ConvFamily):
             "output_padding": self.output_padding,
             "padding_mode": self.padding_mode,
         }
+
+
+def random_conv_fields(c: Chooser, x: Shape, *, transposed: bool) -> dict[str, Any]:
+    """Random fields of a (transposed) convolution on ``x``.
+
+    Groups that mostly divide the channels; kernels of 1 to 5, strides and dilations of 1 to
+    3, paddings of 0 to 3 (or ``"same"``, ``"valid"``), sometimes a wrong count of them, a
+    wrong ``in_channels`` or a padding mode torch refuses.
+    """
+    d = spatial_dims(x)
+    channels = x[0]
+    groups = pick(c, [1, 1, 1, 2, 3, channels]) if chance(c, 40) else 1
+    out = groups * c.integer(1, 3) if chance(c, 85) else c.integer(1, 8)
+    layer: dict[str, Any] = {"out_channels": out, "kernel_size": axes_value(c, d, 1, 5)}
+    if chance(c, 50):
+        layer["stride"] = axes_value(c, d, 1, 3)
+    if chance(c, 30):
+        layer["dilation"] = axes_value(c, d, 1, 3)
+    if groups != 1:
+        layer["groups"] = groups
+    if chance(c, 20):
+        layer["bias"] = False
+    if chance(c, 10):
+        layer["in_channels"] = channels if chance(c, 50) else c.integer(1, 8)
+    if transposed:
+        if chance(c, 60):
+            layer["padding"] = axes_value(c, d, 0, 3)
+        if chance(c, 40):
+            layer["output_padding"] = axes_value(c, d, 0, 2)
+        if chance(c, 3):
+            layer["padding_mode"] = "reflect"
+        return layer
+    if chance(c, 60):
+        layer["padding"] = pick(c, ["same", "valid"]) if chance(c, 30) else axes_value(c, d, 0, 3)
+    if chance(c, 25):
+        layer["padding_mode"] = pick(c, ["zeros", "reflect", "replicate", "circular"])
+    return layer

@@ -12,6 +12,7 @@ from app.core.layers.base import (
     Bool,
     Int,
     LayerSpec,
+    Measurement,
     Mistake,
     Note,
     Pos,
@@ -21,6 +22,7 @@ from app.core.layers.base import (
     fmt,
     prod,
 )
+from app.core.layers.cases import Chooser, chance
 from app.core.layers.worked import (
     Line,
     Worked,
@@ -64,6 +66,20 @@ class Flatten(LayerSpec):
     torch_class: ClassVar[str] = "Flatten"
     positional: ClassVar[tuple[str, ...]] = ("start_dim", "end_dim")
     picture: ClassVar[str] = "flatten"
+    measured_as: ClassVar[Measurement] = "identity"
+    """Merging one axis keeps every unit; merging several makes the field global, where the
+    measurement ends."""
+
+    @classmethod
+    def random_fields(cls, c: Chooser, x: Shape) -> dict[str, Any]:
+        """``start_dim`` and ``end_dim`` each half the time, one past the rank either way."""
+        rank = len(x) + 1
+        layer: dict[str, Any] = {}
+        if chance(c, 50):
+            layer["start_dim"] = c.integer(-rank - 1, rank)
+        if chance(c, 50):
+            layer["end_dim"] = c.integer(-rank - 1, rank)
+        return layer
 
     def course_layer(self, x: Shape) -> str:
         """``Flatten``, or ``Flatten(start_dim=2)``."""
@@ -143,6 +159,17 @@ class Linear(LayerSpec):
         "fullyconnected": "linear",
     }
     picture: ClassVar[str] = "linear"
+    measured_as: ClassVar[Measurement] = "whole_input"
+
+    @classmethod
+    def random_fields(cls, c: Chooser, x: Shape) -> dict[str, Any]:
+        """1 to 8 outputs; sometimes ``in_features``, half the time wrong; sometimes no bias."""
+        layer: dict[str, Any] = {"out_features": c.integer(1, 8)}
+        if chance(c, 15):
+            layer["in_features"] = x[-1] if chance(c, 50) else c.integer(1, 8)
+        if chance(c, 20):
+            layer["bias"] = False
+        return layer
 
     def course_layer(self, x: Shape) -> str:
         """``Linear (2450 -> 500)``."""

@@ -11,6 +11,7 @@ from app.core.errors import ErrorCode, FieldError
 from app.core.layers.base import (
     Bool,
     LayerSpec,
+    Measurement,
     Mistake,
     Note,
     Pos,
@@ -19,6 +20,7 @@ from app.core.layers.base import (
     fmt,
     prod,
 )
+from app.core.layers.cases import Chooser, chance, pick
 from app.core.layers.worked import Line, Msg, Worked, kept_lines, say, shape_text
 from app.core.shapes import Shape
 
@@ -119,6 +121,19 @@ class BatchNorm(LayerSpec):
         "batchnormalization": "batchnorm",
     }
     picture: ClassVar[str] = "pointwise"
+    measured_as: ClassVar[Measurement] = "identity"
+
+    @classmethod
+    def random_fields(cls, c: Chooser, x: Shape) -> dict[str, Any]:
+        """Sometimes ``num_features`` (half the time wrong), no affine, no running stats."""
+        layer: dict[str, Any] = {}
+        if chance(c, 15):
+            layer["num_features"] = x[0] if chance(c, 50) else c.integer(1, 8)
+        if chance(c, 20):
+            layer["affine"] = False
+        if chance(c, 20):
+            layer["track_running_stats"] = False
+        return layer
 
     @classmethod
     def read_notation(cls, layer: dict[str, Any], name: str) -> str | None:
@@ -221,6 +236,22 @@ class LayerNorm(LayerSpec):
         "bias",
     )
     picture: ClassVar[str] = "pointwise"
+    measured_as: ClassVar[Measurement] = "identity"
+
+    @classmethod
+    def random_fields(cls, c: Chooser, x: Shape) -> dict[str, Any]:
+        """Mostly the input's trailing sizes, sometimes others; sometimes no affine or bias."""
+        layer: dict[str, Any] = {}
+        if chance(c, 70):
+            if chance(c, 85):
+                layer["normalized_shape"] = list(x[len(x) - c.integer(1, len(x)) :])
+            else:
+                layer["normalized_shape"] = [c.integer(1, 6) for _ in range(c.integer(1, 3))]
+        if chance(c, 20):
+            layer["elementwise_affine"] = False
+        if chance(c, 20):
+            layer["bias"] = False
+        return layer
 
     def normalized(self, x: Shape) -> tuple[int, ...]:
         """``normalized_shape`` as a tuple, defaulting to the last axis."""
@@ -301,6 +332,20 @@ class GroupNorm(LayerSpec):
     torch_class: ClassVar[str] = "GroupNorm"
     positional: ClassVar[tuple[str, ...]] = ("num_groups", "num_channels", "eps", "affine")
     picture: ClassVar[str] = "pointwise"
+    measured_as: ClassVar[Measurement] = "identity"
+
+    @classmethod
+    def random_fields(cls, c: Chooser, x: Shape) -> dict[str, Any]:
+        """Mostly a divisor of the channels; sometimes ``num_channels`` or no affine."""
+        divisors = [g for g in range(1, x[0] + 1) if x[0] % g == 0]
+        layer: dict[str, Any] = {
+            "num_groups": pick(c, divisors) if chance(c, 80) else c.integer(1, 6)
+        }
+        if chance(c, 10):
+            layer["num_channels"] = x[0] if chance(c, 50) else c.integer(1, 8)
+        if chance(c, 20):
+            layer["affine"] = False
+        return layer
 
     @classmethod
     def read_notation(cls, layer: dict[str, Any], name: str) -> str | None:

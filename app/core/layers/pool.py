@@ -12,6 +12,7 @@ from app.core.errors import ErrorCode, FieldError
 from app.core.layers.base import (
     Bool,
     LayerSpec,
+    Measurement,
     Mistake,
     NonNegAxes,
     Note,
@@ -27,6 +28,7 @@ from app.core.layers.base import (
     window_course_call,
     window_size_mistakes,
 )
+from app.core.layers.cases import Chooser, axes_value, chance, spatial_dims
 from app.core.layers.worked import (
     Axes,
     Line,
@@ -67,6 +69,7 @@ class PoolFamily(LayerSpec):
     ceil_mode: Bool = False
     slides: ClassVar[bool] = True
     picture: ClassVar[str] = "pool"
+    takes_unbatched: ClassVar[bool] = True
 
     def size_mistakes(self, x: Shape, step: Step) -> dict[Mistake, tuple[Fraction, ...]]:
         """The window's mistakes; a stride of 1 taken for the default (the kernel)."""
@@ -166,6 +169,12 @@ class MaxPool(PoolFamily):
         "maxpooling": "maxpool",
         "maxpooling2d": "maxpool2d",
     }
+    measured_as: ClassVar[Measurement] = "window_average"
+
+    @classmethod
+    def random_fields(cls, c: Chooser, x: Shape) -> dict[str, Any]:
+        """A random max pooling: ``random_pool_fields`` with a dilation."""
+        return random_pool_fields(c, x, dilation=True)
 
     @classmethod
     def read_notation(cls, layer: dict[str, Any], name: str) -> str | None:
@@ -207,6 +216,12 @@ class AvgPool(PoolFamily):
         "averagepooling": "avgpool",
         "avgpooling2d": "avgpool2d",
     }
+    measured_as: ClassVar[Measurement] = "as_is"
+
+    @classmethod
+    def random_fields(cls, c: Chooser, x: Shape) -> dict[str, Any]:
+        """A random average pooling: ``random_pool_fields`` with its divisor options."""
+        return random_pool_fields(c, x, dilation=False)
 
     def infer(self, x: Shape) -> Step:
         """Output and windows of the average pooling."""
@@ -257,6 +272,18 @@ class AdaptivePoolFamily(LayerSpec):
 
     output_size: OutputSize
     picture: ClassVar[str] = "pool"
+    takes_unbatched: ClassVar[bool] = True
+
+    @classmethod
+    def random_fields(cls, c: Chooser, x: Shape) -> dict[str, Any]:
+        """An output size of 1 to 6, or one per axis (some ``None``, sometimes a wrong count)."""
+        d = spatial_dims(x)
+        if chance(c, 50):
+            size: Any = c.integer(1, 6)
+        else:
+            count = d if chance(c, 90) else c.integer(1, 4)
+            size = [None if chance(c, 25) else c.integer(1, 6) for _ in range(count)]
+        return {"output_size": size}
 
     def infer(self, x: Shape) -> Step:
         """Output and windows of the adaptive pooling."""
@@ -352,6 +379,7 @@ class AdaptiveAvgPool(AdaptivePoolFamily):
     torch_class: ClassVar[str] = "AdaptiveAvgPool{d}d"
     course_name: ClassVar[str | None] = "AdaptiveAvgPool"
     positional: ClassVar[tuple[str, ...]] = ("output_size",)
+    measured_as: ClassVar[Measurement] = "as_is"
 
 
 class AdaptiveMaxPool(AdaptivePoolFamily):
@@ -361,8 +389,33 @@ class AdaptiveMaxPool(AdaptivePoolFamily):
     torch_class: ClassVar[str] = "AdaptiveMaxPool{d}d"
     course_name: ClassVar[str | None] = "AdaptiveMaxPool"
     positional: ClassVar[tuple[str, ...]] = ("output_size", "return_indices")
+    measured_as: ClassVar[Measurement] = "adaptive_average"
 
     @classmethod
     def read_notation(cls, layer: dict[str, Any], name: str) -> str | None:
         """``return_indices`` is printed but refused when true."""
         return returned_indices(layer)
+
+
+def random_pool_fields(c: Chooser, x: Shape, *, dilation: bool) -> dict[str, Any]:
+    """Random fields of a pooling on ``x``.
+
+    Kernel 1 to 4, stride 1 to 3, padding 0 to 2 (sometimes over half the kernel),
+    ``ceil_mode``; a max pooling's dilation, an average's divisor options.
+    """
+    d = spatial_dims(x)
+    layer: dict[str, Any] = {"kernel_size": axes_value(c, d, 1, 4)}
+    if chance(c, 50):
+        layer["stride"] = axes_value(c, d, 1, 3)
+    if chance(c, 40):
+        layer["padding"] = axes_value(c, d, 0, 2)
+    if chance(c, 40):
+        layer["ceil_mode"] = True
+    if dilation and chance(c, 30):
+        layer["dilation"] = axes_value(c, d, 1, 3)
+    if not dilation:
+        if chance(c, 20):
+            layer["count_include_pad"] = False
+        if chance(c, 10):
+            layer["divisor_override"] = c.integer(1, 5)
+    return layer
