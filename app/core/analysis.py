@@ -83,7 +83,7 @@ class Limits:
 
 DEFAULT_LIMITS = Limits()
 
-AXIS_NAMES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
+from app.core.layers.worked import AXIS_NAMES  # noqa: E402 - one definition, in worked.py
 
 
 @dataclass(slots=True)
