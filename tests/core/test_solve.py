@@ -9,8 +9,6 @@ from typing import Any
 import pytest
 
 from app.core import LimitError, StackError
-from app.core.errors import FieldError
-from app.core.shapes import conv_out, effective_kernel, pool_out
 from app.core.solve import DEFAULT_BOUNDS, Solution, SolveLayer, solve
 from app.teaching_cli import run_solve
 from tests.torch_util import require_torch
@@ -55,6 +53,26 @@ def test_truncation_is_reported() -> None:
     assert result.bounds.max_solutions == 3
 
 
+def torch_size(
+    kind: SolveLayer, n: int, k: int, s: int, p: int, d: int, ceil_mode: bool
+) -> tuple[int, bool] | None:
+    """PyTorch's documented output size and whether the stride divides exactly, or ``None``.
+
+    ``O = floor((N + 2P - D(K - 1) - 1) / S) + 1`` (``nn.Conv1d``, ``nn.MaxPool1d``); with
+    ``ceil_mode`` rounded up, less one when the last window would start in the right padding.
+    torch refuses a pool padded over half its kernel and an output below 1.
+    """
+    span = n + 2 * p - (d * (k - 1) + 1)
+    if kind is SolveLayer.CONV:
+        return None if span < 0 else (span // s + 1, span % s == 0)
+    if p > k // 2:
+        return None
+    out = (-(-span // s) if ceil_mode else span // s) + 1
+    if ceil_mode and (out - 1) * s >= n + p:
+        out -= 1
+    return None if out < 1 else (out, span % s == 0)
+
+
 def brute_force(
     kind: SolveLayer, n: int, o: int, ceil_mode: bool, bounds: dict[str, int]
 ) -> set[tuple[int, int, int, int]]:
@@ -66,18 +84,11 @@ def brute_force(
     ):
         if d > 1 and k == 1:
             continue
-        k_eff = effective_kernel(k, d)
+        k_eff = d * (k - 1) + 1
         top = min(bounds["max_padding"], k // 2 if kind is SolveLayer.POOL else k_eff - 1)
         for p in range(top + 1):
-            try:
-                out = (
-                    conv_out(n, k, s, p, p, d)
-                    if kind is SolveLayer.CONV
-                    else pool_out(n, k, s, p, d, ceil_mode)
-                )
-            except FieldError:
-                continue
-            if out.size == o:
+            out = torch_size(kind, n, k, s, p, d, ceil_mode)
+            if out is not None and out[0] == o:
                 found.add((k, s, p, d))
     return found
 
@@ -194,12 +205,9 @@ def ordered_brute_force(
     """Every solution as ``(exact, K, S, P, D)``, exact first, then by D, S, K and P."""
     found = []
     for k, s, p, d in brute_force(kind, n, o, ceil_mode, bounds):
-        out = (
-            conv_out(n, k, s, p, p, d)
-            if kind is SolveLayer.CONV
-            else pool_out(n, k, s, p, d, ceil_mode)
-        )
-        found.append((out.exact, k, s, p, d))
+        out = torch_size(kind, n, k, s, p, d, ceil_mode)
+        assert out is not None
+        found.append((out[1], k, s, p, d))
     return sorted(found, key=lambda f: (not f[0], f[4], f[2], f[1], f[3]))
 
 
@@ -265,7 +273,11 @@ def test_only_the_listed_solutions_are_built(monkeypatch: pytest.MonkeyPatch) ->
     assert (first.kernel_size, first.stride, first.padding, first.dilation) == (244, 21, 0, 1)
     assert first.exact
     for s in result.solutions:
-        assert conv_out(1000, s.kernel_size, s.stride, s.padding, s.padding, s.dilation).size == 37
+        out = torch_size(
+            SolveLayer.CONV, 1000, s.kernel_size, s.stride, s.padding, s.dilation, False
+        )
+        assert out is not None
+        assert out[0] == 37
 
 
 def test_a_fixed_padding_is_checked_once_per_combination(monkeypatch: pytest.MonkeyPatch) -> None:
