@@ -38,6 +38,7 @@ openapi: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m scripts.bench
+	$(BIN)/python -m scripts.request_path
 
 load: $(STAMP)
 	$(BIN)/python -m scripts.load --workers 1,2 --rounds 3 --duration 5

@@ -152,13 +152,10 @@ def test_over_the_cap_healthz_answers_other_requests_get_503_and_the_log_stays_s
 
         for _ in range(300):  # idle connections: six times the cap
             sockets.append(socket.create_connection(("127.0.0.1", port), timeout=2))
-        began = time.monotonic()
-        health = http_get(port, "/healthz")
-        health_s = time.monotonic() - began
+        health = http_get(port, "/healthz")  # http_get gives up after 2 s: a hang fails
         refused = http_get(port, "/v1/examples")
 
         assert health.status_code == 200
-        assert health_s < 2
         assert refused.status_code == 503
         assert refused.headers["content-type"] == "application/problem+json"
         assert refused.headers["retry-after"] == "1"
