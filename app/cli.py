@@ -22,7 +22,7 @@ from typing import Any, TextIO
 
 from pydantic import TypeAdapter, ValidationError
 
-from app.cli_io import problem_text, read_json
+from app.cli_io import body_lang, problem_text, read_json
 from app.core import DEFAULT_LIMITS, Analysis, CnnCalcError, LayerReport, catalogue
 from app.teaching_cli import add_commands
 
@@ -110,7 +110,7 @@ def cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
         specs = req.specs(DEFAULT_LIMITS)
         analysis = req.analyze(specs, DEFAULT_LIMITS)
     except (CnnCalcError, ValidationError) as error:
-        print(problem_text(error), file=sys.stderr)
+        print(problem_text(error, body_lang(body)), file=sys.stderr)
         return 1
     verification = None
     if req.verify:

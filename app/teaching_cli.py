@@ -18,7 +18,7 @@ from typing import Any, TextIO
 
 from pydantic import TypeAdapter, ValidationError
 
-from app.cli_io import problem_text, read_json
+from app.cli_io import body_lang, problem_text, read_json
 from app.core import CnnCalcError
 from app.core.analysis import ExplanationStep
 from app.core.export import to_course, to_pytorch
@@ -99,7 +99,7 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
             strict=req.strict,
         )
     except (CnnCalcError, ValidationError) as error:
-        sys.stderr.write(problem_text(error) + "\n")
+        sys.stderr.write(problem_text(error, body_lang(body)) + "\n")
         return 1
     if args.json:
         out.write(TypeAdapter(CheckResult).dump_json(result, indent=2).decode() + "\n")
@@ -148,7 +148,7 @@ def cmd_solve(args: argparse.Namespace, out: TextIO) -> int:
             max_solutions=args.max_solutions,
         )
     except CnnCalcError as error:
-        sys.stderr.write(f"{error}\n")
+        sys.stderr.write(problem_text(error, args.lang) + "\n")
         return 1
     if args.json:
         out.write(TypeAdapter(SolveResult).dump_json(result, indent=2).decode() + "\n")
@@ -171,7 +171,7 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
         else:
             text = to_pytorch(req.input_shape, req.layers, batch_size=req.batch_size)
     except (CnnCalcError, ValidationError) as error:
-        sys.stderr.write(problem_text(error) + "\n")
+        sys.stderr.write(problem_text(error, getattr(args, "lang", None)) + "\n")
         return 1
     out.write(text)
     return 0

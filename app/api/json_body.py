@@ -18,12 +18,13 @@ import json
 import re
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
-from app.api.problems import excerpt, problem
+from app.api.problems import body_lang, excerpt, header_lang, problem, title_of
+from app.core.messages import Msg, msg, render
 
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
 _EMPTY_PAIR = re.compile(rb"\[\]|\{\}")
@@ -66,8 +67,13 @@ class JsonFault:
 
     status: int
     loc: list[str | int]
-    msg: str
+    message: Msg
     code: str
+
+    @property
+    def msg(self) -> str:
+        """The message in English."""
+        return render(self.message)
 
 
 class JsonFaultError(ValueError):
@@ -94,16 +100,11 @@ def parse_json(body: bytes, max_depth: int) -> Any:
         text = body.decode("utf-8")
     except UnicodeDecodeError as error:
         raise JsonFaultError(
-            JsonFault(422, [], f"the body is not UTF-8 (byte {error.start})", "json_invalid")
+            JsonFault(422, [], msg("json_not_utf8", byte=error.start), "json_invalid")
         ) from None
     if too_deep(body, max_depth):
         raise JsonFaultError(
-            JsonFault(
-                422,
-                [],
-                f"the JSON nests arrays and objects deeper than {max_depth} levels",
-                "json_too_deep",
-            )
+            JsonFault(422, [], msg("json_too_deep", depth=max_depth), "json_too_deep")
         )
     try:
         document = json.loads(text, object_pairs_hook=_unique_keys)
@@ -113,18 +114,11 @@ def parse_json(body: bytes, max_depth: int) -> Any:
         raise JsonFaultError(_syntax_fault(error)) from None
     except RecursionError:  # unbalanced brackets, which ``too_deep`` leaves to the parser
         raise JsonFaultError(
-            JsonFault(422, [], f"the JSON nests deeper than {max_depth} levels", "json_too_deep")
+            JsonFault(422, [], msg("json_too_deep_parser", depth=max_depth), "json_too_deep")
         ) from None
     else:
         if _SURROGATE_ESCAPE.search(text) and _lone_surrogate(document):
-            raise JsonFaultError(
-                JsonFault(
-                    422,
-                    [],
-                    "a string in the JSON holds a lone surrogate (\\ud800 to \\udfff)",
-                    "json_invalid",
-                )
-            )
+            raise JsonFaultError(JsonFault(422, [], msg("json_lone_surrogate"), "json_invalid"))
         return document
     try:
         where = _find_duplicate(json.loads(text, object_pairs_hook=list), [])
@@ -132,12 +126,7 @@ def parse_json(body: bytes, max_depth: int) -> Any:
         raise JsonFaultError(_syntax_fault(error)) from None
     key = excerpt(str(where[-1])) if where else "?"
     raise JsonFaultError(
-        JsonFault(
-            422,
-            where or [],
-            f"the key {key!r} appears twice in the same JSON object",
-            "duplicate_key",
-        )
+        JsonFault(422, where or [], msg("json_duplicate_key", key=key), "duplicate_key")
     )
 
 
@@ -159,9 +148,30 @@ def _lone_surrogate(node: Any) -> bool:
 def _syntax_fault(error: ValueError) -> JsonFault:
     """A syntax error with its line and column, or an over-long number (``ValueError``)."""
     if isinstance(error, json.JSONDecodeError):
-        reason = f"invalid JSON: {error.msg} at line {error.lineno} column {error.colno}"
+        what = JSON_ERRORS.get(error.msg)
+        reason = msg(
+            "json_syntax",
+            error=Msg(what) if what else msg("json_other", text=error.msg),
+            line=error.lineno,
+            column=error.colno,
+        )
         return JsonFault(422, [], reason, "json_invalid")
-    return JsonFault(422, [], "a number in the JSON has too many digits", "json_invalid")
+    return JsonFault(422, [], msg("json_long_number"), "json_invalid")
+
+
+JSON_ERRORS: Final = {
+    "Expecting value": "json_expecting_value",
+    "Expecting property name enclosed in double quotes": "json_expecting_name",
+    "Expecting ':' delimiter": "json_expecting_colon",
+    "Expecting ',' delimiter": "json_expecting_comma",
+    "Unterminated string starting at": "json_unterminated",
+    "Invalid control character at": "json_control",
+    "Invalid \\escape": "json_escape",
+    "Invalid \\uXXXX escape": "json_unicode_escape",
+    "Extra data": "json_extra",
+}
+"""The codes of what Python's JSON decoder says it expected (``JSONDecodeError.msg``: a
+fixed phrase of ``json.decoder`` and of its C scanner, the position given apart)."""
 
 
 def _find_duplicate(node: Any, path: list[str | int]) -> list[str | int] | None:
@@ -193,11 +203,13 @@ def is_json(request: Request) -> bool:
     return kind == "application/json" or kind.endswith("+json")
 
 
-def fault_problem(fault: JsonFault) -> Response:
-    """The 422 problem for a body that is not acceptable JSON."""
-    where = ".".join(str(part) for part in fault.loc) or "body"
-    entry = {"loc": ["body", *fault.loc], "msg": fault.msg, "type": fault.code}
-    return problem(fault.status, None, f"{where}: {fault.msg}", [entry])
+def fault_problem(fault: JsonFault, lang: str = "en") -> Response:
+    """The 422 problem, in ``lang``, for a body that is not acceptable JSON."""
+    text = render(fault.message, lang)
+    entry = {"loc": ["body", *fault.loc], "msg": text, "type": fault.code}
+    where: str | Msg = ".".join(str(part) for part in fault.loc) or Msg("word_body")
+    detail = render(msg("at_place", where=where, message=text), lang)
+    return problem(fault.status, title_of(fault.status, lang), detail, [entry])
 
 
 class JsonRequest(Request):
@@ -221,14 +233,18 @@ class JsonBodyRoute(APIRoute):
             if request.method not in ("POST", "PUT", "PATCH"):
                 return await handler(request)
             if not is_json(request):
-                return problem(415, None, "send the body as application/json")
+                lang = header_lang(request.headers.get("accept-language"))
+                return problem(415, title_of(415, lang), render(msg("body_not_json"), lang))
             parsed = JsonRequest(request.scope, request.receive)
+            body = await parsed.body()
             try:
-                parsed.document = parse_json(
-                    await parsed.body(), request.app.state.settings.max_json_depth
-                )
+                parsed.document = parse_json(body, request.app.state.settings.max_json_depth)
             except JsonFaultError as error:
-                return fault_problem(error.fault)
+                # A body that still parses (a key given twice) says its own "lang".
+                lenient = None if error.fault.code == "json_too_deep" else body_lang(body)
+                lang = lenient or header_lang(request.headers.get("accept-language"))
+                return fault_problem(error.fault, lang)
+            request.state.document = parsed.document  # the problem handlers read its "lang"
             return await handler(parsed)
 
         return checked

@@ -41,7 +41,8 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api.problems import problem, send_problem
+from app.api.problems import header_lang, problem, scope_lang, send_problem, title_of
+from app.core.messages import Msg, msg, render
 from app.settings import Settings
 
 __all__ = [
@@ -100,22 +101,16 @@ class BodyTooLargeError(HTTPException):
     """The request body passed the limit (413); the connection is closed after the answer."""
 
     def __init__(self, limit: int) -> None:
-        super().__init__(
-            413,
-            f"the request body is over the limit of {limit} bytes",
-            headers={"Connection": "close"},
-        )
+        self.msg: Msg = msg("body_too_large", limit=limit)
+        super().__init__(413, render(self.msg), headers={"Connection": "close"})
 
 
 class BodyTimeoutError(HTTPException):
     """The request body did not arrive within the time allowed (408)."""
 
     def __init__(self, seconds: float) -> None:
-        super().__init__(
-            408,
-            f"the request body did not arrive within {seconds:g} s",
-            headers={"Connection": "close"},
-        )
+        self.msg: Msg = msg("body_timeout", seconds=seconds)
+        super().__init__(408, render(self.msg), headers={"Connection": "close"})
 
 
 def _header(scope: Scope, name: bytes) -> bytes | None:
@@ -146,7 +141,7 @@ class BodyLimit:
         limit = self.max_body_bytes
         length = _header(scope, b"content-length")
         if length is not None and length.isdigit() and int(length) > limit:
-            await self._reject(send, BodyTooLargeError(limit))
+            await self._reject(scope, send, BodyTooLargeError(limit))
             return
         received = 0
         body_done = False
@@ -181,11 +176,15 @@ class BodyLimit:
             # Raised outside FastAPI's handlers (a bare Starlette route, a mount).
             if started:
                 raise
-            await self._reject(send, error)
+            await self._reject(scope, send, error)
 
     @staticmethod
-    async def _reject(send: Send, error: HTTPException) -> None:
-        await send_problem(send, error.status_code, error.detail, headers=[CLOSE])
+    async def _reject(
+        scope: Scope, send: Send, error: BodyTooLargeError | BodyTimeoutError
+    ) -> None:
+        lang = scope_lang(scope["headers"])
+        detail = render(error.msg, lang)
+        await send_problem(send, error.status_code, detail, headers=[CLOSE], lang=lang)
 
 
 class HeadAsGet:
@@ -218,9 +217,10 @@ class ProblemCORS(CORSMiddleware):
         response = super().preflight_response(request_headers)
         if response.status_code < 400:
             return response
-        detail = bytes(response.body).decode()
+        detail = bytes(response.body).decode()  # starlette's own words, in English
         headers = {k: v for k, v in response.headers.items() if k.startswith("access-control-")}
-        return problem(response.status_code, None, detail, headers=headers)
+        title = title_of(response.status_code, header_lang(request_headers.get("accept-language")))
+        return problem(response.status_code, title, detail, headers=headers)
 
 
 class ShutdownGrace:
@@ -250,8 +250,10 @@ class ShutdownGrace:
             await self.app(scope, receive, watched_send)
         except asyncio.CancelledError:
             if not started:
-                detail = "the service is stopping; try again in a moment"
-                await send_problem(send, 503, detail, headers=[CLOSE, (b"retry-after", b"1")])
+                lang = scope_lang(scope["headers"])
+                detail = render(msg("service_stopping"), lang)
+                headers = [CLOSE, (b"retry-after", b"1")]
+                await send_problem(send, 503, detail, headers=headers, lang=lang)
             raise
 
 

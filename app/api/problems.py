@@ -8,6 +8,12 @@ status (404, 405, 413, 415, 503); anything else is a 500 that says nothing about
 internals. A body is never echoed back: strings taken from the request (a key in ``loc``, a
 message quoting a value) are cut to ``EXCERPT`` characters, at most ``MAX_ENTRIES`` entries
 are listed, and ``NaN`` in an int field must not break the JSON of the answer.
+
+Every title, detail and message is said in the request's language (``request_lang``): the
+body's ``lang`` when the route has read it (``request.state.lang``), else a ``"lang"`` read
+leniently from the parsed body, else ``Accept-Language``. The core's errors and the service's
+own refusals carry a code with parameters (``app.core.messages``); pydantic's schema errors
+are said in French from their ``type`` and ``ctx``.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import json
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from http import HTTPStatus
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -26,6 +32,7 @@ from starlette.types import Send
 
 from app.core import TYPE_INDEX, CnnCalcError, LayerError
 from app.core.layers.base import UNION_LABELS
+from app.core.messages import CATALOGUES, Lang, Msg, lang_of, msg, render, schema_message
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("cnncalc")
@@ -60,21 +67,65 @@ MAX_ENTRIES: Final = 50
 MAX_MESSAGE: Final = 1000
 """The most characters of a ``detail`` or a ``msg``."""
 
-TITLES: Final[Mapping[int, str]] = {
-    400: "Bad Request",
-    408: "Request Timeout",
-    413: "Content Too Large",
-    415: "Unsupported Media Type",
-    422: "Invalid request",
-    500: "Internal Server Error",
-    503: "Service Unavailable",
-}
-"""One title per status, whichever layer of the service answers."""
+
+def title_of(status: int, lang: str = "en") -> str:
+    """The title for ``status`` in ``lang`` (code ``title_<status>``), one per status.
+
+    A status without its own title is the standard reason phrase in English and
+    ``Erreur HTTP <status>`` in French.
+    """
+    code = f"title_{status}"
+    if code in CATALOGUES["en"]:
+        return render(Msg(code), lang)
+    if lang_of(lang) == "en":
+        return HTTPStatus(status).phrase
+    return render(msg("title_status", status=status), lang)
 
 
-def title_of(status: int) -> str:
-    """The title for ``status``: ``TITLES``, else the standard reason phrase."""
-    return TITLES.get(status) or HTTPStatus(status).phrase
+def request_lang(request: Request) -> Lang:
+    """The language of the request's answers (kept on ``request.state.lang``).
+
+    The route sets it from the validated body; before that (a body the schema refuses), a
+    ``"lang"`` string is read leniently from the document parsed by ``JsonBodyRoute``;
+    else ``Accept-Language`` decides; else English.
+    """
+    known = getattr(request.state, "lang", None)
+    if known is None:
+        known = document_lang(getattr(request.state, "document", None)) or header_lang(
+            request.headers.get("accept-language")
+        )
+        request.state.lang = known
+    return lang_of(known)
+
+
+def document_lang(document: Any) -> Lang | None:
+    """The ``"lang"`` of a parsed JSON object body, when it is a string; ``None`` otherwise."""
+    lang = document.get("lang") if isinstance(document, dict) else None
+    return lang_of(lang) if isinstance(lang, str) else None
+
+
+def body_lang(body: bytes | None) -> Lang | None:
+    """``document_lang`` of a raw body that may hold faults (a key given twice, say)."""
+    if not body or b'"lang"' not in body:
+        return None
+    try:
+        return document_lang(json.loads(body))
+    except (ValueError, RecursionError):
+        return None
+
+
+def header_lang(header: str | None) -> Lang:
+    """``fr`` when ``Accept-Language`` puts French first (``fr-FR,fr;q=0.9``), else ``en``."""
+    first = (header or "").split(",", 1)[0].split(";", 1)[0].strip()
+    return lang_of(first)
+
+
+def scope_lang(headers: Iterable[tuple[bytes, bytes]]) -> Lang:
+    """``header_lang`` from an ASGI scope's headers (for the middlewares)."""
+    for key, value in headers:
+        if key == b"accept-language":
+            return header_lang(value.decode("latin-1"))
+    return "en"
 
 
 def excerpt(text: str, limit: int = EXCERPT) -> str:
@@ -124,9 +175,10 @@ async def send_problem(
     detail: str,
     errors: Sequence[Mapping[str, Any]] = (),
     headers: Iterable[tuple[bytes, bytes]] = (),
+    lang: str = "en",
 ) -> None:
     """Send a problem+json answer from an ASGI middleware, outside the app's handlers."""
-    body = problem_body(status, detail, errors)
+    body = problem_body(status, detail, errors, title_of(status, lang))
     await send(
         {
             "type": "http.response.start",
@@ -162,13 +214,15 @@ def _json_safe(value: Any) -> Any:
     return excerpt(str(value))
 
 
-def validation_entries(errors: Iterable[Any], prefix: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+def validation_entries(
+    errors: Iterable[Any], prefix: tuple[str, ...] = (), lang: str = "en"
+) -> list[dict[str, Any]]:
     """Pydantic errors as problem entries: clean ``loc``, message, type; never the input."""
     entries = []
     for error in errors:
         entry: dict[str, Any] = {
             "loc": clean_loc((*prefix, *error["loc"])),
-            "msg": excerpt(error["msg"], MAX_MESSAGE),
+            "msg": excerpt(schema_message(error, lang), MAX_MESSAGE),
             "type": error["type"],
         }
         ctx = error.get("ctx")
@@ -178,71 +232,89 @@ def validation_entries(errors: Iterable[Any], prefix: tuple[str, ...] = ()) -> l
     return entries
 
 
-def _describe(entry: dict[str, Any]) -> str:
-    loc = entry["loc"][1:] if entry["loc"][:1] == ["body"] else entry["loc"]
+def place(loc: Sequence[str | int]) -> Msg | str:
+    """Where an entry is, for a ``detail``: ``layer 3, kernel_size``, ``input_shape.0``."""
+    loc = loc[1:] if loc[:1] == ["body"] else loc
     if len(loc) >= 2 and loc[0] == "layers" and isinstance(loc[1], int):
-        where = f"layer {loc[1]}" + (f", {'.'.join(map(str, loc[2:]))}" if loc[2:] else "")
-    else:
-        where = ".".join(map(str, loc)) or "body"
-    return f"{where}: {entry['msg']}"
+        if loc[2:]:
+            return msg("at_layer_field", index=loc[1], field=".".join(map(str, loc[2:])))
+        return msg("at_layer", index=loc[1])
+    return ".".join(map(str, loc)) or Msg("word_body")
 
 
-def validation_problem(entries: list[dict[str, Any]]) -> Response:
+def at_place(loc: Sequence[str | int], message: str, lang: str) -> str:
+    """``<where>: <message>`` in ``lang``."""
+    return render(msg("at_place", where=place(loc), message=message), lang)
+
+
+def validation_problem(entries: list[dict[str, Any]], lang: str = "en") -> Response:
     """A 422 for schema errors, its ``detail`` naming the first few places."""
-    detail = "; ".join(_describe(e) for e in entries[:3])
+    detail = "; ".join(at_place(e["loc"], e["msg"], lang) for e in entries[:3])
     if len(entries) > 3:
-        detail += f"; and {len(entries) - 3} more"
-    return problem(422, None, detail, entries)
+        detail += render(msg("and_more", count=len(entries) - 3), lang)
+    return problem(422, title_of(422, lang), detail, entries)
 
 
-def core_problem(exc: CnnCalcError) -> Response:
+def core_problem(exc: CnnCalcError, lang: str = "en") -> Response:
     """A 422 for a rejection by the core, ``loc`` naming the layer index and field."""
     if isinstance(exc, LayerError):
         loc: list[str | int] = ["body", "layers", exc.index]
         if exc.field is not None:
             loc.append(exc.field)
-        title = "Invalid layer stack"
     else:
         where = tuple(getattr(exc, "loc", ()))
         loc = list(where) if where[:1] == ("body",) else ["body", *where]
-        title = (
-            "Limit exceeded"
-            if getattr(exc, "code", None) == "limit_exceeded"
-            else ("Invalid layer stack")
-        )
     code = getattr(exc, "code", "invalid")
+    title = "title_limit" if code == "limit_exceeded" else "title_stack"
     entry: dict[str, Any] = {
         "loc": loc,
-        "msg": excerpt(getattr(exc, "message", str(exc)), MAX_MESSAGE),
+        "msg": excerpt(exc.message_in(lang), MAX_MESSAGE),
         "type": str(code),
     }
     for extra in ("line", "column", "axis"):
         value = getattr(exc, extra, None)
         if value is not None:
             entry[extra] = value
-    return problem(422, title, str(exc), [entry])
+    return problem(422, render(Msg(title), lang), exc.text(lang), [entry])
+
+
+def located(error: ValidationError, prefix: tuple[str, ...]) -> RequestValidationError:
+    """A schema error found below the body (a stack's text, say), placed in the request."""
+    return RequestValidationError(
+        [{**e, "loc": (*prefix, *e["loc"])} for e in error.errors(include_input=False)]
+    )
 
 
 async def _on_core_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, CnnCalcError)
-    return core_problem(exc)
+    return core_problem(exc, request_lang(request))
 
 
 async def _on_validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError | ValidationError)
-    return validation_problem(validation_entries(exc.errors()))
+    lang = request_lang(request)
+    errors = cast("list[Any]", exc.errors())
+    return validation_problem(validation_entries(errors, lang=lang), lang)
 
 
 async def _on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    title = title_of(exc.status_code)
-    detail = exc.detail if isinstance(exc.detail, str) else title
+    lang = request_lang(request)
+    title = title_of(exc.status_code, lang)
+    message: Msg | None = getattr(exc, "msg", None)
+    if message is not None:
+        detail = render(message, lang)
+    elif not isinstance(exc.detail, str) or exc.detail == HTTPStatus(exc.status_code).phrase:
+        detail = title  # starlette's own 404 and 405 say their reason phrase
+    else:
+        detail = exc.detail
     return problem(exc.status_code, title, detail, headers=exc.headers)
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
-    return problem(500, None, "an unexpected error occurred; it has been logged")
+    lang = request_lang(request)
+    return problem(500, title_of(500, lang), render(msg("unexpected_error"), lang))
 
 
 def install_problem_handlers(app: FastAPI) -> None:

@@ -28,10 +28,10 @@ from pydantic import ValidationError
 
 from app import __version__
 from app.api.json_body import JsonBodyRoute
-from app.api.problems import PROBLEM_RESPONSES, validation_entries, validation_problem
+from app.api.problems import PROBLEM_RESPONSES, located
 from app.api.schemas import ANALYZE_RESPONSE, AnalyzeRequest, AnalyzeResponse, Health, Lang
 from app.api.work import WorkPool
-from app.core import Analysis, CnnCalcError, LayerSpec, Limits, catalogue
+from app.core import Analysis, LayerSpec, Limits, catalogue
 from app.settings import Settings
 from app.verify import INSTALL_HINT, Verification, VerificationStatus, torch_available
 from app.verify.pool import VerifyPool
@@ -70,6 +70,7 @@ async def analyze_stack(
     req: Annotated[AnalyzeRequest, Body(openapi_examples=_example_bodies())],
 ) -> Response:
     """Analyse a stack; with ``verify``, also run it in PyTorch and compare."""
+    request.state.lang = req.lang  # the problem handlers answer in it
     settings: Settings = request.app.state.settings
     work: WorkPool = request.app.state.work
     outcome = await work.run(partial(_analyze, req, settings.limits))
@@ -84,15 +85,9 @@ def _analyze(req: AnalyzeRequest, limits: Limits) -> Response | tuple[list[Layer
     """The answer to ``req``, or what the torch check needs when it asks for one."""
     try:
         specs = req.specs(limits)
-        analysis = req.analyze(specs, limits)
     except ValidationError as error:
-        return validation_problem(validation_entries(error.errors(), ("body", "layers")))
-    except CnnCalcError as error:  # a rejected stack or a typo in its text
-        if req.lang == Lang.EN:
-            raise
-        from app.api.teaching import localized_problem  # the message in the request's lang
-
-        return localized_problem(error, req.lang)
+        raise located(error, ("body", "layers")) from None
+    analysis = req.analyze(specs, limits)  # a CnnCalcError goes to the problem handler
     if req.explain or req.lang != "en":
         analysis = _teach(analysis, specs, req)
     if req.verify:
@@ -117,7 +112,7 @@ def _teach(analysis: Analysis, specs: list[LayerSpec], req: AnalyzeRequest) -> A
     if req.lang == Lang.EN:
         return analysis
     layers = [
-        replace(r, warnings=[explain.translate_warning(w, req.lang) for w in r.warnings])
+        replace(r, warnings=[explain.warning_in(w, req.lang) for w in r.warnings])
         for r in analysis.layers
     ]
     return replace(analysis, layers=layers, warnings=[w for r in layers for w in r.warnings])

@@ -1,8 +1,9 @@
 """Teaching endpoints: grading, solving backwards and export as PyTorch code.
 
 ``POST /v1/check``, ``POST /v1/solve`` and ``POST /v1/export/pytorch``: thin handlers over
-``app.core.grading``, ``app.core.solve`` and ``app.core.export``. A rejection by the core is
-a problem+json 422 whose message is in the request's ``lang``.
+``app.core.grading``, ``app.core.solve`` and ``app.core.export``. Each route puts the
+request's ``lang`` on ``request.state``; a rejection by the core or by the schema is raised
+to the problem handlers (``app.api.problems``), which answer in that language.
 """
 
 from __future__ import annotations
@@ -14,20 +15,12 @@ from fastapi import APIRouter, Body, Request, Response
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, ValidationError
 
 from app.api.json_body import JsonBodyRoute
-from app.api.problems import (
-    PROBLEM_RESPONSES,
-    core_problem,
-    problem,
-    validation_entries,
-    validation_problem,
-)
+from app.api.problems import PROBLEM_RESPONSES, located
 from app.api.schemas import AnalyzeRequest, Lang, StackRequest, Whole, integral
 from app.api.work import WorkPool
-from app.core import CnnCalcError, LayerError, Limits
-from app.core.explain import translate_layer_error, translate_notation_error
+from app.core import Limits
 from app.core.export import render_pytorch
 from app.core.grading import CheckResult, grade
-from app.core.notation import NotationError
 from app.core.solve import CEILINGS, DEFAULT_BOUNDS, MAX_SIZE, SolveResult, solve
 
 router = APIRouter(tags=["teaching"], route_class=JsonBodyRoute)
@@ -187,32 +180,6 @@ def _export_examples() -> dict[str, Any]:
     }
 
 
-def localized_problem(error: CnnCalcError, lang: str) -> Response:
-    """The core's 422 with its message in ``lang`` (French for ``fr``)."""
-    if lang != Lang.FR:
-        return core_problem(error)
-    if isinstance(error, NotationError):
-        text = translate_notation_error(error, lang)
-        syntax: dict[str, Any] = {
-            "loc": ["body", "layers"],
-            "msg": text,
-            "type": error.code,
-            "line": error.line,
-            "column": error.column,
-        }
-        return problem(422, "Pile de couches invalide", text, [syntax])
-    if not isinstance(error, LayerError):
-        return core_problem(error)
-    message = translate_layer_error(error, lang)
-    loc: list[str | int] = ["body", "layers", error.index]
-    if error.field is not None:
-        loc.append(error.field)
-    entry: dict[str, Any] = {"loc": loc, "msg": message, "type": str(error.code)}
-    if error.axis is not None:
-        entry["axis"] = error.axis
-    return problem(422, "Pile de couches invalide", message, [entry])
-
-
 @router.post(
     "/v1/check",
     response_model=CheckResult,
@@ -228,30 +195,26 @@ async def check(
     A wrong answer that a classic mistake explains (forgot the bias, forgot 2P, C_out twice,
     K instead of K − 1, forgot to floor, …) names it in ``mistake`` and ``note``.
     """
+    request.state.lang = req.lang
     work: WorkPool = request.app.state.work
     return await work.run(partial(_grade, req, request.app.state.limits))
 
 
-def _grade(req: CheckRequest, limits: Limits) -> Response | CheckResult:
+def _grade(req: CheckRequest, limits: Limits) -> CheckResult:
     try:
         specs = req.specs(limits)
     except ValidationError as error:
-        return validation_problem(validation_entries(error.errors(), ("body", "layers")))
-    except CnnCalcError as error:
-        return localized_problem(error, req.lang)
+        raise located(error, ("body", "layers")) from None
     answers = [a.model_dump(exclude_none=True) for a in req.answers]
-    try:
-        return grade(
-            req.input_shape,
-            specs,
-            answers,
-            req.total_params,
-            req.lang,
-            strict=req.strict,
-            limits=limits,
-        )
-    except CnnCalcError as error:
-        return localized_problem(error, req.lang)
+    return grade(
+        req.input_shape,
+        specs,
+        answers,
+        req.total_params,
+        req.lang,
+        strict=req.strict,
+        limits=limits,
+    )
 
 
 @router.post(
@@ -272,30 +235,28 @@ async def solve_sizes(
     divisions come first, then smaller dilation, stride, kernel and padding. Each solution
     carries its worked formula in ``lang``.
     """
+    request.state.lang = req.lang
     work: WorkPool = request.app.state.work
     return await work.run(partial(_solve, req))
 
 
-def _solve(req: SolveRequest) -> Response | SolveResult:
-    try:
-        return solve(
-            req.layer,
-            req.input_size,
-            req.output_size,
-            req.kernel_size,
-            req.stride,
-            req.padding,
-            req.dilation,
-            ceil_mode=req.ceil_mode,
-            lang=req.lang,
-            max_kernel=req.max_kernel,
-            max_stride=req.max_stride,
-            max_padding=req.max_padding,
-            max_dilation=req.max_dilation,
-            max_solutions=req.max_solutions,
-        )
-    except CnnCalcError as error:
-        return core_problem(error)
+def _solve(req: SolveRequest) -> SolveResult:
+    return solve(
+        req.layer,
+        req.input_size,
+        req.output_size,
+        req.kernel_size,
+        req.stride,
+        req.padding,
+        req.dilation,
+        ceil_mode=req.ceil_mode,
+        lang=req.lang,
+        max_kernel=req.max_kernel,
+        max_stride=req.max_stride,
+        max_padding=req.max_padding,
+        max_dilation=req.max_dilation,
+        max_solutions=req.max_solutions,
+    )
 
 
 @router.post(
@@ -328,6 +289,7 @@ async def export_pytorch(
     ``in_channels`` / ``in_features`` are filled in; ``print(model)`` of it reads back as
     ``layers`` text.
     """
+    request.state.lang = req.lang
     work: WorkPool = request.app.state.work
     return await work.run(partial(_export, req, request.app.state.limits))
 
@@ -336,14 +298,9 @@ def _export(req: AnalyzeRequest, limits: Limits) -> Response:
     try:
         specs = req.specs(limits)
     except ValidationError as error:
-        return validation_problem(validation_entries(error.errors(), ("body", "layers")))
-    except CnnCalcError as error:
-        return localized_problem(error, req.lang)
-    try:
-        analysis = req.analyze(specs, limits)
-    except CnnCalcError as error:
-        return localized_problem(error, req.lang)
+        raise located(error, ("body", "layers")) from None
+    analysis = req.analyze(specs, limits)
     return Response(render_pytorch(analysis, specs), media_type="text/x-python; charset=utf-8")
 
 
-__all__ = ["CheckRequest", "SolveRequest", "localized_problem", "router"]
+__all__ = ["CheckRequest", "SolveRequest", "router"]

@@ -23,6 +23,8 @@ from typing import Any, TypeVar
 
 from starlette.exceptions import HTTPException
 
+from app.core.messages import Msg, msg, render
+
 T = TypeVar("T")
 
 
@@ -30,10 +32,9 @@ class BusyError(HTTPException):
     """The work did not finish within the deadline (503, with ``Retry-After``)."""
 
     def __init__(self, seconds: float) -> None:
+        self.msg: Msg = msg("service_busy", seconds=seconds)
         super().__init__(
-            503,
-            f"the service is busy: the work did not finish within {seconds:g} s; try again later",
-            headers={"Retry-After": str(max(1, math.ceil(seconds)))},
+            503, render(self.msg), headers={"Retry-After": str(max(1, math.ceil(seconds)))}
         )
 
 

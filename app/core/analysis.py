@@ -27,7 +27,8 @@ from pydantic import Field
 
 from app.core.errors import ErrorCode, FieldError, LayerError, LimitError, StackError
 from app.core.layers import LAYERS_ADAPTER, LayerSpec, Step, Window
-from app.core.layers.base import Number, WarningCode, fmt, prod
+from app.core.layers.base import Number, WarningCode, prod
+from app.core.messages import msg, render, warning_message
 from app.core.shapes import Shape
 
 
@@ -171,31 +172,26 @@ def check_input(input_shape: Sequence[int], batch_size: int, limits: Limits) -> 
     if not 1 <= len(shape) <= limits.max_rank:
         raise StackError(
             ("input_shape",),
-            f"input_shape must be [C, L], [C, H, W], [C, D, H, W] or [F]; got {len(shape)} "
-            f"values (at most {limits.max_rank}, the batch excluded)",
+            msg("input_rank", count=len(shape), max_rank=limits.max_rank),
             ErrorCode.INPUT_SHAPE,
         )
     for axis, n in enumerate(shape):
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise StackError(
-                ("input_shape", axis),
-                f"input_shape[{axis}] must be a whole number of at least 1, got {n!r}",
-                ErrorCode.INPUT_SHAPE,
+                ("input_shape", axis), msg("input_axis", axis=axis, value=n), ErrorCode.INPUT_SHAPE
             )
         if n > limits.max_dim:
             raise LimitError(
                 ("input_shape", axis),
-                f"input_shape[{axis}] = {n} is over the limit of {limits.max_dim}",
+                msg("input_axis_limit", axis=axis, value=n, limit=limits.max_dim),
             )
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise StackError(
-            ("batch_size",),
-            f"batch_size must be at least 1, got {batch_size!r}",
-            ErrorCode.INPUT_SHAPE,
+            ("batch_size",), msg("batch_size", value=batch_size), ErrorCode.INPUT_SHAPE
         )
     if batch_size > limits.max_batch:
         raise LimitError(
-            ("batch_size",), f"batch_size {batch_size} is over the limit of {limits.max_batch}"
+            ("batch_size",), msg("batch_size_limit", value=batch_size, limit=limits.max_batch)
         )
     return shape
 
@@ -221,7 +217,7 @@ def check_values(index: int, spec: LayerSpec, limits: Limits) -> None:
 def _over(index: int, spec: LayerSpec, name: str, value: int, top: int) -> NoReturn:
     raise LimitError(
         ("layers", index, name),
-        f"layer {index} ({spec.kind}): {name} = {value} is over the limit of {top}",
+        msg("field_limit", index=index, kind=spec.kind, name=name, value=value, limit=top),
     )
 
 
@@ -287,7 +283,7 @@ def analyze(
     specs = parse_layers(layers, max_layers=limits.max_layers)
     if len(specs) > limits.max_layers:
         raise LimitError(
-            ("layers",), f"{len(specs)} layers is over the limit of {limits.max_layers}"
+            ("layers",), msg("layers_limit", count=len(specs), limit=limits.max_layers)
         )
     itemsize = dtype.itemsize
     extents = x[1:]
@@ -383,11 +379,9 @@ def _raise_inexact(index: int, kind: str, step: Step, names: tuple[str, ...]) ->
             name = names[axis] if axis < len(names) else str(axis)
             error = FieldError(
                 "stride",
-                f"axis {name}: the stride {out.stride} does not divide N - K + 2P = {out.span} "
-                f"({out.span} / {out.stride} is not whole; PyTorch would floor it)",
+                msg("inexact", span=out.span, stride=out.stride, axis=name),
                 ErrorCode.INEXACT,
                 axis=axis,
-                params={"span": out.span, "stride": out.stride, "axis": name},
             )
             raise LayerError(index, kind, error) from None
     raise AssertionError("an inexact layer has an inexact axis")
@@ -405,51 +399,48 @@ def _check_output(
         if n > limits.max_dim:
             raise LimitError(
                 ("layers", index),
-                f"layer {index} ({kind}): output size {n} on axis {axis} is over the "
-                f"limit of {limits.max_dim}",
+                msg(
+                    "output_size_limit",
+                    index=index,
+                    kind=kind,
+                    size=n,
+                    axis=axis,
+                    limit=limits.max_dim,
+                ),
             )
     if batch * elements > limits.max_elements:
         raise LimitError(
             ("layers", index),
-            f"layer {index} ({kind}): the output holds {batch * elements} elements for the "
-            f"batch, over the limit of {limits.max_elements}",
+            msg(
+                "output_elements_limit",
+                index=index,
+                kind=kind,
+                elements=batch * elements,
+                limit=limits.max_elements,
+            ),
         )
 
 
 def _remarks(index: int, step: Step, names: tuple[str, ...]) -> list[LayerWarning]:
     """The layer rule's notes, and a teacher's remark wherever a stride leaves a remainder."""
-    out = [LayerWarning(index, note.code, note.message, note.params) for note in step.notes]
+    out = [_warning(index, note.code, note.params) for note in step.notes]
     for axis, a in enumerate(step.axes):
         if a.exact:
             continue
         name = names[axis] if axis < len(names) else str(axis)
-        unread = (
-            f"the last {a.unread} input {'row' if name != 'W' else 'column'}"
-            f"{'s are' if a.unread > 1 else ' is'} never read"
-            if a.unread
-            else "only padding is left out"
-        )
-        out.append(
-            LayerWarning(
-                index,
-                WarningCode.UNREAD_INPUT,
-                f"axis {name}: the stride {a.stride} does not divide N - K + 2P = {a.span}, so the "
-                f"size is rounded ({a.span} / {a.stride} + 1 → {a.size}) and {unread}",
-                {"axis": name, "span": a.span, "stride": a.stride, "unread": a.unread},
-            )
-        )
+        params = {"axis": name, "span": a.span, "stride": a.stride, "unread": a.unread}
+        out.append(_warning(index, WarningCode.UNREAD_INPUT, {**params, "size": a.size}))
     return out
+
+
+def _warning(index: int, code: str, params: dict[str, Any]) -> LayerWarning:
+    """A warning with its message in English, made from its code and parameters."""
+    return LayerWarning(index, code, render(warning_message(code, params)), params)
 
 
 def _field_warning(index: int, rf: ReceptiveField, extents: Shape) -> LayerWarning:
     """The first layer whose units see past the input's edges."""
-    return LayerWarning(
-        index,
-        WarningCode.RF_EXCEEDS_INPUT,
-        f"the receptive field ({fmt(tuple(int(s) for s in rf.size))}) already "
-        f"exceeds the input ({fmt(extents)}): deeper units see padding",
-        {"size": rf.size, "input": list(extents)},
-    )
+    return _warning(index, WarningCode.RF_EXCEEDS_INPUT, {"size": rf.size, "input": list(extents)})
 
 
 def _global_field(jumps: list[Number], extents: Shape) -> ReceptiveField:

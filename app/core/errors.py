@@ -12,13 +12,17 @@ Rules raise ``FieldError`` where the field is known; the ``analyze()`` loop, whi
 layer's index and type, turns it into a ``LayerError``, whose message reads
 ``layer 3 (maxpool2d): kernel 5 is larger than the padded input 4``. Every error keeps its
 parts as attributes so that the HTTP layer can build a problem+json ``loc`` without parsing
-the message. Catch ``CnnCalcError`` for all of them, or ``ValueError``.
+the message, and its message as a code with parameters (``app.core.messages.Msg``), so that
+it is said in English (``str(error)``) or French (``error.text("fr")``) alike. Catch
+``CnnCalcError`` for all of them, or ``ValueError``.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum, unique
 from typing import Any
+
+from app.core.messages import Msg, render
 
 
 @unique
@@ -48,7 +52,27 @@ class ErrorCode(StrEnum):
 
 
 class CnnCalcError(ValueError):
-    """Base of every error the core raises; also a ``ValueError``."""
+    """Base of every error the core raises; also a ``ValueError``.
+
+    Attributes:
+        msg: the message, as a code with parameters (a ``problem+json`` entry's ``msg``).
+        whole: the whole sentence, the message in its context (``str()`` in English).
+        message: ``msg`` in English.
+    """
+
+    def __init__(self, msg: Msg, whole: Msg | None = None) -> None:
+        self.msg = msg
+        self.whole = whole or msg
+        self.message = render(msg)
+        super().__init__(render(self.whole))
+
+    def text(self, lang: str = "en") -> str:
+        """The whole sentence in ``lang``."""
+        return render(self.whole, lang)
+
+    def message_in(self, lang: str = "en") -> str:
+        """The message alone in ``lang``."""
+        return render(self.msg, lang)
 
 
 class FieldError(CnnCalcError):
@@ -57,53 +81,45 @@ class FieldError(CnnCalcError):
     Args:
         field: the PyTorch name of the field at fault (``kernel_size``), or ``None`` when the
             incoming tensor itself is at fault.
-        message: a sentence a student understands, in PyTorch's wording where it has one.
+        msg: a sentence a student understands, in PyTorch's wording where it has one.
         code: the stable code of the rejection.
         axis: the spatial axis concerned, when the rule is per axis.
-        params: the numbers the message was built from, for translated messages.
     """
 
     def __init__(
-        self,
-        field: str | None,
-        message: str,
-        code: ErrorCode,
-        *,
-        axis: int | None = None,
-        params: dict[str, Any] | None = None,
+        self, field: str | None, msg: Msg, code: ErrorCode, *, axis: int | None = None
     ) -> None:
-        super().__init__(message)
+        super().__init__(msg)
         self.field = field
-        self.message = message
         self.code = code
         self.axis = axis
-        self.params = params or {}
+        self.params = dict(msg.params)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild_field_error, (self.field, self.message, self.code, self.axis, self.params))
+        return (_rebuild_field_error, (self.field, self.msg, self.code, self.axis))
 
 
 def _rebuild_field_error(
-    field: str | None, message: str, code: ErrorCode, axis: int | None, params: dict[str, Any]
+    field: str | None, msg: Msg, code: ErrorCode, axis: int | None
 ) -> FieldError:
-    return FieldError(field, message, code, axis=axis, params=params)
+    return FieldError(field, msg, code, axis=axis)
 
 
 class LayerError(CnnCalcError):
     """A ``FieldError`` placed in its stack: ``layer 3 (maxpool2d): <message>``."""
 
     def __init__(self, index: int, layer_type: str, error: FieldError) -> None:
-        super().__init__(f"layer {index} ({layer_type}): {error.message}")
+        whole = Msg("layer_error", {"index": index, "type": layer_type, "message": error.msg})
+        super().__init__(error.msg, whole)
         self.index = index
         self.layer_type = layer_type
         self.field = error.field
-        self.message = error.message
         self.code = error.code
         self.axis = error.axis
         self.params = error.params
 
     def __reduce__(self) -> tuple[Any, ...]:
-        error = FieldError(self.field, self.message, self.code, axis=self.axis, params=self.params)
+        error = FieldError(self.field, self.msg, self.code, axis=self.axis)
         return (LayerError, (self.index, self.layer_type, error))
 
 
@@ -112,21 +128,25 @@ class LimitError(CnnCalcError):
 
     Args:
         loc: where, as a path below the request (``("layers", 3, "kernel_size")``).
-        message: what bound and what value.
+        msg: what bound and what value.
     """
 
-    def __init__(self, loc: tuple[str | int, ...], message: str) -> None:
-        super().__init__(message)
+    def __init__(self, loc: tuple[str | int, ...], msg: Msg) -> None:
+        super().__init__(msg)
         self.loc = loc
-        self.message = message
         self.code = ErrorCode.LIMIT
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (LimitError, (self.loc, self.msg))
 
 
 class StackError(CnnCalcError):
     """The request as a whole is wrong (an input shape of the wrong rank, say)."""
 
-    def __init__(self, loc: tuple[str | int, ...], message: str, code: ErrorCode) -> None:
-        super().__init__(message)
+    def __init__(self, loc: tuple[str | int, ...], msg: Msg, code: ErrorCode) -> None:
+        super().__init__(msg)
         self.loc = loc
-        self.message = message
         self.code = code
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (StackError, (self.loc, self.msg, self.code))

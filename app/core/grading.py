@@ -38,6 +38,7 @@ from app.core.errors import ErrorCode, StackError
 from app.core.explain import FieldSteps, Lang, field_chains, field_steps, lang_of
 from app.core.layers import LayerSpec, Step
 from app.core.layers.base import Mistake, prod
+from app.core.messages import msg
 
 ANSWER_FIELDS: Final = ("output_shape", "weight_shape", "bias_shape", "params", "receptive_field")
 """The fields an answer may give for a layer, in the order they are marked."""
@@ -515,19 +516,19 @@ def check_answers(answers: Sequence[Mapping[str, Any]], layers: int) -> None:
     """
     for i, answer in enumerate(answers):
         if not isinstance(answer, Mapping):
-            raise StackError(("answers", i), "an answer must be an object", ErrorCode.INPUT_SHAPE)
+            raise StackError(("answers", i), msg("answer_object"), ErrorCode.INPUT_SHAPE)
         for key in answer:
             if key != "layer" and key not in ANSWER_FIELDS:
                 raise StackError(
                     ("answers", i, str(key)),
-                    f"unknown field {key!r}; an answer may give {', '.join(ANSWER_FIELDS)}",
+                    msg("answer_field", key=key, fields=", ".join(ANSWER_FIELDS)),
                     ErrorCode.INPUT_SHAPE,
                 )
         index = answer.get("layer")
         if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < layers:
             raise StackError(
                 ("answers", i, "layer"),
-                f"layer must be the index of a layer, 0 to {layers - 1}; got {index!r}",
+                msg("answer_layer", last=layers - 1, value=index),
                 ErrorCode.INPUT_SHAPE,
             )
 

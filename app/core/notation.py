@@ -44,6 +44,7 @@ from app.core.analysis import DEFAULT_LIMITS
 from app.core.errors import CnnCalcError, ErrorCode
 from app.core.layers import TYPE_INDEX, LayerSpec
 from app.core.layers.base import NAME_INDEX
+from app.core.messages import Msg, msg
 
 MAX_DEPTH: Final = 32
 """Brackets, parentheses and containers nested deeper than this are refused."""
@@ -63,18 +64,18 @@ class NotationError(CnnCalcError):
     many layers or nests too deep.
     """
 
-    def __init__(self, line: int, column: int, reason: str, code: str = SYNTAX) -> None:
-        message = f"line {line}, column {column}: {reason}"
-        super().__init__(message)
+    def __init__(self, line: int, column: int, reason: Msg, code: str = SYNTAX) -> None:
+        whole = msg("notation_error", line=line, column=column, reason=reason)
+        super().__init__(whole)
         self.line = line
         self.column = column
-        self.reason = reason
-        self.message = message
+        self.reason_msg = reason
+        self.reason = str(reason)
         self.loc: tuple[str | int, ...] = ("layers",)
         self.code = code
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (NotationError, (self.line, self.column, self.reason, self.code))
+        return (NotationError, (self.line, self.column, self.reason_msg, self.code))
 
 
 # Token kinds.
@@ -147,7 +148,7 @@ def tokenize(text: str) -> list[Token]:
                 )
             except ValueError:
                 raise NotationError(
-                    line, start_col, f"cannot read the number {_clip(raw)!r}"
+                    line, start_col, msg("notation_number", text=_clip(raw))
                 ) from None
             tokens.append(Token(NUMBER, raw, line, col, value))
             col += j - i
@@ -167,7 +168,7 @@ def tokenize(text: str) -> list[Token]:
             while j < n and text[j] != ch and text[j] != "\n":
                 j += 1
             if j >= n or text[j] != ch:
-                raise NotationError(line, start_col, "this string is never closed")
+                raise NotationError(line, start_col, msg("notation_unclosed"))
             tokens.append(Token(STRING, text[i : j + 1], line, col, text[i + 1 : j]))
             col += j + 1 - i
             i = j + 1
@@ -180,7 +181,7 @@ def tokenize(text: str) -> list[Token]:
             tokens.append(Token(ch, ch, line, col))
             i, col = i + 1, col + 1
             continue
-        raise NotationError(line, col, f"unexpected character {ch!r}")
+        raise NotationError(line, col, msg("notation_character", char=ch))
     tokens.append(Token(EOF, "", line, col))
     return tokens
 
@@ -239,7 +240,7 @@ class Parser:
             self.pos += 1
         return token
 
-    def fail(self, reason: str, token: Token | None = None) -> NotationError:
+    def fail(self, reason: Msg, token: Token | None = None) -> NotationError:
         """A syntax error at ``token`` (the current one by default)."""
         token = token or self.tok
         return NotationError(token.line, token.column, reason)
@@ -255,7 +256,7 @@ class Parser:
             raise NotationError(
                 token.line,
                 token.column,
-                f"brackets are nested more than {MAX_DEPTH} deep",
+                msg("notation_depth", depth=MAX_DEPTH),
                 ErrorCode.LIMIT,
             )
 
@@ -269,7 +270,7 @@ class Parser:
             raise NotationError(
                 token.line,
                 token.column,
-                f"the text stands for more than {self.max_layers} layers, the limit",
+                msg("notation_layers", limit=self.max_layers),
                 ErrorCode.LIMIT,
             )
         return total
@@ -281,7 +282,7 @@ class Parser:
             NotationError: the current token is of another kind.
         """
         if self.tok.kind != kind:
-            raise self.fail(f"expected {_show(kind)}, found {_describe(self.tok)}")
+            raise self.fail(msg("notation_expected", what=_show(kind), found=_describe(self.tok)))
         return self.advance()
 
     def skip_newlines(self) -> None:
@@ -306,9 +307,7 @@ class Parser:
             total = self.tally(total + call.count, start)
             calls.append(call)
             if self.tok.kind not in (NEWLINE, ",", ";", EOF):
-                raise self.fail(
-                    f"expected a new line or ',' before the next layer, found {_describe(self.tok)}"
-                )
+                raise self.fail(msg("notation_separator", found=_describe(self.tok)))
 
     def skip_line(self) -> None:
         """Skip to the end of the current line."""
@@ -340,13 +339,12 @@ class Parser:
         ):
             count = self.advance()
             if not isinstance(count.value, int) or count.value < 1:
-                raise self.fail("a repeat count must be a whole number of at least 1", count)
+                raise self.fail(msg("notation_repeat"), count)
             if count.value > self.max_layers:
                 raise NotationError(
                     count.line,
                     count.column,
-                    f"a repeat count of {_clip(count.text)} is over the limit of "
-                    f"{self.max_layers} layers",
+                    msg("notation_repeat_limit", count=_clip(count.text), limit=self.max_layers),
                     ErrorCode.LIMIT,
                 )
             repeat = count.value
@@ -377,7 +375,7 @@ class Parser:
                 self.advance()
                 self.expect(NUMBER)
         else:
-            raise self.fail(f"expected a child's name or number, found {_describe(self.tok)}")
+            raise self.fail(msg("notation_label", found=_describe(self.tok)))
         self.expect(")")
 
     def cells(self) -> None:
@@ -395,17 +393,13 @@ class Parser:
                 and token.text[1:].isdigit()
             ):
                 continue  # "28x28" reads as 28 then x28
-            raise self.fail(
-                "after a layer, expected a new line, ',' or the sizes of a table row, found "
-                f"{_describe(token)}",
-                token,
-            )
+            raise self.fail(msg("notation_cells", found=_describe(token)), token)
 
     def layer(self) -> Call:
         """``layer := NAME ["." NAME]* ["(" body ")"]``."""
         start = self.tok
         if start.kind != NAME:
-            raise self.fail(f"expected a layer name, found {_describe(start)}")
+            raise self.fail(msg("notation_layer_name", found=_describe(start)))
         parts = [self.advance().text]
         while self.tok.kind == "." and self.peek().kind == NAME:
             self.advance()
@@ -439,18 +433,18 @@ class Parser:
         given: set[str] = set()
         while self.tok.kind != ")":
             if self.tok.kind == EOF:
-                raise self.fail("expected ')'")
+                raise self.fail(msg("notation_close"))
             if self.tok.kind == NAME and self.peek().kind in ("=", ":"):
                 key = self.advance()
                 self.advance()
                 self.skip_newlines()
                 if key.text in given:
-                    raise self.fail(f"{key.text} is given twice", key)
+                    raise self.fail(msg("notation_twice", key=key.text), key)
                 given.add(key.text)
                 keywords.append((key.text, self.value(), key))
             else:
                 if keywords and self.tok.kind not in (",", ")"):
-                    raise self.fail("a positional argument cannot follow a named one")
+                    raise self.fail(msg("notation_positional_after"))
                 first = self.value()
                 if self.tok.kind == ARROW:
                     self.advance()
@@ -471,8 +465,8 @@ class Parser:
                 continue
             if line_end.kind == NEWLINE or self.tok.kind == EOF:
                 # A layer name on the next line: the ')' of this one is missing.
-                raise self.fail("expected ')'", line_end)
-            raise self.fail(f"expected ',' or ')', found {_describe(self.tok)}")
+                raise self.fail(msg("notation_close"), line_end)
+            raise self.fail(msg("notation_comma_or", close="')'", found=_describe(self.tok)))
         self.advance()
         return Call(name, tuple(positional), tuple(keywords), start)
 
@@ -487,13 +481,13 @@ class Parser:
                 self.advance()
                 return Call(name, (), (), start, tuple(children), count=total)
             if self.tok.kind == EOF:
-                raise self.fail("expected ')'")
+                raise self.fail(msg("notation_close"))
             first = self.tok
             child = self.item(top=False)
             total = self.tally(total + child.count, first)
             children.append(child)
             if self.tok.kind not in (NEWLINE, ",", ";", ")"):
-                raise self.fail(f"expected ',' or ')', found {_describe(self.tok)}")
+                raise self.fail(msg("notation_comma_or", close="')'", found=_describe(self.tok)))
 
     def starts_new_layer(self) -> bool:
         """Whether the next line starts a layer (a name not followed by ``=`` or ``:``)."""
@@ -555,11 +549,13 @@ class Parser:
                     self.advance()
                     self.skip_newlines()
                 elif self.tok.kind != close:
-                    raise self.fail(f"expected ',' or {_show(close)}, found {_describe(self.tok)}")
+                    raise self.fail(
+                        msg("notation_comma_or", close=_show(close), found=_describe(self.tok))
+                    )
             self.advance()
             self.depth -= 1
             return items
-        raise self.fail(f"expected a value, found {_describe(token)}")
+        raise self.fail(msg("notation_value", found=_describe(token)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -570,15 +566,16 @@ class Arrow:
     target: Any
 
 
-def _show(kind: str) -> str:
-    return {NAME: "a name", NUMBER: "a number", EOF: "the end of the text"}.get(kind, repr(kind))
+def _show(kind: str) -> str | Msg:
+    words = {NAME: "word_name", NUMBER: "word_number", EOF: "word_end_of_text"}
+    return Msg(words[kind]) if kind in words else repr(kind)
 
 
-def _describe(token: Token) -> str:
+def _describe(token: Token) -> str | Msg:
     if token.kind == EOF:
-        return "the end of the text"
+        return Msg("word_end_of_text")
     if token.kind == NEWLINE:
-        return "the end of the line"
+        return Msg("word_end_of_line")
     return repr(_clip(token.text))
 
 
@@ -630,7 +627,7 @@ def _kind(call: Call) -> tuple[str, type[LayerSpec]]:
         raise NotationError(
             call.token.line,
             call.token.column,
-            f"unknown layer {call.name!r}; GET /v1/layers lists the known kinds",
+            msg("notation_unknown", name=call.name),
         )
     return key, kind
 
@@ -659,20 +656,18 @@ def to_layer(call: Call) -> dict[str, Any]:
 
     def put(name: str, value: Any, token: Token) -> None:
         if name in layer:
-            raise NotationError(token.line, token.column, f"{name} is given twice")
+            raise NotationError(token.line, token.column, msg("notation_twice", key=name))
         layer[name] = value
 
     positional = list(call.positional)
     if positional and isinstance(positional[0], Arrow):
         arrow = positional.pop(0)
         if kind.arrow is None or positional:
-            raise NotationError(
-                where.line, where.column, "'a -> b' gives the sizes of a linear layer only"
-            )
+            raise NotationError(where.line, where.column, msg("notation_arrow_kind"))
         put(kind.arrow[0], arrow.source, where)
         put(kind.arrow[1], arrow.target, where)
     elif any(isinstance(v, Arrow) for v in positional):
-        raise NotationError(where.line, where.column, "'a -> b' must be the only argument")
+        raise NotationError(where.line, where.column, msg("notation_arrow_alone"))
     elif len(positional) == 1 and kind.lone_positional is not None:
         put(kind.lone_positional, positional[0], where)
     else:
@@ -681,8 +676,12 @@ def to_layer(call: Call) -> dict[str, Any]:
             raise NotationError(
                 where.line,
                 where.column,
-                f"{call.name} takes at most {len(order)} positional arguments, got "
-                f"{len(positional)}",
+                msg(
+                    "notation_positional_count",
+                    name=call.name,
+                    most=len(order),
+                    given=len(positional),
+                ),
             )
         for name, value in zip(order, positional, strict=False):
             put(name, value, where)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from math import gcd
 
 from app.core.errors import ErrorCode, FieldError
+from app.core.messages import msg
 
 Shape = tuple[int, ...]
 """A tensor shape without the batch dimension."""
@@ -94,13 +95,11 @@ def conv_out(n: int, k: int, s: int, pad_l: int, pad_r: int, d: int) -> AxisOutp
     k_eff = effective_kernel(k, d)
     padded = n + pad_l + pad_r
     if padded < k_eff:
-        what = "kernel" if d == 1 else "dilated kernel"
+        code = "kernel_too_large" if d == 1 else "dilated_kernel_too_large"
         raise FieldError(
             "kernel_size",
-            f"{what} {k_eff} is larger than the padded input {padded}"
-            " (Kernel size can't be greater than actual input size)",
+            msg(code, kernel=k_eff, padded=padded),
             ErrorCode.KERNEL_TOO_LARGE,
-            params={"kernel": k_eff, "padded": padded},
         )
     span = padded - k_eff
     out = span // s + 1
@@ -122,10 +121,8 @@ def pool_out(n: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> AxisOut
     if p > k // 2:
         raise FieldError(
             "padding",
-            f"pad should be at most half of effective kernel size, but got pad={p}, "
-            f"kernel_size={k} and dilation={d}",
+            msg("pool_padding_too_large", padding=p, kernel=k, dilation=d),
             ErrorCode.PADDING_TOO_LARGE,
-            params={"padding": p, "kernel": k, "dilation": d},
         )
     k_eff = effective_kernel(k, d)
     span = n + 2 * p - k_eff
@@ -137,10 +134,8 @@ def pool_out(n: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> AxisOut
     if out < 1:
         raise FieldError(
             "kernel_size",
-            f"kernel {k_eff} is larger than the padded input {n + 2 * p} "
-            "(Output size is too small)",
+            msg("pool_kernel_too_large", kernel=k_eff, padded=n + 2 * p),
             ErrorCode.KERNEL_TOO_LARGE,
-            params={"kernel": k_eff, "padded": n + 2 * p},
         )
     return AxisOutput(out, span, s, _unread(n, p, out, s, k_eff))
 
@@ -155,9 +150,8 @@ def conv_transpose_out(n: int, k: int, s: int, p: int, op: int, d: int) -> AxisO
     if out < 1:
         raise FieldError(
             "padding",
-            f"padding {p} leaves an output size of {out}; it must be at least 1",
+            msg("transposed_output_too_small", padding=p, size=out),
             ErrorCode.OUTPUT_TOO_SMALL,
-            params={"padding": p, "size": out},
         )
     return AxisOutput(out)
 

@@ -34,6 +34,7 @@ from typing import Final, Literal
 from app.core.analysis import ExplanationStep
 from app.core.errors import ErrorCode, FieldError, LimitError, StackError
 from app.core.explain import Lang, conv_axis_steps, lang_of
+from app.core.messages import msg
 from app.core.shapes import AxisOutput, conv_out, effective_kernel, pool_out
 
 
@@ -114,11 +115,9 @@ def _check_value(name: str, value: int | None, low: int, high: int) -> None:
     if value is None:
         return
     if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise StackError(
-            (name,), f"{name} must be a whole number of at least {low}", ErrorCode.NON_POSITIVE
-        )
+        raise StackError((name,), msg("solve_whole", name=name, low=low), ErrorCode.NON_POSITIVE)
     if value > high:
-        raise LimitError((name,), f"{name} = {value} is over the limit of {high}")
+        raise LimitError((name,), msg("solve_limit", name=name, value=value, high=high))
 
 
 def _range(fixed: int | None, low: int, high: int) -> range:
@@ -214,8 +213,13 @@ def solve(
     if len(kernels) * len(strides) * len(dilations) > MAX_SEARCH:
         raise LimitError(
             ("max_kernel",),
-            f"searching {len(kernels)} kernels × {len(strides)} strides × {len(dilations)} "
-            f"dilations is over the limit of {MAX_SEARCH} combinations; fix some values",
+            msg(
+                "solve_search_limit",
+                kernels=len(kernels),
+                strides=len(strides),
+                dilations=len(dilations),
+                most=MAX_SEARCH,
+            ),
         )
     n, o = input_size, output_size
     pool = kind is SolveLayer.POOL

@@ -78,3 +78,28 @@ def test_module_entry_point_reads_stdin(lenet_file: Path) -> None:
         check=True,
     )
     assert json.loads(out.stdout)["output_shape"] == [10]
+
+
+def test_errors_in_french(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad_stack = tmp_path / "bad.json"
+    bad_stack.write_text(
+        json.dumps({"input_shape": [1, 2, 2], "layers": [{"type": "conv2d", "C_out": 4, "K": 3}]})
+    )
+    assert main(["analyze", str(bad_stack), "--lang", "fr"]) == 1
+    assert capsys.readouterr().err == (
+        "couche 0 (conv2d) : le noyau (3) est plus grand que l'entrée avec son padding (2) : "
+        "PyTorch refuse un noyau plus grand que l'entrée\n"
+    )
+    assert main(["analyze", str(bad_stack)]) == 1
+    assert capsys.readouterr().err == (
+        "layer 0 (conv2d): kernel 3 is larger than the padded input 2 (Kernel size can't be "
+        "greater than actual input size)\n"
+    )
+    bad_field = tmp_path / "field.json"
+    bad_field.write_text(json.dumps({"input_shape": [1, 8, 8], "layers": [], "strict": "yes"}))
+    assert main(["analyze", str(bad_field), "--lang", "fr"]) == 1
+    assert capsys.readouterr().err == (
+        "requête invalide : strict : la valeur doit être un booléen (true ou false)\n"
+    )
+    assert main(["check", str(bad_stack), str(bad_field), "--lang", "fr"]) == 1
+    assert capsys.readouterr().err.startswith("requête invalide : ")

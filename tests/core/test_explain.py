@@ -13,7 +13,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from app.core import REGISTRY, LayerError, analyze
-from app.core.analysis import Analysis, LayerWarning, parse_layers
+from app.core.analysis import Analysis, parse_layers
 from app.core.errors import ErrorCode
 from app.core.examples import EXAMPLES
 from app.core.explain import (
@@ -21,13 +21,11 @@ from app.core.explain import (
     explain_analysis,
     explain_fields,
     explain_layer,
-    translate_error_message,
-    translate_layer_error,
-    translate_notation_error,
-    translate_warning,
+    warning_in,
 )
 from app.core.layers.activation import Activation
 from app.core.layers.base import WarningCode
+from app.core.messages import render, warning_message
 from app.core.notation import NotationError, parse_stack
 from tests.core.test_invariants import conv_pool_stacks
 
@@ -441,11 +439,12 @@ def test_every_warning_code_reads_in_french() -> None:
     seen: set[str] = set()
     for shape, layers in stacks:
         for warning in analyze(shape, layers).warnings:
-            french = translate_warning(warning, "fr")
+            french = warning_in(warning, "fr")
             assert french.message != warning.message, warning
             assert french.code == warning.code
             assert french.layer == warning.layer
-            assert translate_warning(warning, "en") is warning
+            assert french.params == warning.params
+            assert warning_in(warning, "en") is warning
             seen.add(warning.code)
     assert {
         WarningCode.UNREAD_INPUT,
@@ -457,8 +456,6 @@ def test_every_warning_code_reads_in_french() -> None:
         WarningCode.SINGLE_VALUE_NORM,
         WarningCode.IMPLICIT_DIM,
     } <= seen
-    unknown = LayerWarning(0, "something_new", "kept as is")
-    assert translate_warning(unknown, "fr") is unknown
 
 
 def test_explain_analysis_translates_warnings() -> None:
@@ -551,11 +548,11 @@ def test_error_messages_read_in_french(
         analyze(shape, layers)
     error = caught.value
     assert error.code == code
-    french = translate_error_message(error.code, error.params, error.message, "fr")
+    french = error.message_in("fr")
     assert french != error.message
-    assert translate_error_message(error.code, error.params, error.message, "en") == error.message
-    assert translate_layer_error(error, "fr") == f"couche 0 ({error.layer_type}) : {french}"
-    assert translate_layer_error(error, "en") == str(error)
+    assert error.message_in("en") == error.message
+    assert error.text("fr") == f"couche 0 ({error.layer_type}) : {french}"
+    assert error.text("en") == str(error)
 
 
 def test_strict_mode_names_layer_and_axis_in_french() -> None:
@@ -567,7 +564,7 @@ def test_strict_mode_names_layer_and_axis_in_french() -> None:
         )
     error = caught.value
     assert (error.code, error.field, error.axis) == (ErrorCode.INEXACT, "stride", 1)
-    assert translate_layer_error(error, "fr") == (
+    assert error.text("fr") == (
         "couche 0 (conv2d) : axe W : le pas 2 ne divise pas N - K + 2P = 5 (5 / 2 n'est pas "
         "entier ; PyTorch arrondirait à l'entier inférieur)"
     )
@@ -582,16 +579,40 @@ def test_strict_mode_accepts_exact_divisions() -> None:
     assert analysis.output_shape == [1, 3, 3]
 
 
-def test_unknown_codes_and_missing_params_fall_back_to_english() -> None:
-    assert translate_error_message("limit_exceeded", {}, "too big", "fr") == "too big"
-    assert translate_error_message(ErrorCode.KERNEL_TOO_LARGE, {}, "default", "fr") == "default"
-    assert translate_error_message(None, None, "default", "fr") == "default"
+WARNING_SAMPLES: dict[WarningCode, dict[str, Any]] = {
+    WarningCode.UNREAD_INPUT: {"axis": "W", "span": 5, "stride": 2, "unread": 1, "size": 3},
+    WarningCode.RF_EXCEEDS_INPUT: {"size": [9, 9], "input": [8, 8]},
+    WarningCode.ASYMMETRIC_SAME: {"axis": 0, "left": 1, "right": 2, "kernel": 4},
+    WarningCode.CEIL_EXTRA_WINDOW: {"axis": 0},
+    WarningCode.LINEAR_ON_LAST_AXIS: {"shape": [2, 3]},
+    WarningCode.UNEVEN_ADAPTIVE: {"axis": 0, "input": 10, "output": 3},
+    WarningCode.SINGLE_VALUE_NORM: {"per": "group"},
+    WarningCode.IMPLICIT_DIM: {"dim": 0, "ndim": 3},
+    WarningCode.NO_FEATURE_DROPOUT: {},
+    WarningCode.KERNEL_MISSES_INPUT: {},
+}
 
 
-def test_every_warning_code_has_a_french_wording() -> None:
-    from app.core.explain import WARNINGS_FR
+def test_every_warning_code_has_a_message_in_both_languages() -> None:
+    assert set(WARNING_SAMPLES) == set(WarningCode)
+    for code, params in WARNING_SAMPLES.items():
+        message = warning_message(code, params)
+        english, french = render(message, "en"), render(message, "fr")
+        assert english, code
+        assert french != english, code
 
-    assert set(WarningCode) <= set(WARNINGS_FR)
+
+def test_the_unread_warning_says_rows_columns_or_padding() -> None:
+    sample = WARNING_SAMPLES[WarningCode.UNREAD_INPUT]
+    messages = {
+        unread: render(warning_message(WarningCode.UNREAD_INPUT, {**sample, "unread": unread}))
+        for unread in (0, 1, 2)
+    }
+    assert messages[0].endswith("and only padding is left out")
+    assert messages[1].endswith("and the last input column is never read")
+    assert messages[2].endswith("and the last 2 input columns are never read")
+    french = render(warning_message(WarningCode.UNREAD_INPUT, {**sample, "unread": 2}), "fr")
+    assert french.endswith("et les 2 dernières colonnes de l'entrée ne sont jamais lues")
 
 
 @pytest.mark.parametrize(
@@ -622,8 +643,8 @@ def test_every_warning_code_has_a_french_wording() -> None:
 def test_notation_errors_read_in_french(text: str, french: str) -> None:
     with pytest.raises(NotationError) as caught:
         parse_stack(text)
-    assert translate_notation_error(caught.value, "fr") == french
-    assert translate_notation_error(caught.value, "en") == str(caught.value)
+    assert caught.value.text("fr") == french
+    assert caught.value.text("en") == str(caught.value)
 
 
 @pytest.mark.parametrize(
@@ -647,7 +668,7 @@ def test_notation_errors_read_in_french(text: str, french: str) -> None:
 def test_every_notation_error_has_a_french_wording(text: str) -> None:
     with pytest.raises(NotationError) as caught:
         parse_stack(text)
-    french = translate_notation_error(caught.value, "fr")
+    french = caught.value.text("fr")
     assert french.startswith("ligne ")
     for english in ("expected", "found", "unknown", "never", "cannot", "takes", "returns"):
         assert english not in french, french

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from app.core import LayerError, analyze
 from app.core.examples import EXAMPLES
 from app.core.export import to_course
+from app.core.messages import Msg
 from app.core.notation import NotationError, parse_stack, tokenize
 from tests.core.test_invariants import conv_pool_stacks
 
@@ -225,9 +226,10 @@ def test_notation_error_is_a_core_error_and_pickles() -> None:
 
     with pytest.raises(CnnCalcError):
         parse_stack("Conv(")
-    error = NotationError(2, 3, "expected ')'")
+    error = NotationError(2, 3, Msg("notation_close"))
     again = pickle.loads(pickle.dumps(error))
     assert (again.line, again.column, str(again)) == (2, 3, "line 2, column 3: expected ')'")
+    assert again.text("fr") == "ligne 2, colonne 3 : on attendait ')'"
 
 
 def test_the_tokenizer_never_evaluates_anything() -> None:

@@ -22,6 +22,7 @@ from app.core.layers.base import (
 from app.core.layers.cases import Chooser, chance
 from app.core.layers.linear import batch_dim
 from app.core.layers.worked import Msg, Worked, kept_lines, say, without_parameters
+from app.core.messages import msg
 from app.core.shapes import Shape
 
 Real = Annotated[float, Field(strict=True, allow_inf_nan=False)]
@@ -174,19 +175,12 @@ class Softmax(Elementwise):
         implicit = 0 if ndim in (0, 1, 3) else 1
         return Step(
             output=x,
-            notes=(
-                Note(
-                    WarningCode.IMPLICIT_DIM,
-                    f"no dim given: PyTorch picks dim={implicit} for a {ndim}-D input (batch "
-                    f"included){', the batch itself' if implicit == 0 else ''}; give dim",
-                    {"dim": implicit},
-                ),
-            ),
+            notes=(Note(WarningCode.IMPLICIT_DIM, {"dim": implicit, "ndim": ndim}),),
         )
 
     def explain(self, x: Shape, step: Step) -> Worked:
         """Shape kept; the dimension normalised along."""
-        dim = self.dim if self.dim is not None else "(implicit)"
+        dim = self.dim if self.dim is not None else Msg("dim_implicit")
         first = say("kept_softmax", name=self.torch_name(x), dim=dim)
         return without_parameters(kept_lines(first, x))
 
@@ -224,11 +218,8 @@ class PReLU(Elementwise):
         if self.num_parameters not in (1, channels):
             raise FieldError(
                 "num_parameters",
-                f"Mismatch of parameter numbers and input channel size. Found parameter "
-                f"numbers = {self.num_parameters} and channel size = {channels} "
-                f"(input {fmt(x)})",
+                msg("prelu_parameters", given=self.num_parameters, actual=channels, shape=fmt(x)),
                 ErrorCode.CHANNELS,
-                params={"given": self.num_parameters, "actual": channels},
             )
         return Step(output=x, weight=(self.num_parameters,), params=self.num_parameters)
 
@@ -290,10 +281,8 @@ class FeatureDropout(Elementwise):
         if len(x) not in ranks:
             raise FieldError(
                 None,
-                f"{self.kind} expects a {' or '.join(str(r + 1) + 'D' for r in ranks)} input "
-                f"(batch included), got {len(x) + 1}D (shape {fmt(x)} with the batch)",
+                msg("dropout_rank", kind=self.kind, want=d + 2, rank=len(x) + 1, shape=fmt(x)),
                 ErrorCode.RANK,
-                params={"shape": list(x)},
             )
         return Step(output=x)
 

@@ -41,6 +41,7 @@ from pydantic_core.core_schema import ErrorType
 from app.core.errors import ErrorCode, FieldError
 from app.core.layers.cases import Chooser
 from app.core.layers.worked import Worked
+from app.core.messages import Msg, msg, render
 from app.core.shapes import AxisGeometry, AxisOutput, Shape
 
 Int = Annotated[int, Strict()]
@@ -190,10 +191,10 @@ def _per_axis_hint(entry: ErrorDetails, names: dict[tuple[Any, ...], str]) -> In
     if entry["type"] != "int_type":
         return _line(entry)
     where = entry["loc"][:-1]
-    forms = "a valid integer, or a list of one per spatial axis"
+    forms = Msg("pydantic.int_type_axes", {"per_axis": True})
     if where in names:
-        forms = f"a valid integer, a list of one per spatial axis, or {names[where]}"
-    hint = PydanticCustomError("int_type", f"Input should be {forms}")
+        forms = Msg("pydantic.int_type_axes_or", {"per_axis": True, "names": names[where]})
+    hint = PydanticCustomError("int_type", render(forms), dict(forms.params))
     return {"type": hint, "loc": entry["loc"], "input": entry["input"]}
 
 
@@ -320,10 +321,12 @@ def window_size_mistakes(
 
 @dataclass(slots=True)
 class Note:
-    """A warning raised by one layer's rule: its code, an English message and its numbers."""
+    """A warning raised by one layer's rule: its code and its numbers.
+
+    Its message is made from both (``app.core.messages.warning_message``).
+    """
 
     code: WarningCode
-    message: str
     params: dict[str, Any]
 
 
@@ -519,7 +522,7 @@ class LayerSpec(BaseModel):
         return cls.course_name or cls.torch_class
 
     @classmethod
-    def read_notation(cls, layer: dict[str, Any], name: str) -> str | None:
+    def read_notation(cls, layer: dict[str, Any], name: str) -> Msg | None:
         """Adjust a layer read from text; the reason it is refused, or ``None``.
 
         ``name`` is the layer's name as written. Only kinds whose printout holds more than
@@ -570,13 +573,20 @@ class LayerSpec(BaseModel):
         d = self.dims(x)
         if d < 1 or len(x) != d + 1:
             names = {1: "C×L", 2: "C×H×W", 3: "C×D×H×W"}
-            want = names.get(d, "C×spatial") if d >= 1 else "a tensor with spatial axes"
+            want: str | Msg = (
+                names.get(d, Msg("shape_spatial")) if d >= 1 else Msg("shape_any_spatial")
+            )
             raise FieldError(
                 None,
-                f"{self.kind} expects a {want} input, but got a tensor of shape {fmt(x)} "
-                f"(Expected {d + 1}D (unbatched) or {d + 2}D (batched) input)",
+                msg(
+                    "rank_spatial",
+                    kind=self.kind,
+                    want=want,
+                    shape=fmt(x),
+                    unbatched=d + 1,
+                    batched=d + 2,
+                ),
                 ErrorCode.RANK,
-                params={"shape": list(x), "expected": d + 1},
             )
         return d
 
@@ -594,10 +604,13 @@ class LayerSpec(BaseModel):
         if len(value) != d:
             raise FieldError(
                 field,
-                f"{field} has {len(value)} values but the input has {d} spatial "
-                f"axis{'es' if d > 1 else ''}",
+                msg(
+                    "axes_count" if d > 1 else "axes_count_one",
+                    field=field,
+                    given=len(value),
+                    axes=d,
+                ),
                 ErrorCode.AXES,
-                params={"given": len(value), "axes": d},
             )
         return value
 

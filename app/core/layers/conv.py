@@ -44,6 +44,7 @@ from app.core.layers.worked import (
     shape_text,
     window_lines,
 )
+from app.core.messages import msg
 from app.core.shapes import (
     AxisGeometry,
     AxisOutput,
@@ -84,19 +85,15 @@ class ConvFamily(LayerSpec):
         if self.in_channels is not None and self.in_channels != c_in:
             raise FieldError(
                 "in_channels",
-                f"in_channels is {self.in_channels} but the incoming tensor has {c_in} "
-                f"channels (shape {fmt(x)})",
+                msg("in_channels_mismatch", given=self.in_channels, actual=c_in, shape=fmt(x)),
                 ErrorCode.CHANNELS,
-                params={"given": self.in_channels, "actual": c_in},
             )
         for name, count in (("in_channels", c_in), ("out_channels", self.out_channels)):
             if count % self.groups:
                 raise FieldError(
                     "groups",
-                    f"{name} must be divisible by groups ({name} = {count}, groups = "
-                    f"{self.groups})",
+                    msg("groups_divide", name=name, count=count, groups=self.groups),
                     ErrorCode.GROUPS,
-                    params={"name": name, "count": count, "groups": self.groups},
                 )
         return c_in
 
@@ -108,10 +105,8 @@ class ConvFamily(LayerSpec):
             # gets one spatial axis and the convolution fails.
             raise FieldError(
                 "kernel_size",
-                f"kernel_size has {len(self.kernel_size)} values but the input has {d} spatial "
-                f"axes (expected a single int or a list of {d} values)",
+                msg("kernel_axes", given=len(self.kernel_size), axes=d),
                 ErrorCode.AXES,
-                params={"given": len(self.kernel_size), "axes": d},
             )
         return (
             d,
@@ -189,12 +184,7 @@ class Conv(ConvFamily):
             return [(0, 0)] * d
         if self.padding == "same":
             if any(v != 1 for v in s):
-                raise FieldError(
-                    "padding",
-                    "padding='same' is not supported for strided convolutions",
-                    ErrorCode.SAME_WITH_STRIDE,
-                    params={"stride": list(s)},
-                )
+                raise FieldError("padding", msg("same_with_stride"), ErrorCode.SAME_WITH_STRIDE)
             totals = [dl * (kk - 1) for kk, dl in zip(k, dil, strict=True)]
             return [(t // 2, t - t // 2) for t in totals]
         return [(p, p) for p in self.per_axis("padding", self.padding, d)]
@@ -214,11 +204,15 @@ class Conv(ConvFamily):
         ):
             raise FieldError(
                 "padding",
-                f"padding_mode={self.padding_mode!r} needs one padding per spatial axis or a "
-                f"single int, got {len(padding)} values for {len(spatial)} axes (Padding size "
-                f"{2 * len(padding)} is not supported for {len(spatial) + 2}D input tensor)",
+                msg(
+                    "padding_mode_axes",
+                    mode=self.padding_mode,
+                    given=len(padding),
+                    axes=len(spatial),
+                    size=2 * len(padding),
+                    rank=len(spatial) + 2,
+                ),
                 ErrorCode.AXES,
-                params={"given": len(padding), "axes": len(spatial)},
             )
         if self.padding_mode not in ("reflect", "circular"):
             return
@@ -227,20 +221,16 @@ class Conv(ConvFamily):
             if self.padding_mode == "reflect" and pad >= n:
                 raise FieldError(
                     "padding",
-                    f"reflect padding {pad} must be smaller than the input size {n} on axis "
-                    f"{axis} (Padding size should be less than the corresponding input dimension)",
+                    msg("reflect_padding_too_large", padding=pad, size=n, axis=axis),
                     ErrorCode.PADDING_TOO_LARGE,
                     axis=axis,
-                    params={"padding": pad, "size": n},
                 )
             if self.padding_mode == "circular" and pad > n:
                 raise FieldError(
                     "padding",
-                    f"circular padding {pad} is larger than the input size {n} on axis {axis} "
-                    "(Padding value causes wrapping around more than once)",
+                    msg("circular_padding_too_large", padding=pad, size=n, axis=axis),
                     ErrorCode.PADDING_TOO_LARGE,
                     axis=axis,
-                    params={"padding": pad, "size": n},
                 )
 
     def infer(self, x: Shape) -> Step:
@@ -269,9 +259,7 @@ class Conv(ConvFamily):
                 notes.append(
                     Note(
                         WarningCode.ASYMMETRIC_SAME,
-                        f"axis {axis}: padding='same' with an even effective kernel {k_eff} pads "
-                        f"{left} before and {right} after",
-                        {"axis": axis, "left": left, "right": right},
+                        {"axis": axis, "left": left, "right": right, "kernel": k_eff},
                     )
                 )
         weight = (self.out_channels, c_in // self.groups, *k)
@@ -455,9 +443,8 @@ class ConvTranspose(ConvFamily):
         if self.padding_mode != "zeros":
             raise FieldError(
                 "padding_mode",
-                f'Only "zeros" padding mode is supported for {self.torch_name(x)}',
+                msg("transposed_padding_mode", name=self.torch_name(x)),
                 ErrorCode.PADDING_MODE,
-                params={"padding_mode": self.padding_mode},
             )
         c_in = self.channels(x)
         pad = self.per_axis("padding", self.padding, d)
@@ -472,11 +459,15 @@ class ConvTranspose(ConvFamily):
             if op >= ss and op >= dl:
                 raise FieldError(
                     "output_padding",
-                    f"output padding must be smaller than either stride or dilation, but got "
-                    f"output_padding {op}, stride {ss} and dilation {dl} on axis {axis}",
+                    msg(
+                        "output_padding_too_large",
+                        output_padding=op,
+                        stride=ss,
+                        dilation=dl,
+                        axis=axis,
+                    ),
                     ErrorCode.OUTPUT_PADDING,
                     axis=axis,
-                    params={"output_padding": op, "stride": ss, "dilation": dl},
                 )
             try:
                 axes.append(conv_transpose_out(n, kk, ss, p, op, dl))

@@ -32,6 +32,7 @@ from app.core.layers.worked import (
     tensor_names,
     without_parameters,
 )
+from app.core.messages import msg
 from app.core.shapes import Shape
 
 
@@ -43,11 +44,7 @@ def batch_dim(dim: int, ndim: int, field: str) -> int:
     """
     if not -ndim <= dim < ndim:
         raise FieldError(
-            field,
-            f"Dimension out of range (expected to be in range of [{-ndim}, {ndim - 1}], but got "
-            f"{dim}); dimensions count the batch as dimension 0",
-            ErrorCode.DIM_RANGE,
-            params={"dim": dim, "low": -ndim, "high": ndim - 1},
+            field, msg("dim_range", dim=dim, low=-ndim, high=ndim - 1), ErrorCode.DIM_RANGE
         )
     return dim % ndim
 
@@ -93,19 +90,10 @@ class Flatten(LayerSpec):
         end = batch_dim(self.end_dim, ndim, "end_dim")
         if start > end:
             raise FieldError(
-                "start_dim",
-                f"flatten() has invalid args: start_dim cannot come after end_dim "
-                f"(start_dim {start}, end_dim {end})",
-                ErrorCode.DIM_RANGE,
-                params={"start": start, "end": end},
+                "start_dim", msg("flatten_order", start=start, end=end), ErrorCode.DIM_RANGE
             )
         if start == 0:
-            raise FieldError(
-                "start_dim",
-                "flattening the batch dimension (start_dim=0) mixes samples; cnncalc keeps the "
-                "batch apart, so start_dim must be 1 or more",
-                ErrorCode.UNSUPPORTED,
-            )
+            raise FieldError("start_dim", msg("flatten_batch"), ErrorCode.UNSUPPORTED)
         merged = x[start - 1 : end]
         return Step(
             output=(*x[: start - 1], prod(merged), *x[end:]),
@@ -196,22 +184,18 @@ class Linear(LayerSpec):
         if self.in_features is not None and self.in_features != n_in:
             raise FieldError(
                 "in_features",
-                f"in_features is {self.in_features} but the incoming tensor has {n_in} "
-                f"features on its last axis (shape {fmt(x)}): mat1 and mat2 shapes cannot be "
-                f"multiplied (1x{n_in} and {self.in_features}x{self.out_features})",
+                msg(
+                    "in_features_mismatch",
+                    given=self.in_features,
+                    actual=n_in,
+                    shape=fmt(x),
+                    out=self.out_features,
+                ),
                 ErrorCode.FEATURES,
-                params={"given": self.in_features, "actual": n_in},
             )
         notes: tuple[Note, ...] = ()
         if len(x) > 1:
-            notes = (
-                Note(
-                    WarningCode.LINEAR_ON_LAST_AXIS,
-                    f"linear acts on the last axis only ({n_in} features) of a {fmt(x)} "
-                    "tensor; add a flatten first to connect every value",
-                    {"shape": list(x)},
-                ),
-            )
+            notes = (Note(WarningCode.LINEAR_ON_LAST_AXIS, {"shape": list(x)}),)
         weight = (self.out_features, n_in)
         return Step(
             output=(*x[:-1], self.out_features),

@@ -22,6 +22,7 @@ from app.core.layers.base import (
 )
 from app.core.layers.cases import Chooser, chance, pick
 from app.core.layers.worked import Line, Msg, Worked, kept_lines, say, shape_text
+from app.core.messages import OneOf, msg
 from app.core.shapes import Shape
 
 Eps = Annotated[float, Field(strict=True, gt=0, allow_inf_nan=False)]
@@ -32,17 +33,14 @@ MAX_NORMALIZED_AXES = 4
 (``Limits.max_rank``, ``C × D × H × W``); the schema refuses a longer one before it is read."""
 
 
-def printed_affine(layer: dict[str, Any], name: str) -> str | None:
+def printed_affine(layer: dict[str, Any], name: str) -> Msg | None:
     """PyTorch 2.6 and later print ``affine`` again as ``bias``: the two must agree."""
     if "bias" not in layer:
         return None
     bias = layer.pop("bias")
     affine = layer.get("affine", True)
     if bias != affine:
-        return (
-            f"{name} with bias={bias} and affine={affine} is not supported (the weight and the "
-            "bias come together)"
-        )
+        return msg("printed_affine", name=name, bias=bias, affine=affine)
     return None
 
 
@@ -136,7 +134,7 @@ class BatchNorm(LayerSpec):
         return layer
 
     @classmethod
-    def read_notation(cls, layer: dict[str, Any], name: str) -> str | None:
+    def read_notation(cls, layer: dict[str, Any], name: str) -> Msg | None:
         """The printout's ``bias`` must equal ``affine``."""
         return printed_affine(layer, name)
 
@@ -150,33 +148,22 @@ class BatchNorm(LayerSpec):
         d = self.dims(x)
         ranks = (1, 2) if d == 1 else (d + 1,)
         if len(x) not in ranks:
-            want = " or ".join(f"{r + 1}D" for r in ranks)
+            want = OneOf(tuple(f"{r + 1}D" for r in ranks))
             raise FieldError(
                 None,
-                f"{self.torch_name(x)} expects {want} input (batch included), got "
-                f"{len(x) + 1}D input of shape {fmt(x)} with the batch",
+                msg("norm_rank", name=self.torch_name(x), want=want, rank=len(x) + 1, shape=fmt(x)),
                 ErrorCode.RANK,
-                params={"shape": list(x)},
             )
         c = x[0]
         if self.num_features is not None and self.num_features != c:
             raise FieldError(
                 "num_features",
-                f"num_features is {self.num_features} but the incoming tensor has {c} channels "
-                f"(running_mean should contain {c} elements not {self.num_features})",
+                msg("num_features_mismatch", given=self.num_features, actual=c),
                 ErrorCode.FEATURES,
-                params={"given": self.num_features, "actual": c},
             )
         notes: tuple[Note, ...] = ()
         if prod(x[1:]) == 1:
-            notes = (
-                Note(
-                    WarningCode.SINGLE_VALUE_NORM,
-                    "each channel holds one value per sample: training with a batch of 1 fails "
-                    "(Expected more than 1 value per channel when training)",
-                    {},
-                ),
-            )
+            notes = (Note(WarningCode.SINGLE_VALUE_NORM, {"per": "channel"}),)
         return Step(
             output=x,
             weight=(c,) if self.affine else None,
@@ -268,19 +255,19 @@ class LayerNorm(LayerSpec):
             # statistics would then mix samples, as flattening the batch would.
             raise FieldError(
                 "normalized_shape",
-                f"normalized_shape={list(ns)} reaches into the batch dimension of a "
-                f"{fmt(x)} input; cnncalc keeps the batch apart, so it must have at most "
-                f"{len(x)} entries",
+                msg("normalized_shape_batch", normalized_shape=list(ns), shape=fmt(x), rank=len(x)),
                 ErrorCode.UNSUPPORTED,
-                params={"normalized_shape": list(ns), "shape": list(x)},
             )
         if len(ns) > len(x) or x[len(x) - len(ns) :] != ns:
             raise FieldError(
                 "normalized_shape",
-                f"Given normalized_shape={list(ns)}, expected input with shape "
-                f"[*, {', '.join(map(str, ns))}], but got input of shape {fmt(x)}",
+                msg(
+                    "normalized_shape_mismatch",
+                    normalized_shape=list(ns),
+                    dims=", ".join(map(str, ns)),
+                    shape=fmt(x),
+                ),
                 ErrorCode.FEATURES,
-                params={"normalized_shape": list(ns), "shape": list(x)},
             )
         affine = self.elementwise_affine
         has_bias = affine and self.bias
@@ -348,7 +335,7 @@ class GroupNorm(LayerSpec):
         return layer
 
     @classmethod
-    def read_notation(cls, layer: dict[str, Any], name: str) -> str | None:
+    def read_notation(cls, layer: dict[str, Any], name: str) -> Msg | None:
         """The printout's ``bias`` must equal ``affine``."""
         return printed_affine(layer, name)
 
@@ -358,28 +345,18 @@ class GroupNorm(LayerSpec):
         if self.num_channels is not None and self.num_channels != c:
             raise FieldError(
                 "num_channels",
-                f"num_channels is {self.num_channels} but the incoming tensor has {c} channels",
+                msg("num_channels_mismatch", given=self.num_channels, actual=c),
                 ErrorCode.CHANNELS,
-                params={"given": self.num_channels, "actual": c},
             )
         if c % self.num_groups:
             raise FieldError(
                 "num_groups",
-                f"num_channels must be divisible by num_groups ({c} channels, "
-                f"{self.num_groups} groups)",
+                msg("num_groups_divide", channels=c, groups=self.num_groups),
                 ErrorCode.GROUPS,
-                params={"channels": c, "groups": self.num_groups},
             )
         notes: tuple[Note, ...] = ()
         if c // self.num_groups * prod(x[1:]) == 1:
-            notes = (
-                Note(
-                    WarningCode.SINGLE_VALUE_NORM,
-                    "each group holds one value per sample: a batch of 1 fails "
-                    "(Expected more than 1 value per channel when training)",
-                    {},
-                ),
-            )
+            notes = (Note(WarningCode.SINGLE_VALUE_NORM, {"per": "group"}),)
         return Step(
             output=x,
             weight=(c,) if self.affine else None,

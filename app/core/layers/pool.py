@@ -41,6 +41,7 @@ from app.core.layers.worked import (
     window_lines,
     without_parameters,
 )
+from app.core.messages import Msg, msg
 from app.core.shapes import (
     AxisGeometry,
     AxisOutput,
@@ -51,10 +52,10 @@ from app.core.shapes import (
 )
 
 
-def returned_indices(layer: dict[str, Any]) -> str | None:
+def returned_indices(layer: dict[str, Any]) -> Msg | None:
     """A printed ``return_indices=True`` is refused: the layer would return a tuple."""
     if layer.pop("return_indices", False):
-        return "return_indices=True returns a tuple, not a tensor"
+        return msg("return_indices")
     return None
 
 
@@ -107,14 +108,7 @@ class PoolFamily(LayerSpec):
             k_eff = effective_kernel(kk, dl)
             windows.append(Window(k_eff - 1, ss, half(k_eff - 1 - 2 * pp)))
             if self.ceil_mode and (out.size - 1) * ss + k_eff > n + 2 * pp:
-                notes.append(
-                    Note(
-                        WarningCode.CEIL_EXTRA_WINDOW,
-                        f"axis {axis}: ceil_mode adds a last window that hangs over the input's "
-                        "end and sees fewer values",
-                        {"axis": axis},
-                    )
-                )
+                notes.append(Note(WarningCode.CEIL_EXTRA_WINDOW, {"axis": axis}))
         return Step(
             output=(x[0], *(a.size for a in axes)),
             windows=tuple(windows),
@@ -177,7 +171,7 @@ class MaxPool(PoolFamily):
         return random_pool_fields(c, x, dilation=True)
 
     @classmethod
-    def read_notation(cls, layer: dict[str, Any], name: str) -> str | None:
+    def read_notation(cls, layer: dict[str, Any], name: str) -> Msg | None:
         """``return_indices`` is printed but refused when true."""
         return returned_indices(layer)
 
@@ -226,11 +220,7 @@ class AvgPool(PoolFamily):
     def infer(self, x: Shape) -> Step:
         """Output and windows of the average pooling."""
         if self.divisor_override is not None and self.dims(x) == 1:
-            raise FieldError(
-                "divisor_override",
-                "AvgPool1d has no divisor_override",
-                ErrorCode.UNSUPPORTED,
-            )
+            raise FieldError("divisor_override", msg("avgpool1d_divisor"), ErrorCode.UNSUPPORTED)
         if self.dims(x) == 3 and len(x) == 4:
             # In 3-D, PyTorch also requires the unpadded input to be at least the kernel on
             # every axis: avg_pool3d alone checks it (ATen's pool3d_shape_check with
@@ -239,10 +229,8 @@ class AvgPool(PoolFamily):
             if any(n < kk for n, kk in zip(x[1:], k, strict=True)):
                 raise FieldError(
                     "kernel_size",
-                    f"input image (T: {x[1]} H: {x[2]} W: {x[3]}) smaller than kernel size "
-                    f"(kT: {k[0]} kH: {k[1]} kW: {k[2]})",
+                    msg("avgpool3d_input", t=x[1], h=x[2], w=x[3], kt=k[0], kh=k[1], kw=k[2]),
                     ErrorCode.KERNEL_TOO_LARGE,
-                    params={"kernel": list(k), "input": list(x[1:])},
                 )
         return self.pool(x, 1)
 
@@ -302,14 +290,7 @@ class AdaptivePoolFamily(LayerSpec):
                 continue
             first = -(-n // m)
             windows.append(Window(adaptive_max_window(n, m) - 1, ratio(n, m), half(first - 1)))
-            notes.append(
-                Note(
-                    WarningCode.UNEVEN_ADAPTIVE,
-                    f"axis {axis}: {m} does not divide {n}, so the windows overlap and differ "
-                    "in size",
-                    {"axis": axis, "input": n, "output": m},
-                )
-            )
+            notes.append(Note(WarningCode.UNEVEN_ADAPTIVE, {"axis": axis, "input": n, "output": m}))
         return Step(output=(x[0], *out), windows=tuple(windows), notes=tuple(notes))
 
     def explain(self, x: Shape, step: Step) -> Worked:
@@ -350,20 +331,10 @@ class AdaptivePoolFamily(LayerSpec):
             FieldError: a bare ``None``, a ``None`` entry in 1-D, or the wrong count.
         """
         if sizes is None or (d == 1 and None in sizes):
-            raise FieldError(
-                "output_size",
-                "output_size must be a size or one size per axis; None keeps an axis only "
-                "inside a tuple of 2-D or 3-D adaptive pooling (PyTorch: output_size must be "
-                "tuple of ints)",
-                ErrorCode.AXES,
-                params={"axes": d},
-            )
+            raise FieldError("output_size", msg("adaptive_none"), ErrorCode.AXES)
         if len(sizes) != d:
             raise FieldError(
-                "output_size",
-                f"output_size has {len(sizes)} values but the input has {d} spatial axes",
-                ErrorCode.AXES,
-                params={"given": len(sizes), "axes": d},
+                "output_size", msg("adaptive_axes", given=len(sizes), axes=d), ErrorCode.AXES
             )
         return sizes
 
@@ -392,7 +363,7 @@ class AdaptiveMaxPool(AdaptivePoolFamily):
     measured_as: ClassVar[Measurement] = "adaptive_average"
 
     @classmethod
-    def read_notation(cls, layer: dict[str, Any], name: str) -> str | None:
+    def read_notation(cls, layer: dict[str, Any], name: str) -> Msg | None:
         """``return_indices`` is printed but refused when true."""
         return returned_indices(layer)
 

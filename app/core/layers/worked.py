@@ -1,41 +1,25 @@
 """The toolkit a layer kind writes its worked steps with: message codes, numbers, formulas.
 
 A kind's ``explain()`` returns, per field (output shape, weight, bias, parameters), a list of
-``Line``: a message (a code of ``app.core.explain.TEXT`` with its parameters) and the formula
-alone. The kind picks the codes and the numbers; ``app.core.explain`` renders the messages in
-English or French. Formulas are the same in both languages and use the course's notation;
-they chain ``symbolic = substituted = … = result``. Nothing here knows a language.
+``Line``: a message (a code of the catalogues in ``app.core.messages`` with its parameters)
+and the formula alone. The kind picks the codes and the numbers; ``app.core.explain`` renders
+the messages in English or French. Formulas are the same in both languages and use the
+course's notation; they chain ``symbolic = substituted = … = result``. Nothing here knows
+a language.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Final
 
+from app.core.messages import Axes, Msg
 from app.core.shapes import AxisGeometry, AxisOutput
 
 AXIS_NAMES: Final = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 """The course's names of the spatial axes."""
-
-
-@dataclass(frozen=True, slots=True)
-class Msg:
-    """A sentence by its code in the catalogue, with its parameters.
-
-    A parameter may itself be a ``Msg`` (rendered in the same language) or an ``Axes``.
-    """
-
-    code: str
-    params: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class Axes:
-    """Axis names joined as a language joins them: ``H and W``, ``H et W``."""
-
-    names: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,475 @@
+"""The English catalogue: every message by its code (the reference wording).
+
+Templates are ``str.format`` strings; ``app.core.messages.render`` fills them in. The
+wording copies PyTorch's where it rejects the same input.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+TEXT: Final[dict[str, str]] = {
+    # --- worked steps of the layer kinds and of the receptive field
+    "size_conv": (
+        "Output size along {axes}: input {n}, kernel K = {k}, padding P = {p}, stride S = {s}."
+    ),
+    "size_conv_asym": (
+        "Output size along {axes}: input {n}, kernel K = {k}, padding {pl} before and {pr} "
+        "after, stride S = {s}."
+    ),
+    "size_pool": (
+        "Output size along {axes}: input {n}, window K = {k}, padding P = {p}, stride S = {s}."
+    ),
+    "axes_same": "{name} (the same for {others})",
+    "stride_default": (
+        "The stride was not given: a pooling's stride defaults to its kernel size, S = {s}."
+    ),
+    "dilation": (
+        "Dilation D = {d} spreads the {k} taps of the kernel over D × (K - 1) + 1 = {keff} inputs."
+    ),
+    "same": (
+        "padding='same' keeps the size (stride 1): it pads D × (K - 1) = {total} in all, {pl} "
+        "before and {pr} after."
+    ),
+    "valid": "padding='valid' means no padding: P = 0.",
+    "exact": "{span} / {s} is whole: the last window ends exactly at the end of the padded input.",
+    "floor": "{span} / {s} is not whole: PyTorch rounds down (floor), so {left}.",
+    "ceil": (
+        "{span} / {s} is not whole and ceil_mode=True: PyTorch rounds up (ceil), adding a last "
+        "window that hangs over the end."
+    ),
+    "ceil_drop": (
+        "But that last window would start in the right padding, (O - 1) × S = ({o} - 1) × {s} = "
+        "{start} ≥ N + P = {n} + {p} = {end}, so PyTorch drops it."
+    ),
+    "unread": "the last {u} input {units} never read",
+    "unread_one": "the last input {unit} is never read",
+    "units_row": "rows are",
+    "units_column": "columns are",
+    "units_position": "positions are",
+    "units_slice": "slices are",
+    "unit_row": "row",
+    "unit_column": "column",
+    "unit_position": "position",
+    "unit_slice": "slice",
+    "unread_pad": "only padding is left out",
+    "transposed": (
+        "Output size along {axes} of the transposed convolution: input {n}, kernel K = {k}, "
+        "stride S = {s}, padding P = {p}, output padding OP = {op}; it runs the convolution "
+        "formula backwards."
+    ),
+    "adaptive_given": "Adaptive pooling is told its output size along {axes}: {m}.",
+    "adaptive_kept": "Output size None along {axes}: the input's size {n} is kept.",
+    "adaptive_even": "{m} divides {n}: this is a pooling with kernel and stride N / M = {k}.",
+    "adaptive_uneven": (
+        "{m} does not divide {n}: window i covers inputs ⌊i × N / M⌋ to ⌈(i + 1) × N / M⌉, so "
+        "the windows overlap and differ in size, the widest covering {widest}."
+    ),
+    "out_conv": "So the output is {shape}: one channel per filter (C_out = {c}).",
+    "out_pool": "So the output is {shape}: pooling keeps the {c} channels.",
+    "out_kept": "The shape is kept: {shape}.",
+    "out_flatten": "Flatten lays the {shape_in} tensor out as one vector of {n} values.",
+    "out_flatten_part": (
+        "Flatten merges dimensions {start} to {end} (the batch is dimension 0): {shape}."
+    ),
+    "out_linear": "A linear layer gives out_features = {m} values.",
+    "out_linear_last": (
+        "A linear layer acts on the last axis only ({n} features) and keeps the others: {shape}."
+    ),
+    "groups": "With groups G = {g}, each filter sees only the C_in / G channels of its group.",
+    "weight_conv": "Weight tensor: one filter of size {filter} per output channel (C_out = {c}).",
+    "weight_transposed": (
+        "Weight tensor: PyTorch stores a transposed convolution's weight input-first, C_in × "
+        "C_out/G × kernel."
+    ),
+    "weight_linear": (
+        "Weight matrix: PyTorch stores it as out_features × in_features = {out}×{inn} (the "
+        "course's table writes it in × out, {inn} x {out})."
+    ),
+    "weight_norm": "Weight (scale γ): one per {what}.",
+    "weight_prelu": "Weight: {n} learned negative slope{plural}.",
+    "bias_conv": "Bias: one per filter.",
+    "bias_linear": "Bias: one per output.",
+    "bias_norm": "Bias (shift β): one per {what}.",
+    "no_bias": "No bias (bias=False).",
+    "no_affine": "Neither scale γ nor shift β ({flag}=False): nothing to learn.",
+    "out_shape": "So the output is {shape}.",
+    "params_filter": "Each filter has {per} weights plus 1 bias.",
+    "params_conv": (
+        "Number of parameters: {each} per filter, times the number of filters C_out = {c}."
+    ),
+    "params_conv_nobias": "Number of parameters: the weights only, no bias.",
+    "params_transposed": "Number of parameters: the weights plus one bias per output channel.",
+    "params_linear": (
+        "Number of parameters: each of the {out} outputs has {inn} weights plus 1 bias."
+    ),
+    "params_norm": "Number of parameters: γ and β, {n} each.",
+    "params_norm_weight": "Number of parameters: γ only, {n}.",
+    "params_prelu": "Number of parameters: the slopes.",
+    "buffers": (
+        "running_mean and running_var ({c} each) and num_batches_tracked are buffers, not "
+        "parameters: they are not learned."
+    ),
+    "params_none_pool": "No parameters to learn: pooling applies a window without weights.",
+    "params_none": "No parameters to learn.",
+    "kept_activation": "{name} is applied value by value.",
+    "kept_dropout": (
+        "Dropout zeroes {what} with probability p = {p} while training, and does nothing in "
+        "eval mode."
+    ),
+    "what_channel": "channel",
+    "what_normalised": "normalised value ({shape})",
+    "what_values": "values",
+    "what_channels": "whole channels",
+    "kept_softmax": "{name} normalises along dimension {dim} (the batch is dimension 0).",
+    "kept_norm": "{name} normalises without changing the shape.",
+    "rf_shortcut": (
+        "Receptive field along {axes}: the layers so far have filters of size K = {k} and the "
+        "earlier ones stride 1, so the course's formula applies: after L layers (here L = "
+        "{layers}) a unit sees 1 + L × (K − 1) input pixels."
+    ),
+    "rf_sum": (
+        "Receptive field along {axes}: the earlier layers have stride 1, so each layer adds K − "
+        "1 pixels to the first one."
+    ),
+    "rf_step": (
+        "Receptive field along {axes}: r grows by (K_eff − 1) × j, where j = {jump} is the "
+        "distance, in input pixels, between neighbouring units before this layer; j is then "
+        "multiplied by the stride."
+    ),
+    "rf_transposed": (
+        "Receptive field along {axes}: one output of the transposed convolution gathers input "
+        "units spread over Δ + 1 = {span} + 1 of them, so r grows by Δ × j (j = {jump} before "
+        "this layer); the units get closer: j is divided by the stride."
+    ),
+    "rf_jump_div": "The distance between neighbouring units is divided by the stride.",
+    "rf_jump_mul": "The distance between neighbouring units is multiplied by the stride.",
+    "rf_kept": "Receptive field unchanged along {axes}: this layer works value by value.",
+    "rf_global": (
+        "After this layer every value depends on the whole input: the receptive field is the "
+        "input itself."
+    ),
+    "rf_exceeds": (
+        "The receptive field is larger than the input ({input}): the outer part only sees padding."
+    ),
+    "dim_implicit": "(implicit)",
+    "or_join": "{head} or {last}",
+    "word_body": "body",
+    "word_name": "a name",
+    "word_number": "a number",
+    "word_end_of_text": "the end of the text",
+    "word_end_of_line": "the end of the line",
+    "shape_spatial": "C×spatial",
+    "shape_any_spatial": "a tensor with spatial axes",
+    "layer_error": "layer {index} ({type}): {message}",
+    "kernel_too_large": (
+        "kernel {kernel} is larger than the padded input {padded} (Kernel size can't be greater "
+        "than actual input size)"
+    ),
+    "dilated_kernel_too_large": (
+        "dilated kernel {kernel} is larger than the padded input {padded} (Kernel size can't be "
+        "greater than actual input size)"
+    ),
+    "pool_padding_too_large": (
+        "pad should be at most half of effective kernel size, but got pad={padding}, "
+        "kernel_size={kernel} and dilation={dilation}"
+    ),
+    "pool_kernel_too_large": (
+        "kernel {kernel} is larger than the padded input {padded} (Output size is too small)"
+    ),
+    "transposed_output_too_small": (
+        "padding {padding} leaves an output size of {size}; it must be at least 1"
+    ),
+    "in_channels_mismatch": (
+        "in_channels is {given} but the incoming tensor has {actual} channels (shape {shape})"
+    ),
+    "groups_divide": "{name} must be divisible by groups ({name} = {count}, groups = {groups})",
+    "kernel_axes": (
+        "kernel_size has {given} values but the input has {axes} spatial axes (expected a "
+        "single int or a list of {axes} values)"
+    ),
+    "same_with_stride": "padding='same' is not supported for strided convolutions",
+    "padding_mode_axes": (
+        "padding_mode={mode!r} needs one padding per spatial axis or a single int, got {given} "
+        "values for {axes} axes (Padding size {size} is not supported for {rank}D input tensor)"
+    ),
+    "reflect_padding_too_large": (
+        "reflect padding {padding} must be smaller than the input size {size} on axis {axis} "
+        "(Padding size should be less than the corresponding input dimension)"
+    ),
+    "circular_padding_too_large": (
+        "circular padding {padding} is larger than the input size {size} on axis {axis} "
+        "(Padding value causes wrapping around more than once)"
+    ),
+    "transposed_padding_mode": 'Only "zeros" padding mode is supported for {name}',
+    "output_padding_too_large": (
+        "output padding must be smaller than either stride or dilation, but got output_padding "
+        "{output_padding}, stride {stride} and dilation {dilation} on axis {axis}"
+    ),
+    "rank_spatial": (
+        "{kind} expects a {want} input, but got a tensor of shape {shape} (Expected "
+        "{unbatched}D (unbatched) or {batched}D (batched) input)"
+    ),
+    "axes_count_one": "{field} has {given} values but the input has {axes} spatial axis",
+    "axes_count": "{field} has {given} values but the input has {axes} spatial axes",
+    "prelu_parameters": (
+        "Mismatch of parameter numbers and input channel size. Found parameter numbers = "
+        "{given} and channel size = {actual} (input {shape})"
+    ),
+    "dropout_rank": (
+        "{kind} expects a {want}D input (batch included), got {rank}D (shape {shape} with the "
+        "batch)"
+    ),
+    "norm_rank": (
+        "{name} expects {want} input (batch included), got {rank}D input of shape {shape} with "
+        "the batch"
+    ),
+    "num_features_mismatch": (
+        "num_features is {given} but the incoming tensor has {actual} channels (running_mean "
+        "should contain {actual} elements not {given})"
+    ),
+    "normalized_shape_batch": (
+        "normalized_shape={normalized_shape} reaches into the batch dimension of a {shape} "
+        "input; cnncalc keeps the batch apart, so it must have at most {rank} entries"
+    ),
+    "normalized_shape_mismatch": (
+        "Given normalized_shape={normalized_shape}, expected input with shape [*, {dims}], but "
+        "got input of shape {shape}"
+    ),
+    "num_channels_mismatch": (
+        "num_channels is {given} but the incoming tensor has {actual} channels"
+    ),
+    "num_groups_divide": (
+        "num_channels must be divisible by num_groups ({channels} channels, {groups} groups)"
+    ),
+    "printed_affine": (
+        "{name} with bias={bias} and affine={affine} is not supported (the weight and the bias "
+        "come together)"
+    ),
+    "return_indices": "return_indices=True returns a tuple, not a tensor",
+    "dim_range": (
+        "Dimension out of range (expected to be in range of [{low}, {high}], but got {dim}); "
+        "dimensions count the batch as dimension 0"
+    ),
+    "flatten_order": (
+        "flatten() has invalid args: start_dim cannot come after end_dim (start_dim {start}, "
+        "end_dim {end})"
+    ),
+    "flatten_batch": (
+        "flattening the batch dimension (start_dim=0) mixes samples; cnncalc keeps the batch "
+        "apart, so start_dim must be 1 or more"
+    ),
+    "in_features_mismatch": (
+        "in_features is {given} but the incoming tensor has {actual} features on its last axis "
+        "(shape {shape}): mat1 and mat2 shapes cannot be multiplied (1x{actual} and "
+        "{given}x{out})"
+    ),
+    "avgpool1d_divisor": "AvgPool1d has no divisor_override",
+    "avgpool3d_input": (
+        "input image (T: {t} H: {h} W: {w}) smaller than kernel size (kT: {kt} kH: {kh} kW: {kw})"
+    ),
+    "adaptive_none": (
+        "output_size must be a size or one size per axis; None keeps an axis only inside a "
+        "tuple of 2-D or 3-D adaptive pooling (PyTorch: output_size must be tuple of ints)"
+    ),
+    "adaptive_axes": "output_size has {given} values but the input has {axes} spatial axes",
+    "input_rank": (
+        "input_shape must be [C, L], [C, H, W], [C, D, H, W] or [F]; got {count} values (at "
+        "most {max_rank}, the batch excluded)"
+    ),
+    "input_axis": "input_shape[{axis}] must be a whole number of at least 1, got {value!r}",
+    "input_axis_limit": "input_shape[{axis}] = {value} is over the limit of {limit}",
+    "batch_size": "batch_size must be at least 1, got {value!r}",
+    "batch_size_limit": "batch_size {value} is over the limit of {limit}",
+    "field_limit": "layer {index} ({kind}): {name} = {value} is over the limit of {limit}",
+    "layers_limit": "{count} layers is over the limit of {limit}",
+    "inexact": (
+        "axis {axis}: the stride {stride} does not divide N - K + 2P = {span} ({span} / "
+        "{stride} is not whole; PyTorch would floor it)"
+    ),
+    "output_size_limit": (
+        "layer {index} ({kind}): output size {size} on axis {axis} is over the limit of {limit}"
+    ),
+    "output_elements_limit": (
+        "layer {index} ({kind}): the output holds {elements} elements for the batch, over the "
+        "limit of {limit}"
+    ),
+    "answer_object": "an answer must be an object",
+    "answer_field": "unknown field {key!r}; an answer may give {fields}",
+    "answer_layer": "layer must be the index of a layer, 0 to {last}; got {value!r}",
+    "solve_whole": "{name} must be a whole number of at least {low}",
+    "solve_limit": "{name} = {value} is over the limit of {high}",
+    "solve_search_limit": (
+        "searching {kernels} kernels × {strides} strides × {dilations} dilations is over the "
+        "limit of {most} combinations; fix some values"
+    ),
+    "notation_error": "line {line}, column {column}: {reason}",
+    "notation_number": "cannot read the number {text!r}",
+    "notation_unclosed": "this string is never closed",
+    "notation_character": "unexpected character {char!r}",
+    "notation_depth": "brackets are nested more than {depth} deep",
+    "notation_layers": "the text stands for more than {limit} layers, the limit",
+    "notation_expected": "expected {what}, found {found}",
+    "notation_separator": "expected a new line or ',' before the next layer, found {found}",
+    "notation_repeat": "a repeat count must be a whole number of at least 1",
+    "notation_repeat_limit": "a repeat count of {count} is over the limit of {limit} layers",
+    "notation_label": "expected a child's name or number, found {found}",
+    "notation_cells": (
+        "after a layer, expected a new line, ',' or the sizes of a table row, found {found}"
+    ),
+    "notation_layer_name": "expected a layer name, found {found}",
+    "notation_close": "expected ')'",
+    "notation_twice": "{key} is given twice",
+    "notation_positional_after": "a positional argument cannot follow a named one",
+    "notation_comma_or": "expected ',' or {close}, found {found}",
+    "notation_value": "expected a value, found {found}",
+    "notation_unknown": "unknown layer {name!r}; GET /v1/layers lists the known kinds",
+    "notation_arrow_kind": "'a -> b' gives the sizes of a linear layer only",
+    "notation_arrow_alone": "'a -> b' must be the only argument",
+    "notation_positional_count": "{name} takes at most {most} positional arguments, got {given}",
+    "warn_unread": (
+        "axis {axis}: the stride {stride} does not divide N - K + 2P = {span}, so the size is "
+        "rounded ({span} / {stride} + 1 → {size}) and {unread}"
+    ),
+    "warn_rf_exceeds": (
+        "the receptive field ({size}) already exceeds the input ({input}): deeper units see padding"
+    ),
+    "warn_asymmetric_same": (
+        "axis {axis}: padding='same' with an even effective kernel {kernel} pads {left} before "
+        "and {right} after"
+    ),
+    "warn_ceil_window": (
+        "axis {axis}: ceil_mode adds a last window that hangs over the input's end and sees "
+        "fewer values"
+    ),
+    "warn_linear_last_axis": (
+        "linear acts on the last axis only ({features} features) of a {shape} tensor; add a "
+        "flatten first to connect every value"
+    ),
+    "warn_uneven_adaptive": (
+        "axis {axis}: {output} does not divide {input}, so the windows overlap and differ in size"
+    ),
+    "warn_single_value_channel": (
+        "each channel holds one value per sample: training with a batch of 1 fails (Expected "
+        "more than 1 value per channel when training)"
+    ),
+    "warn_single_value_group": (
+        "each group holds one value per sample: a batch of 1 fails (Expected more than 1 value "
+        "per channel when training)"
+    ),
+    "warn_implicit_dim": (
+        "no dim given: PyTorch picks dim={dim} for a {ndim}-D input (batch included); give dim"
+    ),
+    "warn_implicit_dim_batch": (
+        "no dim given: PyTorch picks dim={dim} for a {ndim}-D input (batch included), the batch "
+        "itself; give dim"
+    ),
+    "warn_window_in_padding": "a window covers only padding: its values do not come from the input",
+    "warn_dropout_rank": (
+        "this channel dropout receives a tensor of another rank than expected: PyTorch treats "
+        "it as a plain or unbatched dropout"
+    ),
+    "title_400": "Bad Request",
+    "title_404": "Not Found",
+    "title_405": "Method Not Allowed",
+    "title_408": "Request Timeout",
+    "title_413": "Content Too Large",
+    "title_415": "Unsupported Media Type",
+    "title_422": "Invalid request",
+    "title_500": "Internal Server Error",
+    "title_503": "Service Unavailable",
+    "title_status": "HTTP {status}",
+    "title_stack": "Invalid layer stack",
+    "title_limit": "Limit exceeded",
+    "cli_invalid_request": "invalid request: {errors}",
+    "at_place": "{where}: {message}",
+    "at_layer": "layer {index}",
+    "at_layer_field": "layer {index}, {field}",
+    "and_more": "; and {count} more",
+    "unexpected_error": "an unexpected error occurred; it has been logged",
+    "body_not_json": "send the body as application/json",
+    "body_too_large": "the request body is over the limit of {limit} bytes",
+    "body_timeout": "the request body did not arrive within {seconds:g} s",
+    "service_stopping": "the service is stopping; try again in a moment",
+    "service_busy": (
+        "the service is busy: the work did not finish within {seconds:g} s; try again later"
+    ),
+    "json_not_utf8": "the body is not UTF-8 (byte {byte})",
+    "json_too_deep": "the JSON nests arrays and objects deeper than {depth} levels",
+    "json_too_deep_parser": "the JSON nests deeper than {depth} levels",
+    "json_syntax": "invalid JSON: {error} at line {line} column {column}",
+    "json_lone_surrogate": "a string in the JSON holds a lone surrogate (\\ud800 to \\udfff)",
+    "json_long_number": "a number in the JSON has too many digits",
+    "json_duplicate_key": "the key {key!r} appears twice in the same JSON object",
+    "json_expecting_value": "Expecting value",
+    "json_expecting_name": "Expecting property name enclosed in double quotes",
+    "json_expecting_colon": "Expecting ':' delimiter",
+    "json_expecting_comma": "Expecting ',' delimiter",
+    "json_unterminated": "Unterminated string starting at",
+    "json_control": "Invalid control character at",
+    "json_escape": "Invalid \\escape",
+    "json_unicode_escape": "Invalid \\uXXXX escape",
+    "json_extra": "Extra data",
+    "json_other": "{text}",
+    "pydantic.int_type": "Input should be a valid integer",
+    "pydantic.int_type_axes": "Input should be a valid integer, or a list of one per spatial axis",
+    "pydantic.int_type_axes_or": (
+        "Input should be a valid integer, a list of one per spatial axis, or {names}"
+    ),
+    "pydantic.int_parsing": "Input should be a valid integer, unable to parse string as an integer",
+    "pydantic.int_from_float": (
+        "Input should be a valid integer, got a number with a fractional part"
+    ),
+    "pydantic.greater_than_equal": "Input should be greater than or equal to {ge}",
+    "pydantic.greater_than": "Input should be greater than {gt}",
+    "pydantic.less_than_equal": "Input should be less than or equal to {le}",
+    "pydantic.less_than": "Input should be less than {lt}",
+    "pydantic.multiple_of": "Input should be a multiple of {multiple_of}",
+    "pydantic.missing": "Field required",
+    "pydantic.extra_forbidden": "Extra inputs are not permitted",
+    "pydantic.literal_error": "Input should be {expected}",
+    "pydantic.enum": "Input should be {expected}",
+    "pydantic.too_long": (
+        "{what} should have at most {max_length} item{plural} after validation, not {actual_length}"
+    ),
+    "pydantic.too_short": (
+        "{what} should have at least {min_length} item{plural} after validation, not "
+        "{actual_length}"
+    ),
+    "pydantic.field_list": "List",
+    "pydantic.field_tuple": "Tuple",
+    "pydantic.field_set": "Set",
+    "pydantic.field_dictionary": "Dictionary",
+    "pydantic.field_value": "Value",
+    "pydantic.string_too_long": "String should have at most {max_length} character{plural}",
+    "pydantic.string_too_short": "String should have at least {min_length} character{plural}",
+    "pydantic.string_type": "Input should be a valid string",
+    "pydantic.string_unicode": (
+        "Input should be a valid string, unable to parse raw data as a unicode string"
+    ),
+    "pydantic.bool_type": "Input should be a valid boolean",
+    "pydantic.bool_parsing": "Input should be a valid boolean, unable to interpret input",
+    "pydantic.list_type": "Input should be a valid list",
+    "pydantic.tuple_type": "Input should be a valid tuple",
+    "pydantic.dict_type": "Input should be a valid dictionary",
+    "pydantic.model_attributes_type": (
+        "Input should be a valid dictionary or object to extract fields from"
+    ),
+    "pydantic.model_type": "Input should be a valid dictionary or instance of {class_name}",
+    "pydantic.dataclass_type": "Input should be a dictionary or an instance of {class_name}",
+    "pydantic.union_tag_invalid": (
+        "Input tag '{tag}' found using {discriminator} does not match any of the expected tags: "
+        "{expected_tags}"
+    ),
+    "pydantic.union_tag_not_found": "Unable to extract tag using discriminator {discriminator}",
+    "pydantic.float_type": "Input should be a valid number",
+    "pydantic.float_parsing": "Input should be a valid number, unable to parse string as a number",
+    "pydantic.finite_number": "Input should be a finite number",
+    "pydantic.none_required": "Input should be None",
+    "pydantic.json_invalid": "Invalid JSON: {error}",
+    "pydantic.json_type": "JSON input should be string, bytes or bytearray",
+    "pydantic.unknown_layer_type": (
+        "unknown or missing layer type; the catalogue (GET /v1/layers) lists them all"
+    ),
+    "pydantic.other": "{message}",
+}

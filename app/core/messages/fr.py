@@ -1,0 +1,494 @@
+"""Le catalogue français : chaque message par son code, avec les mots du cours.
+
+Les gabarits ont les mêmes paramètres que ceux de ``en.py`` (un test le vérifie).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+TEXT: Final[dict[str, str]] = {
+    # --- worked steps of the layer kinds and of the receptive field
+    "size_conv": (
+        "Taille de sortie selon {axes} : entrée {n}, noyau K = {k}, padding P = {p}, pas S = {s}."
+    ),
+    "size_conv_asym": (
+        "Taille de sortie selon {axes} : entrée {n}, noyau K = {k}, padding {pl} avant et {pr} "
+        "après, pas S = {s}."
+    ),
+    "size_pool": (
+        "Taille de sortie selon {axes} : entrée {n}, fenêtre K = {k}, padding P = {p}, pas S = {s}."
+    ),
+    "axes_same": "{name} (de même pour {others})",
+    "stride_default": (
+        "Le pas n'est pas donné : pour un pooling il vaut par défaut la taille du noyau, S = {s}."
+    ),
+    "dilation": (
+        "La dilatation D = {d} écarte les {k} coefficients du noyau : il couvre D × (K - 1) + 1 "
+        "= {keff} entrées."
+    ),
+    "same": (
+        "padding='same' garde la taille (pas de 1) : il ajoute D × (K - 1) = {total} au total, "
+        "{pl} avant et {pr} après."
+    ),
+    "valid": "padding='valid' veut dire sans padding : P = 0.",
+    "exact": (
+        "{span} / {s} tombe juste : la dernière fenêtre s'arrête pile à la fin de l'entrée avec "
+        "son padding."
+    ),
+    "floor": (
+        "{span} / {s} n'est pas entier : PyTorch arrondit à l'entier inférieur (partie "
+        "entière), donc {left}."
+    ),
+    "ceil": (
+        "{span} / {s} n'est pas entier et ceil_mode=True : PyTorch arrondit à l'entier "
+        "supérieur, ce qui ajoute une dernière fenêtre qui déborde."
+    ),
+    "ceil_drop": (
+        "Mais cette dernière fenêtre commencerait dans le padding de droite, (O - 1) × S = ({o} "
+        "- 1) × {s} = {start} ≥ N + P = {n} + {p} = {end} : PyTorch la retire."
+    ),
+    "unread": "les {u} dernières {units} de l'entrée ne sont jamais lues",
+    "unread_one": "la dernière {unit} de l'entrée n'est jamais lue",
+    "units_row": "lignes",
+    "units_column": "colonnes",
+    "units_position": "positions",
+    "units_slice": "tranches",
+    "unit_row": "ligne",
+    "unit_column": "colonne",
+    "unit_position": "position",
+    "unit_slice": "tranche",
+    "unread_pad": "seul du padding est laissé de côté",
+    "transposed": (
+        "Taille de sortie selon {axes} de la convolution transposée : entrée {n}, noyau K = "
+        "{k}, pas S = {s}, padding P = {p}, output_padding OP = {op} ; c'est la formule de la "
+        "convolution à l'envers."
+    ),
+    "adaptive_given": "Le pooling adaptatif reçoit sa taille de sortie selon {axes} : {m}.",
+    "adaptive_kept": "Taille de sortie None selon {axes} : la taille d'entrée {n} est gardée.",
+    "adaptive_even": "{m} divise {n} : c'est un pooling de noyau et de pas N / M = {k}.",
+    "adaptive_uneven": (
+        "{m} ne divise pas {n} : la fenêtre i couvre les entrées ⌊i × N / M⌋ à ⌈(i + 1) × N / "
+        "M⌉ ; les fenêtres se chevauchent et n'ont pas toutes la même taille, la plus large en "
+        "couvre {widest}."
+    ),
+    "out_conv": "Donc la sortie fait {shape} : un canal par filtre (C_out = {c}).",
+    "out_pool": "Donc la sortie fait {shape} : le pooling garde les {c} canaux.",
+    "out_kept": "La taille ne change pas : {shape}.",
+    "out_flatten": "Flatten met le tenseur {shape_in} à plat en un vecteur de {n} valeurs.",
+    "out_flatten_part": (
+        "Flatten fusionne les dimensions {start} à {end} (le batch est la dimension 0) : {shape}."
+    ),
+    "out_linear": "Une couche linéaire donne out_features = {m} valeurs.",
+    "out_linear_last": (
+        "Une couche linéaire n'agit que sur le dernier axe ({n} valeurs) et garde les autres : "
+        "{shape}."
+    ),
+    "groups": "Avec groups G = {g}, chaque filtre ne voit que les C_in / G canaux de son groupe.",
+    "weight_conv": (
+        "Taille du tenseur de poids : un filtre de taille {filter} par canal de sortie (C_out = "
+        "{c})."
+    ),
+    "weight_transposed": (
+        "Taille du tenseur de poids : PyTorch range les poids d'une convolution transposée "
+        "entrée d'abord, C_in × C_out/G × noyau."
+    ),
+    "weight_linear": (
+        "Matrice de poids : PyTorch la range en out_features × in_features = {out}×{inn} (le "
+        "tableau du cours l'écrit entrée × sortie, {inn} x {out})."
+    ),
+    "weight_norm": "Poids (échelle γ) : un par {what}.",
+    "weight_prelu": "Poids : {n} pente{plural} négative{plural} apprise{plural}.",
+    "bias_conv": "Biais : un par filtre.",
+    "bias_linear": "Biais : un par sortie.",
+    "bias_norm": "Biais (décalage β) : un par {what}.",
+    "no_bias": "Pas de biais (bias=False).",
+    "no_affine": "Ni échelle γ ni décalage β ({flag}=False) : rien à apprendre.",
+    "out_shape": "Donc la sortie fait {shape}.",
+    "params_filter": "Chaque filtre a {per} poids plus 1 biais.",
+    "params_conv": (
+        "Nombre de paramètres : {each} par filtre, multiplié par le nombre de filtres C_out = {c}."
+    ),
+    "params_conv_nobias": "Nombre de paramètres : les poids seuls, sans biais.",
+    "params_transposed": "Nombre de paramètres : les poids plus un biais par canal de sortie.",
+    "params_linear": "Nombre de paramètres : chacune des {out} sorties a {inn} poids plus 1 biais.",
+    "params_norm": "Nombre de paramètres : γ et β, {n} chacun.",
+    "params_norm_weight": "Nombre de paramètres : γ seul, {n}.",
+    "params_prelu": "Nombre de paramètres : les pentes.",
+    "buffers": (
+        "running_mean et running_var ({c} chacun) et num_batches_tracked sont des buffers, pas "
+        "des paramètres : ils ne sont pas appris."
+    ),
+    "params_none_pool": (
+        "Pas de paramètres à apprendre : le pooling applique une fenêtre sans poids."
+    ),
+    "params_none": "Pas de paramètres à apprendre.",
+    "kept_activation": "{name} s'applique valeur par valeur.",
+    "kept_dropout": (
+        "Le dropout met à zéro {what} avec la probabilité p = {p} pendant l'entraînement, et ne "
+        "fait rien en évaluation."
+    ),
+    "what_channel": "canal",
+    "what_normalised": "valeur normalisée ({shape})",
+    "what_values": "des valeurs",
+    "what_channels": "des canaux entiers",
+    "kept_softmax": "{name} normalise selon la dimension {dim} (le batch est la dimension 0).",
+    "kept_norm": "{name} normalise sans changer la taille.",
+    "rf_shortcut": (
+        "Champ réceptif selon {axes} : les couches jusqu'ici ont des filtres de taille K = {k} "
+        "et les précédentes un pas de 1, donc la formule du cours s'applique : après L couches "
+        "(ici L = {layers}), une sortie « voit » 1 + L × (K − 1) pixels de l'entrée."
+    ),
+    "rf_sum": (
+        "Champ réceptif selon {axes} : les couches précédentes ont un pas de 1, donc chaque "
+        "couche ajoute K − 1 pixels au premier."
+    ),
+    "rf_step": (
+        "Champ réceptif selon {axes} : r augmente de (K_eff − 1) × j, où j = {jump} est "
+        "l'écart, en pixels de l'entrée, entre deux sorties voisines avant cette couche ; j est "
+        "ensuite multiplié par le pas."
+    ),
+    "rf_transposed": (
+        "Champ réceptif selon {axes} : une sortie de la convolution transposée rassemble des "
+        "entrées réparties sur Δ + 1 = {span} + 1 d'entre elles, donc r augmente de Δ × j (j = "
+        "{jump} avant cette couche) ; les sorties se rapprochent : j est divisé par le pas."
+    ),
+    "rf_jump_div": "L'écart entre sorties voisines est divisé par le pas.",
+    "rf_jump_mul": "L'écart entre sorties voisines est multiplié par le pas.",
+    "rf_kept": "Champ réceptif inchangé selon {axes} : cette couche agit valeur par valeur.",
+    "rf_global": (
+        "Après cette couche chaque valeur dépend de toute l'entrée : le champ réceptif est "
+        "l'entrée entière."
+    ),
+    "rf_exceeds": (
+        "Le champ réceptif dépasse l'entrée ({input}) : sa partie extérieure ne voit que du "
+        "padding."
+    ),
+    "dim_implicit": "(implicite)",
+    "or_join": "{head} ou {last}",
+    "word_body": "corps de la requête",
+    "word_name": "un nom",
+    "word_number": "un nombre",
+    "word_end_of_text": "la fin du texte",
+    "word_end_of_line": "la fin de la ligne",
+    "shape_spatial": "C×(axes spatiaux)",
+    "shape_any_spatial": "un tenseur avec des axes spatiaux",
+    "layer_error": "couche {index} ({type}) : {message}",
+    "kernel_too_large": (
+        "le noyau ({kernel}) est plus grand que l'entrée avec son padding ({padded}) : PyTorch "
+        "refuse un noyau plus grand que l'entrée"
+    ),
+    "dilated_kernel_too_large": (
+        "le noyau dilaté ({kernel}) est plus grand que l'entrée avec son padding ({padded}) : "
+        "PyTorch refuse un noyau plus grand que l'entrée"
+    ),
+    "pool_padding_too_large": (
+        "le padding doit valoir au plus la moitié du noyau, or padding={padding}, "
+        "kernel_size={kernel} et dilation={dilation}"
+    ),
+    "pool_kernel_too_large": (
+        "le noyau ({kernel}) est plus grand que l'entrée avec son padding ({padded}) : la "
+        "taille de sortie serait trop petite"
+    ),
+    "transposed_output_too_small": (
+        "un padding de {padding} donne une taille de sortie de {size} ; elle doit valoir au moins 1"
+    ),
+    "in_channels_mismatch": (
+        "in_channels vaut {given} mais le tenseur d'entrée a {actual} canaux (taille {shape})"
+    ),
+    "groups_divide": "{name} doit être divisible par groups ({name} = {count}, groups = {groups})",
+    "kernel_axes": (
+        "kernel_size a {given} valeurs mais l'entrée a {axes} axes spatiaux (il faut un seul "
+        "entier ou une liste de {axes} valeurs)"
+    ),
+    "same_with_stride": "padding='same' n'est pas possible avec un pas (stride) différent de 1",
+    "padding_mode_axes": (
+        "padding_mode={mode!r} demande un padding par axe spatial ou un seul entier : {given} "
+        "valeurs données pour {axes} axes (PyTorch refuse un padding de taille {size} pour un "
+        "tenseur d'entrée à {rank} dimensions)"
+    ),
+    "reflect_padding_too_large": (
+        "le padding reflect {padding} doit être plus petit que la taille d'entrée {size} sur "
+        "l'axe {axis} (PyTorch : le padding doit être plus petit que la dimension d'entrée)"
+    ),
+    "circular_padding_too_large": (
+        "le padding circular {padding} dépasse la taille d'entrée {size} sur l'axe {axis} "
+        "(PyTorch : le padding ferait plus d'un tour)"
+    ),
+    "transposed_padding_mode": 'seul padding_mode="zeros" est possible pour {name}',
+    "output_padding_too_large": (
+        "output_padding ({output_padding}) doit être plus petit que le pas ({stride}) ou que la "
+        "dilatation ({dilation}) sur l'axe {axis}"
+    ),
+    "rank_spatial": (
+        "{kind} attend une entrée {want}, mais reçoit un tenseur de taille {shape} (PyTorch "
+        "attend une entrée à {unbatched} dimensions sans batch ou {batched} avec)"
+    ),
+    "axes_count_one": "{field} a {given} valeurs mais l'entrée a {axes} axe spatial",
+    "axes_count": "{field} a {given} valeurs mais l'entrée a {axes} axes spatiaux",
+    "prelu_parameters": (
+        "le nombre de pentes ne correspond pas au nombre de canaux : num_parameters = {given} "
+        "et {actual} canaux (entrée {shape})"
+    ),
+    "dropout_rank": (
+        "{kind} attend une entrée à {want} dimensions (batch compris), reçoit {rank} dimensions "
+        "(taille {shape} avec le batch)"
+    ),
+    "norm_rank": (
+        "{name} attend une entrée {want} (batch compris), reçoit une entrée {rank}D de taille "
+        "{shape} avec le batch"
+    ),
+    "num_features_mismatch": (
+        "num_features vaut {given} mais le tenseur d'entrée a {actual} canaux (running_mean "
+        "aurait {actual} éléments et non {given})"
+    ),
+    "normalized_shape_batch": (
+        "normalized_shape={normalized_shape} déborde sur la dimension du batch d'une entrée "
+        "{shape} ; cnncalc garde le batch à part, donc elle a au plus {rank} valeurs"
+    ),
+    "normalized_shape_mismatch": (
+        "normalized_shape={normalized_shape} demande une entrée de taille [*, {dims}], or "
+        "l'entrée est de taille {shape}"
+    ),
+    "num_channels_mismatch": "num_channels vaut {given} mais le tenseur d'entrée a {actual} canaux",
+    "num_groups_divide": (
+        "le nombre de canaux doit être divisible par num_groups ({channels} canaux, {groups} "
+        "groupes)"
+    ),
+    "printed_affine": (
+        "{name} avec bias={bias} et affine={affine} n'est pas pris en charge (le poids et le "
+        "biais vont ensemble)"
+    ),
+    "return_indices": "return_indices=True renvoie un tuple, pas un tenseur",
+    "dim_range": (
+        "dimension hors limites (attendue entre {low} et {high}, reçue {dim}) ; le batch est la "
+        "dimension 0"
+    ),
+    "flatten_order": (
+        "flatten() : start_dim ne peut pas venir après end_dim (start_dim {start}, end_dim {end})"
+    ),
+    "flatten_batch": (
+        "aplatir la dimension du batch (start_dim=0) mélange les exemples ; cnncalc garde le "
+        "batch à part, donc start_dim vaut au moins 1"
+    ),
+    "in_features_mismatch": (
+        "in_features vaut {given} mais le tenseur d'entrée a {actual} valeurs sur son dernier "
+        "axe (taille {shape}) : les matrices 1x{actual} et {given}x{out} ne peuvent pas être "
+        "multipliées"
+    ),
+    "avgpool1d_divisor": "AvgPool1d n'a pas de divisor_override",
+    "avgpool3d_input": (
+        "l'entrée (T : {t}, H : {h}, W : {w}) est plus petite que le noyau (kT : {kt}, kH : "
+        "{kh}, kW : {kw})"
+    ),
+    "adaptive_none": (
+        "output_size doit être une taille ou une taille par axe ; None ne garde un axe que dans "
+        "un tuple d'un pooling adaptatif 2-D ou 3-D (PyTorch veut un tuple d'entiers)"
+    ),
+    "adaptive_axes": "output_size a {given} valeurs mais l'entrée a {axes} axes spatiaux",
+    "input_rank": (
+        "input_shape doit être [C, L], [C, H, W], [C, D, H, W] ou [F] ; {count} valeurs données "
+        "(au plus {max_rank}, sans le batch)"
+    ),
+    "input_axis": "input_shape[{axis}] doit être un entier d'au moins 1, reçu {value!r}",
+    "input_axis_limit": "input_shape[{axis}] = {value} dépasse la limite de {limit}",
+    "batch_size": "batch_size doit valoir au moins 1, reçu {value!r}",
+    "batch_size_limit": "batch_size {value} dépasse la limite de {limit}",
+    "field_limit": "couche {index} ({kind}) : {name} = {value} dépasse la limite de {limit}",
+    "layers_limit": "{count} couches dépassent la limite de {limit}",
+    "inexact": (
+        "axe {axis} : le pas {stride} ne divise pas N - K + 2P = {span} ({span} / {stride} "
+        "n'est pas entier ; PyTorch arrondirait à l'entier inférieur)"
+    ),
+    "output_size_limit": (
+        "couche {index} ({kind}) : la taille de sortie {size} sur l'axe {axis} dépasse la "
+        "limite de {limit}"
+    ),
+    "output_elements_limit": (
+        "couche {index} ({kind}) : la sortie compte {elements} éléments pour le batch, au-delà "
+        "de la limite de {limit}"
+    ),
+    "answer_object": "une réponse doit être un objet",
+    "answer_field": "champ inconnu {key!r} ; une réponse peut donner {fields}",
+    "answer_layer": "layer doit être l'indice d'une couche, de 0 à {last} ; reçu {value!r}",
+    "solve_whole": "{name} doit être un entier d'au moins {low}",
+    "solve_limit": "{name} = {value} dépasse la limite de {high}",
+    "solve_search_limit": (
+        "chercher parmi {kernels} noyaux × {strides} pas × {dilations} dilatations dépasse la "
+        "limite de {most} combinaisons ; fixez certaines valeurs"
+    ),
+    "notation_error": "ligne {line}, colonne {column} : {reason}",
+    "notation_number": "nombre illisible {text!r}",
+    "notation_unclosed": "cette chaîne n'est jamais fermée",
+    "notation_character": "caractère inattendu {char!r}",
+    "notation_depth": "crochets et parenthèses imbriqués sur plus de {depth} niveaux",
+    "notation_layers": "le texte compte plus de {limit} couches, la limite",
+    "notation_expected": "on attendait {what} à la place de {found}",
+    "notation_separator": (
+        "on attendait un retour à la ligne ou ',' avant la couche suivante à la place de {found}"
+    ),
+    "notation_repeat": "un nombre de répétitions doit être un entier d'au moins 1",
+    "notation_repeat_limit": "une répétition de {count} dépasse la limite de {limit} couches",
+    "notation_label": "on attendait le nom ou le numéro d'un enfant à la place de {found}",
+    "notation_cells": (
+        "après une couche, on attendait un retour à la ligne, ',' ou les tailles d'une ligne du "
+        "tableau à la place de {found}"
+    ),
+    "notation_layer_name": "on attendait un nom de couche à la place de {found}",
+    "notation_close": "on attendait ')'",
+    "notation_twice": "{key} est donné deux fois",
+    "notation_positional_after": "un argument sans nom ne peut pas suivre un argument nommé",
+    "notation_comma_or": "on attendait ',' ou {close} à la place de {found}",
+    "notation_value": "on attendait une valeur à la place de {found}",
+    "notation_unknown": "couche inconnue {name!r} ; GET /v1/layers liste les types connus",
+    "notation_arrow_kind": "'a -> b' ne s'emploie que pour une couche linéaire",
+    "notation_arrow_alone": "'a -> b' doit être le seul argument",
+    "notation_positional_count": "{name} prend au plus {most} arguments sans nom ; {given} donnés",
+    "warn_unread": (
+        "axe {axis} : le pas {stride} ne divise pas N - K + 2P = {span}, donc la taille est "
+        "arrondie à l'entier inférieur ({span} / {stride} + 1 → {size}) et {unread}"
+    ),
+    "warn_rf_exceeds": (
+        "le champ réceptif ({size}) dépasse déjà l'entrée ({input}) : les couches suivantes "
+        "voient du padding"
+    ),
+    "warn_asymmetric_same": (
+        "axe {axis} : padding='same' avec un noyau effectif pair ({kernel}) ajoute {left} avant "
+        "et {right} après"
+    ),
+    "warn_ceil_window": (
+        "axe {axis} : ceil_mode ajoute une dernière fenêtre qui déborde de l'entrée et voit "
+        "moins de valeurs"
+    ),
+    "warn_linear_last_axis": (
+        "la couche linéaire n'agit que sur le dernier axe ({features} valeurs) d'un tenseur "
+        "{shape} ; ajoutez un flatten avant pour relier toutes les valeurs"
+    ),
+    "warn_uneven_adaptive": (
+        "axe {axis} : {output} ne divise pas {input}, donc les fenêtres se chevauchent et n'ont "
+        "pas toutes la même taille"
+    ),
+    "warn_single_value_channel": (
+        "chaque canal n'a qu'une valeur par exemple : l'entraînement avec un batch de 1 échoue "
+        "(PyTorch demande plus d'une valeur par canal à l'entraînement)"
+    ),
+    "warn_single_value_group": (
+        "chaque groupe n'a qu'une valeur par exemple : un batch de 1 échoue (PyTorch demande "
+        "plus d'une valeur par canal à l'entraînement)"
+    ),
+    "warn_implicit_dim": (
+        "dim n'est pas donné : PyTorch choisit dim={dim} pour une entrée à {ndim} dimensions "
+        "(batch compris) ; donnez dim"
+    ),
+    "warn_implicit_dim_batch": (
+        "dim n'est pas donné : PyTorch choisit dim={dim} pour une entrée à {ndim} dimensions "
+        "(batch compris), soit le batch lui-même ; donnez dim"
+    ),
+    "warn_window_in_padding": (
+        "une fenêtre ne couvre que du padding : ses valeurs ne viennent pas de l'entrée"
+    ),
+    "warn_dropout_rank": (
+        "ce dropout par canal reçoit un tenseur d'un autre rang que prévu : PyTorch le traite "
+        "comme un dropout ordinaire ou sans batch"
+    ),
+    "title_400": "Requête incorrecte",
+    "title_404": "Introuvable",
+    "title_405": "Méthode non permise",
+    "title_408": "Délai de requête dépassé",
+    "title_413": "Corps de requête trop grand",
+    "title_415": "Type de contenu non pris en charge",
+    "title_422": "Requête invalide",
+    "title_500": "Erreur interne du serveur",
+    "title_503": "Service indisponible",
+    "title_status": "Erreur HTTP {status}",
+    "title_stack": "Pile de couches invalide",
+    "title_limit": "Limite dépassée",
+    "cli_invalid_request": "requête invalide : {errors}",
+    "at_place": "{where} : {message}",
+    "at_layer": "couche {index}",
+    "at_layer_field": "couche {index}, {field}",
+    "and_more": " ; et {count} de plus",
+    "unexpected_error": "une erreur inattendue s'est produite ; elle a été consignée",
+    "body_not_json": "envoyez le corps en application/json",
+    "body_too_large": "le corps de la requête dépasse la limite de {limit} octets",
+    "body_timeout": "le corps de la requête n'est pas arrivé en {seconds:g} s",
+    "service_stopping": "le service s'arrête ; réessayez dans un instant",
+    "service_busy": (
+        "le service est occupé : le calcul n'a pas fini en {seconds:g} s ; réessayez plus tard"
+    ),
+    "json_not_utf8": "le corps n'est pas en UTF-8 (octet {byte})",
+    "json_too_deep": "le JSON imbrique tableaux et objets sur plus de {depth} niveaux",
+    "json_too_deep_parser": "le JSON est imbriqué sur plus de {depth} niveaux",
+    "json_syntax": "JSON invalide : {error} à la ligne {line}, colonne {column}",
+    "json_lone_surrogate": (
+        "une chaîne du JSON contient une moitié de paire UTF-16 isolée (\\ud800 à \\udfff)"
+    ),
+    "json_long_number": "un nombre du JSON a trop de chiffres",
+    "json_duplicate_key": "la clé {key!r} apparaît deux fois dans le même objet JSON",
+    "json_expecting_value": "une valeur était attendue",
+    "json_expecting_name": "un nom de propriété entre guillemets doubles était attendu",
+    "json_expecting_colon": "le séparateur ':' était attendu",
+    "json_expecting_comma": "le séparateur ',' était attendu",
+    "json_unterminated": "chaîne non terminée commençant",
+    "json_control": "caractère de contrôle interdit",
+    "json_escape": "échappement \\ invalide",
+    "json_unicode_escape": "échappement \\uXXXX invalide",
+    "json_extra": "données en trop après le document",
+    "json_other": "erreur de syntaxe ({text})",
+    "pydantic.int_type": "la valeur doit être un entier",
+    "pydantic.int_type_axes": (
+        "la valeur doit être un entier, ou une liste d'un entier par axe spatial"
+    ),
+    "pydantic.int_type_axes_or": (
+        "la valeur doit être un entier, une liste d'un entier par axe spatial, ou {names}"
+    ),
+    "pydantic.int_parsing": "la valeur doit être un entier ; ce texte n'est pas un entier",
+    "pydantic.int_from_float": "la valeur doit être un entier ; ce nombre a une partie décimale",
+    "pydantic.greater_than_equal": "la valeur doit être supérieure ou égale à {ge}",
+    "pydantic.greater_than": "la valeur doit être supérieure à {gt}",
+    "pydantic.less_than_equal": "la valeur doit être inférieure ou égale à {le}",
+    "pydantic.less_than": "la valeur doit être inférieure à {lt}",
+    "pydantic.multiple_of": "la valeur doit être un multiple de {multiple_of}",
+    "pydantic.missing": "champ obligatoire",
+    "pydantic.extra_forbidden": "champ inconnu : il n'est pas permis",
+    "pydantic.literal_error": "la valeur doit être {expected}",
+    "pydantic.enum": "la valeur doit être {expected}",
+    "pydantic.too_long": (
+        "{what} doit avoir au plus {max_length} élément{plural}, et non {actual_length}"
+    ),
+    "pydantic.too_short": (
+        "{what} doit avoir au moins {min_length} élément{plural}, et non {actual_length}"
+    ),
+    "pydantic.field_list": "la liste",
+    "pydantic.field_tuple": "le tuple",
+    "pydantic.field_set": "l'ensemble",
+    "pydantic.field_dictionary": "le dictionnaire",
+    "pydantic.field_value": "la valeur",
+    "pydantic.string_too_long": "le texte doit avoir au plus {max_length} caractère{plural}",
+    "pydantic.string_too_short": "le texte doit avoir au moins {min_length} caractère{plural}",
+    "pydantic.string_type": "la valeur doit être un texte",
+    "pydantic.string_unicode": "la valeur doit être un texte Unicode valide",
+    "pydantic.bool_type": "la valeur doit être un booléen (true ou false)",
+    "pydantic.bool_parsing": "la valeur doit être un booléen (true ou false)",
+    "pydantic.list_type": "la valeur doit être une liste",
+    "pydantic.tuple_type": "la valeur doit être une liste (un tuple)",
+    "pydantic.dict_type": "la valeur doit être un objet JSON",
+    "pydantic.model_attributes_type": "la valeur doit être un objet JSON dont lire les champs",
+    "pydantic.model_type": "la valeur doit être un objet JSON ({class_name})",
+    "pydantic.dataclass_type": "la valeur doit être un objet JSON ({class_name})",
+    "pydantic.union_tag_invalid": (
+        "l'étiquette '{tag}' lue dans {discriminator} n'est aucune de celles attendues : "
+        "{expected_tags}"
+    ),
+    "pydantic.union_tag_not_found": "impossible de lire l'étiquette {discriminator}",
+    "pydantic.float_type": "la valeur doit être un nombre",
+    "pydantic.float_parsing": "la valeur doit être un nombre ; ce texte n'est pas un nombre",
+    "pydantic.finite_number": "la valeur doit être un nombre fini",
+    "pydantic.none_required": "la valeur doit être null",
+    "pydantic.json_invalid": "JSON invalide : {error}",
+    "pydantic.json_type": "l'entrée JSON doit être du texte ou des octets",
+    "pydantic.unknown_layer_type": (
+        "type de couche inconnu ou absent ; le catalogue (GET /v1/layers) les liste tous"
+    ),
+    "pydantic.other": "valeur refusée ({message})",
+}
