@@ -24,6 +24,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from app.cli_io import body_lang, problem_text, read_json
 from app.core import DEFAULT_LIMITS, Analysis, CnnCalcError, LayerReport, catalogue
+from app.core.messages import msg, render
 from app.teaching_cli import add_commands
 
 HEADERS = {
@@ -123,9 +124,8 @@ def cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
                 req.input_shape, specs, analysis, batch_size=req.batch_size, max_elements=2**50
             )
         else:
-            verification = Verification(
-                VerificationStatus.UNAVAILABLE, reason=f"torch is not installed: {INSTALL_HINT}"
-            )
+            reason = render(msg("torch_missing", hint=INSTALL_HINT), req.lang)
+            verification = Verification(VerificationStatus.UNAVAILABLE, reason=reason)
     if args.format == "json":
         response = AnalyzeResponse(
             **{f.name: getattr(analysis, f.name) for f in fields(Analysis)},

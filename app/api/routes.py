@@ -32,6 +32,7 @@ from app.api.problems import PROBLEM_RESPONSES, located
 from app.api.schemas import ANALYZE_RESPONSE, AnalyzeRequest, AnalyzeResponse, Health, Lang
 from app.api.work import WorkPool
 from app.core import Analysis, LayerSpec, Limits, catalogue
+from app.core.messages import msg, render
 from app.settings import Settings
 from app.verify import INSTALL_HINT, Verification, VerificationStatus, torch_available
 from app.verify.pool import VerifyPool
@@ -127,9 +128,8 @@ async def _verify(
 ) -> Verification:
     """The torch check in a worker process (``app.verify.pool``), bounded before it starts."""
     if not torch_available():
-        return Verification(
-            VerificationStatus.UNAVAILABLE, reason=f"torch is not installed: {INSTALL_HINT}"
-        )
+        reason = render(msg("torch_missing", hint=INSTALL_HINT), req.lang)
+        return Verification(VerificationStatus.UNAVAILABLE, reason=reason)
     pool: VerifyPool = request.app.state.verify_pool
     return await pool.check(
         req.input_shape,

@@ -381,6 +381,7 @@ TEXT: Final[dict[str, str]] = {
     "title_status": "HTTP {status}",
     "title_stack": "Invalid layer stack",
     "title_limit": "Limit exceeded",
+    "torch_missing": "torch is not installed: {hint}",
     "cli_invalid_request": "invalid request: {errors}",
     "at_place": "{where}: {message}",
     "at_layer": "layer {index}",

@@ -403,6 +403,7 @@ TEXT: Final[dict[str, str]] = {
     "title_status": "Erreur HTTP {status}",
     "title_stack": "Pile de couches invalide",
     "title_limit": "Limite dépassée",
+    "torch_missing": "torch n'est pas installé : {hint}",
     "cli_invalid_request": "requête invalide : {errors}",
     "at_place": "{where} : {message}",
     "at_layer": "couche {index}",
