@@ -32,6 +32,9 @@ class Settings:
             slot to its answer; past it the check's worker process is killed.
         max_concurrent_verify: torch checks running at once, each in its own worker process
             (``app.verify.pool``); more wait their turn, within ``verify_timeout_s``.
+        verify_warm_workers: torch check workers started, in the background, when the service
+            starts (torch imported before the first check asks; at most
+            ``max_concurrent_verify``); 0: every worker starts on a check's demand.
         verify_memory_mb: address space of each torch check worker (``RLIMIT_AS``), so that
             a runaway allocation fails inside it; 0: no limit.
         work_timeout_s: how long a request waits for its validation, analysis, grading,
@@ -51,6 +54,7 @@ class Settings:
     verify_timeout_s: float = 30.0
     max_concurrent_verify: int = 2
     verify_memory_mb: int = 4096
+    verify_warm_workers: int = 1
     work_timeout_s: float = 5.0
     max_concurrent_work: int = 4
     cors_origins: tuple[str, ...] = ("*",)

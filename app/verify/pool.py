@@ -212,6 +212,14 @@ class VerifyPool:
         for pending in list(self._idle):
             await asyncio.wait({asyncio.wrap_future(pending)})
 
+    def warm(self, workers: int) -> None:
+        """Start up to ``workers`` workers in the background; return at once.
+
+        A worker's first check would otherwise wait for it to import torch (seconds).
+        """
+        while len(self._idle) + self._busy < min(workers, self.size):
+            self._idle.append(in_thread(self._start))
+
     async def close(self) -> None:
         """Kill every worker and reap them (the service is stopping)."""
         self._closed = True
@@ -411,7 +419,9 @@ def gate(
 
 @contextlib.asynccontextmanager
 async def lifespan(app: Any) -> AsyncIterator[None]:
-    """The service's lifespan: kill the verify workers when it stops."""
+    """The service's lifespan: warm the verify workers up, kill them when it stops."""
+    if torch_available():
+        app.state.verify_pool.warm(app.state.settings.verify_warm_workers)
     yield
     await app.state.verify_pool.close()
 

@@ -19,6 +19,7 @@ from app.core.examples import EXAMPLES
 from app.core.layers import LAYERS_ADAPTER
 from app.settings import Settings
 from app.verify import VerificationStatus, torch_backend
+from app.verify import pool as pool_module
 from app.verify.budget import CALL_WORK, cpu_work, rf_work
 from app.verify.pool import VerifyPool
 from tests.torch_util import require_torch
@@ -117,7 +118,7 @@ def test_within_the_budget_every_field_is_still_measured(client: TestClient) -> 
 
 
 def test_over_max_verify_elements_is_refused_before_any_process_starts() -> None:
-    app = create_app(Settings(access_log=False, max_verify_elements=1000))
+    app = create_app(Settings(access_log=False, max_verify_elements=1000, verify_warm_workers=0))
     with TestClient(app) as c:
         v = verification(c, {"input_shape": [1, 32, 32], "layers": [{"type": "relu"}]})
         assert v["status"] == "unavailable"
@@ -130,6 +131,7 @@ def test_over_max_verify_elements_is_refused_before_any_process_starts() -> None
 
 def test_without_torch_no_process_starts(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(routes, "torch_available", lambda: False)
+    monkeypatch.setattr(pool_module, "torch_available", lambda: False)
     app = create_app(Settings(access_log=False))
     with TestClient(app) as c:
         v = verification(c, LENET5)
@@ -251,3 +253,14 @@ def test_other_runtime_errors_are_not_taken_for_memory(monkeypatch: pytest.Monke
     specs = LAYERS_ADAPTER.validate_python([{"type": "relu"}])
     with pytest.raises(RuntimeError, match="a bug"):
         torch_backend.verify_stack([1, 4, 4], specs, analyze([1, 4, 4], specs), max_elements=99)
+
+
+@pytest.mark.torch
+def test_the_service_warms_a_worker_up_before_any_check() -> None:
+    require_torch()
+    app = create_app(Settings(access_log=False, verify_warm_workers=1))
+    with TestClient(app):
+        assert app.state.verify_pool.processes == 1  # starting, before any request
+    cold = create_app(Settings(access_log=False, verify_warm_workers=0))
+    with TestClient(cold):
+        assert cold.state.verify_pool.processes == 0
