@@ -46,6 +46,7 @@ class ErrorCode(StrEnum):
     PADDING_MODE = "padding_mode_unsupported"
     DIM_RANGE = "dimension_out_of_range"
     INEXACT = "inexact_division"
+    SINGLE_SPATIAL = "single_spatial_element"
     LIMIT = "limit_exceeded"
     UNSUPPORTED = "unsupported"
     INPUT_SHAPE = "invalid_input_shape"

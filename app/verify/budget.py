@@ -7,8 +7,9 @@ and take CPU time in proportion to the sizes, and each is counted here first, in
 
 - the **CPU rerun** (the reference run, whole batch, float32):
   ``N × (prod(input) + Σ_layers (prod(in) + prod(out) × (1 + per_output)))``, where
-  ``per_output = max(ceil(MACs / prod(out)), window volume)`` (a convolution's
-  multiply-accumulates per output element, a pooling's ``kernel volume``, with dilation);
+  ``per_output = max(ceil(MACs / prod(out)), window volume, reads_per_output)`` (a
+  convolution's multiply-accumulates per output element, a pooling's ``kernel volume``, with
+  dilation, a local response normalisation's ``size`` channels);
 - the **receptive-field measurement** (one channel, float64, ``units`` samples: 2 while
   every stride is whole, ``RF_MAX_UNITS + 1`` after a fractional one): one
   forward pass over the measured layers, then one backward pass per measured layer through
@@ -124,7 +125,7 @@ def per_output(spec: LayerSpec, x: tuple[int, ...]) -> tuple[Step | None, int]:
         return None, max(1, prod(x))
     out = prod(step.output)
     macs = -(-step.macs // out) if out else 0
-    return step, max(1, macs, window_volume(step))
+    return step, max(1, macs, window_volume(step), spec.reads_per_output())
 
 
 def cpu_work(

@@ -114,6 +114,18 @@ BATTERY: dict[str, Stack] = {
             {"type": "logsoftmax"},
         ],
     ),
+    "instance_and_local_response_norms": (
+        [6, 5, 7],
+        [
+            {"type": "instancenorm2d", "num_features": 6, "affine": True},
+            {"type": "localresponsenorm", "size": 4, "alpha": 0.0001, "beta": 0.75, "k": 2.0},
+            {"type": "instancenorm2d", "track_running_stats": True},
+            {"type": "flatten", "start_dim": 2},
+            {"type": "instancenorm1d"},
+            {"type": "instancenorm1d", "affine": True, "track_running_stats": True},
+            {"type": "localresponsenorm", "size": 1},
+        ],
+    ),
     "activations": (
         [3, 4],
         [{"type": t} for t in Activation.tags] + [{"type": "dropout1d"}, {"type": "batchnorm"}],
@@ -590,6 +602,8 @@ WARNING_SAMPLES: dict[WarningCode, dict[str, Any]] = {
     WarningCode.IMPLICIT_DIM: {"dim": 0, "ndim": 3},
     WarningCode.NO_FEATURE_DROPOUT: {},
     WarningCode.KERNEL_MISSES_INPUT: {},
+    WarningCode.UNUSED_NUM_FEATURES: {"given": 3, "actual": 5},
+    WarningCode.SINGLE_SPATIAL_NORM: {},
 }
 
 

@@ -81,6 +81,8 @@ SAMPLES: dict[str, tuple[tuple[int, ...], dict[str, object]]] = {
     "BatchNorm": ((3, 8, 8), {"type": "batchnorm2d"}),
     "LayerNorm": ((3, 8, 8), {"type": "layernorm"}),
     "GroupNorm": ((4, 8, 8), {"type": "groupnorm", "num_groups": 2}),
+    "InstanceNorm": ((3, 8, 8), {"type": "instancenorm2d", "affine": True}),
+    "LocalResponseNorm": ((6, 8, 8), {"type": "localresponsenorm", "size": 5, "k": 2.0}),
     "Activation": ((3, 8, 8), {"type": "relu"}),
     "LeakyReLU": ((3, 8, 8), {"type": "leakyrelu"}),
     "ELU": ((3, 8, 8), {"type": "elu"}),
@@ -290,6 +292,7 @@ def test_kinds_whose_torch_class_also_reads_one_unbatched_sample() -> None:
         "AdaptiveAvgPool",
         "AdaptiveMaxPool",
         "FeatureDropout",
+        "InstanceNorm",
     }
 
 

@@ -515,6 +515,68 @@ CASES = [
         rejected_at=0,
     ),
     case(
+        "instancenorm-affine-lrn-alexnet",
+        [6, 9, 9],
+        [
+            {"type": "conv2d", "out_channels": 8, "kernel_size": 3},
+            {"type": "instancenorm2d", "num_features": 8, "affine": True},
+            {"type": "localresponsenorm", "size": 5, "alpha": 0.0001, "beta": 0.75, "k": 2.0},
+            {"type": "instancenorm2d", "track_running_stats": True},
+        ],
+    ),
+    case(
+        "instancenorm1d-lrn-on-a-sequence",
+        [4, 7],
+        [
+            {"type": "instancenorm1d", "momentum": None, "track_running_stats": True},
+            {"type": "localresponsenorm", "size": 2},
+        ],
+    ),
+    case(
+        "instancenorm3d-lrn-on-a-volume",
+        [2, 3, 4, 5],
+        [
+            {"type": "instancenorm3d", "num_features": 7},  # torch only warns: affine=False
+            {"type": "localresponsenorm", "size": 4, "beta": 0.5},
+        ],
+    ),
+    case(
+        "instancenorm-num-features-given-wrong-with-affine",
+        [5, 4, 4],
+        [{"type": "instancenorm2d", "num_features": 3, "affine": True}],
+        rejected_at=0,
+    ),
+    case(
+        "instancenorm-num-features-given-wrong-with-running-stats",
+        [5, 6],
+        [{"type": "instancenorm1d", "num_features": 3, "track_running_stats": True}],
+        rejected_at=0,
+    ),
+    case(
+        "instancenorm-over-one-spatial-element",
+        [3, 1, 1],
+        [{"type": "instancenorm2d"}],
+        rejected_at=0,
+    ),
+    case(
+        "instancenorm1d-on-flat-reads-the-batch-as-channels",
+        [6],
+        [{"type": "instancenorm1d"}],
+        rejected_at=0,
+    ),
+    case(
+        "instancenorm3d-on-image",
+        [2, 3, 4],
+        [{"type": "instancenorm3d"}],
+        rejected_at=0,
+    ),
+    case(
+        "lrn-on-flat",
+        [6],
+        [{"type": "localresponsenorm", "size": 3}],
+        rejected_at=0,
+    ),
+    case(
         "short-form-adaptive-pool-on-a-vector",
         [5],
         [{"type": "adaptiveavgpool", "output_size": 1}],

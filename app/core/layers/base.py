@@ -258,6 +258,8 @@ class WarningCode(StrEnum):
     IMPLICIT_DIM = "implicit_softmax_dim"
     NO_FEATURE_DROPOUT = "dropout_input_rank"
     KERNEL_MISSES_INPUT = "window_in_padding_only"
+    UNUSED_NUM_FEATURES = "num_features_mismatch"
+    SINGLE_SPATIAL_NORM = "single_spatial_element"
 
 
 @unique
@@ -559,6 +561,14 @@ class LayerSpec(BaseModel):
     def torch_kwargs(self, x: Shape) -> dict[str, Any]:
         """Keyword arguments that build the same layer in PyTorch for an input ``x``."""
         return {}
+
+    def reads_per_output(self) -> int:
+        """Input values one output value reads beyond its windows and its MACs.
+
+        For the torch check's cost bound (``app.verify.budget``): 1, unless a kind reads
+        more (``LocalResponseNorm`` reads ``size`` channels and pads them in memory).
+        """
+        return 1
 
     def dims(self, x: Shape) -> int:
         """Spatial axes: the digit of a ``conv2d`` tag, or the incoming rank less one."""

@@ -123,6 +123,16 @@ TEXT: Final[dict[str, str]] = {
     "what_channels": "whole channels",
     "kept_softmax": "{name} normalises along dimension {dim} (the batch is dimension 0).",
     "kept_norm": "{name} normalises without changing the shape.",
+    "kept_instance_norm": (
+        "{name} normalises each channel of each sample over its own {n} spatial values (their "
+        "mean and variance), without changing the shape."
+    ),
+    "kept_lrn": (
+        "LocalResponseNorm divides each value by a power of the sum of squares over n = {n} "
+        "neighbouring channels, {before} before and {after} after its own (zeros past the {c} "
+        "channels), without changing the shape."
+    ),
+    "params_lrn": "No parameters to learn: n, α, β and k are set by hand.",
     "rf_shortcut": (
         "Receptive field along {axes}: the layers so far have filters of size K = {k} and the "
         "earlier ones stride 1, so the course's formula applies: after L layers (here L = "
@@ -235,6 +245,27 @@ TEXT: Final[dict[str, str]] = {
     "normalized_shape_mismatch": (
         "Given normalized_shape={normalized_shape}, expected input with shape [*, {dims}], but "
         "got input of shape {shape}"
+    ),
+    "instance_norm_unbatched": (
+        "{name} expects {batched}D input (batch included), got {rank}D input of shape {shape} "
+        "with the batch: PyTorch would read it as one unbatched sample, the batch taken for the "
+        "channels"
+    ),
+    "instance_norm_rank": (
+        "{name} expects {batched}D input (batch included), got {rank}D input of shape {shape} "
+        "with the batch (expected {unbatched}D or {batched}D input (got {rank}D input))"
+    ),
+    "instance_norm_features": (
+        "expected input's size at dim=1 to match num_features ({given}), but got: {actual}."
+    ),
+    "single_spatial_element": (
+        "Expected more than 1 spatial element when training, got input size {shape} (batch "
+        "excluded); without track_running_stats the statistics come from the input in eval "
+        "mode too"
+    ),
+    "lrn_rank": (
+        "Expected 3D or higher dimensionality input (got {rank} dimensions): LocalResponseNorm "
+        "takes C × spatial axes, got {shape}"
     ),
     "num_channels_mismatch": (
         "num_channels is {given} but the incoming tensor has {actual} channels"
@@ -356,6 +387,14 @@ TEXT: Final[dict[str, str]] = {
     "warn_single_value_group": (
         "each group holds one value per sample: a batch of 1 fails (Expected more than 1 value "
         "per channel when training)"
+    ),
+    "warn_num_features_unused": (
+        "input's size at dim=1 ({actual}) does not match num_features ({given}); PyTorch warns "
+        "and goes on, num_features being unused when affine=False"
+    ),
+    "warn_single_spatial": (
+        "each channel holds one spatial element: training fails (Expected more than "
+        "1 spatial element when training); eval mode uses the running statistics"
     ),
     "warn_implicit_dim": (
         "no dim given: PyTorch picks dim={dim} for a {ndim}-D input (batch included); give dim"

@@ -134,6 +134,16 @@ TEXT: Final[dict[str, str]] = {
     "what_channels": "des canaux entiers",
     "kept_softmax": "{name} normalise selon la dimension {dim} (le batch est la dimension 0).",
     "kept_norm": "{name} normalise sans changer la taille.",
+    "kept_instance_norm": (
+        "{name} normalise chaque canal de chaque exemple sur ses {n} valeurs spatiales (leur "
+        "moyenne et leur variance), sans changer la taille."
+    ),
+    "kept_lrn": (
+        "LocalResponseNorm divise chaque valeur par une puissance de la somme des carrés sur "
+        "n = {n} canaux voisins, {before} avant et {after} après le sien (des zéros au-delà des "
+        "{c} canaux), sans changer la taille."
+    ),
+    "params_lrn": "Pas de paramètres à apprendre : n, α, β et k sont fixés à la main.",
     "rf_shortcut": (
         "Champ réceptif selon {axes} : les couches jusqu'ici ont des filtres de taille K = {k} "
         "et les précédentes un pas de 1, donc la formule du cours s'applique : après L couches "
@@ -249,6 +259,27 @@ TEXT: Final[dict[str, str]] = {
     "normalized_shape_mismatch": (
         "normalized_shape={normalized_shape} demande une entrée de taille [*, {dims}], or "
         "l'entrée est de taille {shape}"
+    ),
+    "instance_norm_unbatched": (
+        "{name} attend une entrée {batched}D (batch compris), reçoit une entrée {rank}D de "
+        "taille {shape} avec le batch : PyTorch la lirait comme un seul exemple sans batch, le "
+        "batch pris pour les canaux"
+    ),
+    "instance_norm_rank": (
+        "{name} attend une entrée {batched}D (batch compris), reçoit une entrée {rank}D de "
+        "taille {shape} avec le batch (PyTorch attend {unbatched}D ou {batched}D)"
+    ),
+    "instance_norm_features": (
+        "la taille de l'entrée selon dim=1 ({actual}) doit valoir num_features ({given})"
+    ),
+    "single_spatial_element": (
+        "une seule valeur spatiale par canal dans un tenseur {shape} (sans le batch) : sans "
+        "track_running_stats, les statistiques viennent de l'entrée, en évaluation aussi "
+        "(PyTorch demande plus d'une valeur spatiale)"
+    ),
+    "lrn_rank": (
+        "LocalResponseNorm attend au moins 3 dimensions batch compris, soit C × des axes "
+        "spatiaux ; reçoit {rank} dimensions, de taille {shape}"
     ),
     "num_channels_mismatch": "num_channels vaut {given} mais le tenseur d'entrée a {actual} canaux",
     "num_groups_divide": (
@@ -367,6 +398,15 @@ TEXT: Final[dict[str, str]] = {
     "warn_uneven_adaptive": (
         "axe {axis} : {output} ne divise pas {input}, donc les fenêtres se chevauchent et n'ont "
         "pas toutes la même taille"
+    ),
+    "warn_num_features_unused": (
+        "la taille de l'entrée selon dim=1 ({actual}) ne correspond pas à num_features "
+        "({given}) ; PyTorch prévient et continue, num_features ne servant pas quand "
+        "affine=False"
+    ),
+    "warn_single_spatial": (
+        "chaque canal n'a qu'une valeur spatiale : l'entraînement échoue (PyTorch "
+        "demande plus d'une valeur spatiale) ; l'évaluation utilise les statistiques courantes"
     ),
     "warn_single_value_channel": (
         "chaque canal n'a qu'une valeur par exemple : l'entraînement avec un batch de 1 échoue "
