@@ -102,7 +102,7 @@ def test_instancenorm_num_features_is_refused_where_it_is_used_and_warned_of_oth
         assert refused.value.field == "num_features"
         assert refused.value.code == "channels_mismatch"
     a = analyze([5, 4, 4], [{"type": "instancenorm2d", "num_features": 3}])
-    assert [w.code for w in a.warnings] == ["num_features_mismatch"]
+    assert [w.code for w in a.warnings] == ["num_features_unused"]
     assert a.layers[0].output_shape == [5, 4, 4]
 
 

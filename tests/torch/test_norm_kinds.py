@@ -216,7 +216,7 @@ def test_a_wrong_num_features_without_affine_is_only_warned_of_as_torch_does() -
     a = analyze([2, 3, 4, 5], [{"type": "instancenorm3d", "num_features": 7}])
     assert a.output_shape == [2, 3, 4, 5]
     (warning,) = a.warnings
-    assert warning.code == "num_features_mismatch"
+    assert warning.code == "num_features_unused"
     assert warning.params == {"given": 7, "actual": 2}
     assert analyze([2, 3, 4, 5], [{"type": "instancenorm3d", "num_features": 2}]).warnings == []
 

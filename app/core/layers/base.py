@@ -258,7 +258,7 @@ class WarningCode(StrEnum):
     IMPLICIT_DIM = "implicit_softmax_dim"
     NO_FEATURE_DROPOUT = "dropout_input_rank"
     KERNEL_MISSES_INPUT = "window_in_padding_only"
-    UNUSED_NUM_FEATURES = "num_features_mismatch"
+    UNUSED_NUM_FEATURES = "num_features_unused"
     SINGLE_SPATIAL_NORM = "single_spatial_element"
 
 

@@ -162,7 +162,7 @@ WARNING_CODES: Final[Mapping[str, str]] = {
     "uneven_adaptive_windows": "warn_uneven_adaptive",
     "window_in_padding_only": "warn_window_in_padding",
     "dropout_input_rank": "warn_dropout_rank",
-    "num_features_mismatch": "warn_num_features_unused",
+    "num_features_unused": "warn_num_features_unused",
     "single_spatial_element": "warn_single_spatial",
 }
 """Warnings whose message takes their parameters as they are."""
