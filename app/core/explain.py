@@ -143,7 +143,9 @@ def _field_steps_for_rf(
             for group in group_axes(keys)
         ]
     steps: list[ExplanationStep] = []
-    per_axis: list[tuple[str, str, str, str, str, tuple[int, ...] | None]] = []
+    per_axis: list[
+        tuple[str, str, str, str, str, tuple[int, ...] | None, tuple[str, str, str] | None]
+    ] = []
     for axis, window in enumerate(windows):
         jump_out = Fraction(rf.jump[axis]).limit_denominator(1 << 20)
         w_stride = Fraction(window.stride)
@@ -152,10 +154,34 @@ def _field_steps_for_rf(
         w_span = Fraction(window.span)
         r_in = r_out - w_span * j_in
         chained = chain.kernels[axis] if chain is not None else None
-        per_axis.append((num(r_in), num(j_in), num(w_span), num(w_stride), num(r_out), chained))
+        shift: tuple[str, str, str] | None = None
+        if w_span == 0 and w_stride == 1 and window.offset != 0:
+            # A window of one unit that only moves the field (a padding layer's).
+            moved = Fraction(rf.start[axis]).limit_denominator(1 << 20)
+            offset = Fraction(window.offset)
+            shift = (num(moved - offset * j_in), num(-offset), num(moved))
+        per_axis.append(
+            (num(r_in), num(j_in), num(w_span), num(w_stride), num(r_out), chained, shift)
+        )
     for group in group_axes(per_axis):
-        size_in, jump_in, span, stride, size_out, kernels = per_axis[group[0]]
+        size_in, jump_in, span, stride, size_out, kernels, shift = per_axis[group[0]]
         axes = join_axes([names[a] for a in group], lang)
+        if shift is not None:
+            start_in, before, start_out = shift
+            steps.append(
+                ExplanationStep(
+                    say("rf_shift", lang, axes=axes, r=size_out, jump=jump_in),
+                    f"r' = r = {size_out}",
+                )
+            )
+            steps.append(
+                ExplanationStep(
+                    say("rf_start", lang, p=before),
+                    f"start' = start − P × j = {start_in} − {signed_num(before)} × {jump_in} = "
+                    f"{start_out}",
+                )
+            )
+            continue
         if kernels:
             if len(set(kernels)) == 1:
                 k = kernels[0]
@@ -202,6 +228,11 @@ def _field_steps_for_rf(
             )
         )
     return steps
+
+
+def signed_num(text: str) -> str:
+    """A number written by ``num`` as a factor: ``(-2)`` when negative."""
+    return f"({text})" if text.startswith("-") else text
 
 
 def num_mul(a: str, b: str) -> str:

@@ -126,6 +126,16 @@ BATTERY: dict[str, Stack] = {
             {"type": "localresponsenorm", "size": 1},
         ],
     ),
+    "padding": (
+        [2, 6, 7],
+        [
+            {"type": "zeropad2d", "padding": [1, 2, 0, 1]},
+            {"type": "conv2d", "out_channels": 2, "kernel_size": 3},
+            {"type": "constantpad2d", "padding": [-1, 2, 1, -2], "value": 3.5},
+            {"type": "reflectionpad", "padding": 2},
+            {"type": "replicationpad2d", "padding": [0, -3, 2, 0]},
+        ],
+    ),
     "activations": (
         [3, 4],
         [{"type": t} for t in Activation.tags] + [{"type": "dropout1d"}, {"type": "batchnorm"}],

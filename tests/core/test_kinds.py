@@ -91,6 +91,10 @@ SAMPLES: dict[str, tuple[tuple[int, ...], dict[str, object]]] = {
     "PReLU": ((3, 8, 8), {"type": "prelu"}),
     "Dropout": ((3, 8, 8), {"type": "dropout"}),
     "FeatureDropout": ((3, 8, 8), {"type": "dropout2d"}),
+    "ZeroPad": ((3, 8, 8), {"type": "zeropad2d", "padding": [1, 2, 0, 1]}),
+    "ConstantPad": ((3, 8, 8), {"type": "constantpad2d", "padding": 2, "value": 3.5}),
+    "ReflectionPad": ((3, 8), {"type": "reflectionpad1d", "padding": [3, 1]}),
+    "ReplicationPad": ((2, 4, 5, 6), {"type": "replicationpad3d", "padding": [1, 0, 2, 1, 0, 3]}),
 }
 """One layer of every kind, on an input it accepts."""
 
@@ -293,6 +297,10 @@ def test_kinds_whose_torch_class_also_reads_one_unbatched_sample() -> None:
         "AdaptiveMaxPool",
         "FeatureDropout",
         "InstanceNorm",
+        "ZeroPad",
+        "ConstantPad",
+        "ReflectionPad",
+        "ReplicationPad",
     }
 
 

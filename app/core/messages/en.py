@@ -66,6 +66,34 @@ TEXT: Final[dict[str, str]] = {
         "the windows overlap and differ in size, the widest covering {widest}."
     ),
     "out_conv": "So the output is {shape}: one channel per filter (C_out = {c}).",
+    "pad_zero": "{name} fills the new border with zeros.",
+    "pad_constant": "{name} fills the new border with the value {value}.",
+    "pad_reflect": (
+        "{name} fills the new border with the input mirrored at its edge, the edge value not "
+        "repeated: on each side the padding must be smaller than the input along that axis."
+    ),
+    "pad_replicate": "{name} fills the new border with copies of the edge value.",
+    "pad_axis": (
+        "Output size along {axes}: input {n}, padding {before} before ({first}) and {after} "
+        "after ({second}); no window, so the sizes simply add up."
+    ),
+    "pad_crop": "A negative padding crops instead: the input loses {cut} along {axes} in all.",
+    "side_left": "left",
+    "side_right": "right",
+    "side_top": "top",
+    "side_bottom": "bottom",
+    "side_front": "front",
+    "side_back": "back",
+    "out_pad": "So the output is {shape}: padding keeps the {c} channels.",
+    "params_none_pad": "No parameters to learn: padding only adds (or crops) values at the border.",
+    "rf_shift": (
+        "Receptive field along {axes}: a window of one value with stride 1 keeps the size "
+        "r = {r} and the jump j = {jump}."
+    ),
+    "rf_start": (
+        "Only the first unit's centre moves, by the P = {p} values of padding before the axis "
+        "(a negative P crops and moves it the other way)."
+    ),
     "out_pool": "So the output is {shape}: pooling keeps the {c} channels.",
     "out_kept": "The shape is kept: {shape}.",
     "out_flatten": "Flatten lays the {shape_in} tensor out as one vector of {n} values.",
@@ -202,6 +230,30 @@ TEXT: Final[dict[str, str]] = {
     "padding_mode_axes": (
         "padding_mode={mode!r} needs one padding per spatial axis or a single int, got {given} "
         "values for {axes} axes (Padding size {size} is not supported for {rank}D input tensor)"
+    ),
+    "pad_sides_1": "left, right",
+    "pad_sides_2": "left, right, top, bottom",
+    "pad_sides_3": "left, right, top, bottom, front, back",
+    "pad_count_odd": (
+        "padding has {given} values; {name} takes an int or {want} values ({sides}) (Padding "
+        "length must be divisible by 2)"
+    ),
+    "pad_count_pairs": (
+        "padding has {given} values; {name} takes an int or {want} values ({sides}); {pairs} "
+        "pairs would pad other axes than the spatial ones, which cnncalc does not model"
+    ),
+    "pad_reflect_too_large": (
+        "reflection padding ({before}, {after}) on {axis} must be smaller than the input's size "
+        "{size} there (Padding size should be less than the corresponding input dimension)"
+    ),
+    "pad_crop_too_large": (
+        "padding ({before}, {after}) on {axis} crops {cut} values from an input of {size} "
+        "(narrow(): length must be non-negative)"
+    ),
+    "pad_output_too_small": (
+        "padding ({before}, {after}) on {axis} leaves an output size of {out} from {size}; it "
+        "must be at least 1 (input ({axis}: {size}) is too small. Calculated output {axis}: "
+        "{out})"
     ),
     "reflect_padding_too_large": (
         "reflect padding {padding} must be smaller than the input size {size} on axis {axis} "

@@ -73,6 +73,40 @@ TEXT: Final[dict[str, str]] = {
         "couvre {widest}."
     ),
     "out_conv": "Donc la sortie fait {shape} : un canal par filtre (C_out = {c}).",
+    "pad_zero": "{name} remplit le nouveau bord avec des zéros.",
+    "pad_constant": "{name} remplit le nouveau bord avec la valeur {value}.",
+    "pad_reflect": (
+        "{name} remplit le nouveau bord avec le reflet de l'entrée par rapport à son bord, sans "
+        "répéter la valeur du bord : de chaque côté, le padding doit être plus petit que "
+        "l'entrée selon cet axe."
+    ),
+    "pad_replicate": "{name} remplit le nouveau bord en recopiant la valeur du bord.",
+    "pad_axis": (
+        "Taille de sortie selon {axes} : entrée {n}, padding {before} avant ({first}) et {after} "
+        "après ({second}) ; pas de fenêtre, les tailles s'additionnent simplement."
+    ),
+    "pad_crop": (
+        "Un padding négatif rogne au contraire : l'entrée perd {cut} au total selon {axes}."
+    ),
+    "side_left": "à gauche",
+    "side_right": "à droite",
+    "side_top": "en haut",
+    "side_bottom": "en bas",
+    "side_front": "devant",
+    "side_back": "derrière",
+    "out_pad": "Donc la sortie fait {shape} : le padding garde les {c} canaux.",
+    "params_none_pad": (
+        "Pas de paramètres à apprendre : le padding ne fait qu'ajouter (ou retirer) des valeurs "
+        "au bord."
+    ),
+    "rf_shift": (
+        "Champ réceptif selon {axes} : une fenêtre d'une seule valeur et de pas 1 garde la "
+        "taille r = {r} et l'écart j = {jump}."
+    ),
+    "rf_start": (
+        "Seul le centre de la première sortie se déplace, des P = {p} valeurs de padding avant "
+        "l'axe (un P négatif rogne et le déplace dans l'autre sens)."
+    ),
     "out_pool": "Donc la sortie fait {shape} : le pooling garde les {c} canaux.",
     "out_kept": "La taille ne change pas : {shape}.",
     "out_flatten": "Flatten met le tenseur {shape_in} à plat en un vecteur de {n} valeurs.",
@@ -216,6 +250,31 @@ TEXT: Final[dict[str, str]] = {
         "padding_mode={mode!r} demande un padding par axe spatial ou un seul entier : {given} "
         "valeurs données pour {axes} axes (PyTorch refuse un padding de taille {size} pour un "
         "tenseur d'entrée à {rank} dimensions)"
+    ),
+    "pad_sides_1": "gauche, droite",
+    "pad_sides_2": "gauche, droite, haut, bas",
+    "pad_sides_3": "gauche, droite, haut, bas, devant, derrière",
+    "pad_count_odd": (
+        "padding a {given} valeurs ; {name} prend un entier ou {want} valeurs ({sides}) "
+        "(PyTorch : le nombre de valeurs de padding doit être pair)"
+    ),
+    "pad_count_pairs": (
+        "padding a {given} valeurs ; {name} prend un entier ou {want} valeurs ({sides}) ; "
+        "{pairs} paires rembourreraient d'autres axes que les axes spatiaux, ce que cnncalc ne "
+        "modélise pas"
+    ),
+    "pad_reflect_too_large": (
+        "le padding par réflexion ({before}, {after}) selon {axis} doit être plus petit que la "
+        "taille {size} de l'entrée selon cet axe (PyTorch : le padding doit être plus petit que "
+        "la dimension d'entrée)"
+    ),
+    "pad_crop_too_large": (
+        "le padding ({before}, {after}) selon {axis} retire {cut} valeurs d'une entrée de taille "
+        "{size} : il ne reste rien à rogner (PyTorch : narrow() refuse une longueur négative)"
+    ),
+    "pad_output_too_small": (
+        "le padding ({before}, {after}) selon {axis} laisse une taille de sortie de {out} à "
+        "partir de {size} ; elle doit valoir au moins 1"
     ),
     "reflect_padding_too_large": (
         "le padding reflect {padding} doit être plus petit que la taille d'entrée {size} sur "
