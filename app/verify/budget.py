@@ -56,9 +56,34 @@ class AxisField:
     uniform: bool
     period: int
     shift: int
+    valid: tuple[int, int] | None = None
+    """The first and last unit whose window reads no padding, through every layer so far
+    (``None`` once a fractional stride makes it unknown). A padding layer that follows a
+    crop puts padding between units whose fields, threaded alone, lie inside the input."""
 
 
-def _moved(field: AxisField, window: Window) -> AxisField:
+def _valid_after(
+    valid: tuple[int, int] | None, window: Window, size: int
+) -> tuple[int, int] | None:
+    """The output units whose window reads only the units ``valid`` of its input.
+
+    Unit ``i`` of a window with a whole stride ``S`` reads the input units ``i S + c`` to
+    ``i S + c + span``, where ``c = offset - span / 2`` (``-P_left`` for a convolution,
+    ``-before`` for a padding layer).
+    """
+    stride, span = Fraction(window.stride), Fraction(window.span)
+    first = Fraction(window.offset) - span / 2
+    if valid is None:
+        return None
+    if stride.denominator != 1 or span.denominator != 1 or first.denominator != 1:
+        return None
+    s, c, width = int(stride), int(first), int(span)
+    low = max(0, -((c - valid[0]) // s))
+    high = min(size - 1, (valid[1] - width - c) // s)
+    return (low, high)
+
+
+def _moved(field: AxisField, window: Window, size: int) -> AxisField:
     """The field after one window: Araujo et al.'s rule, and the period of its units.
 
     With the window's stride ``a / b`` (``b`` output units per ``a`` input units), the
@@ -75,6 +100,7 @@ def _moved(field: AxisField, window: Window) -> AxisField:
         uniform=field.uniform and b == 1,
         period=k * b,
         shift=k * a // field.period * field.shift,
+        valid=_valid_after(field.valid, window, size),
     )
 
 
@@ -88,7 +114,8 @@ def rf_geometry(
     """
     axes = len(input_shape) - 1
     fields = tuple(
-        AxisField(Fraction(1), Fraction(1), Fraction(0), True, 1, 1) for _ in range(axes)
+        AxisField(Fraction(1), Fraction(1), Fraction(0), True, 1, 1, (0, n - 1))
+        for n in input_shape[1:]
     )
     out: list[tuple[AxisField, ...]] = []
     x = tuple(input_shape)
@@ -100,7 +127,10 @@ def rf_geometry(
         if step.global_field or (step.windows is not None and len(step.windows) != axes):
             break
         if step.windows is not None:
-            fields = tuple(_moved(f, w) for f, w in zip(fields, step.windows, strict=True))
+            fields = tuple(
+                _moved(f, w, n)
+                for f, w, n in zip(fields, step.windows, step.output[1:], strict=True)
+            )
         out.append(fields)
         x = step.output
     return out

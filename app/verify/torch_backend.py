@@ -690,8 +690,10 @@ def measure_receptive_fields(
     then ``start = centre - i × jump`` and ``padding = (size - 1) / 2 - start``.
 
     Units are chosen among those whose field, threaded from the kinds' windows
-    (``budget.rf_geometry``), lies inside the input on every axis: the rule counts padding,
-    the gradient never reaches it, so a unit cut by the border would measure short.
+    (``budget.rf_geometry``), lies inside the input on every axis and whose windows read no
+    padding through the layers so far (``AxisField.valid``: a pad after a crop puts padding
+    inside the input's span): the rule counts padding, the gradient never reaches it, so a
+    unit cut by the border would measure short.
 
     - While every stride so far is whole (``"exact": true``) every unit's field is the same
       window moved by ``jump``: ``size``, ``jump``, ``start`` and ``padding`` must equal the
@@ -792,6 +794,7 @@ def _plan(
             for i in range(m)
             if field.start + i * field.jump - half_size >= 0
             and field.start + i * field.jump + half_size <= n - 1
+            and (field.valid is None or field.valid[0] <= i <= field.valid[1])
         ]
         if not inside:
             return None
