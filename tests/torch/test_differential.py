@@ -600,6 +600,30 @@ CASES = [
         [{"type": "maxpool3d", "kernel_size": 1}],
         rejected_at=0,
     ),
+    # -- padding layers (tests/torch/test_padding.py has the rest)
+    case(
+        "pads-every-kind",
+        [2, 6, 7],
+        [
+            {"type": "zeropad2d", "padding": [1, 2, 0, 1]},
+            {"type": "constantpad2d", "padding": [-1, 2, 1, -2], "value": 3.5},
+            {"type": "reflectionpad", "padding": 2},
+            {"type": "replicationpad2d", "padding": [0, -3, 2, 0]},
+            {"type": "conv2d", "out_channels": 2, "kernel_size": 3},
+        ],
+    ),
+    case(
+        "reflection-pad-not-smaller-than-its-input",
+        [3, 4],
+        [{"type": "relu"}, {"type": "reflectionpad1d", "padding": [4, 0]}],
+        rejected_at=1,
+    ),
+    case(
+        "zero-pad-cropping-more-than-its-input",
+        [3, 5],
+        [{"type": "zeropad1d", "padding": [-6, 10]}],
+        rejected_at=0,
+    ),
 ]
 
 
