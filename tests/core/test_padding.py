@@ -323,10 +323,24 @@ def test_explanations_name_the_numbers_in_both_languages() -> None:
 
 
 def test_a_french_refusal_of_a_reflection_pad() -> None:
-    from app.core.explain import translate_layer_error
-
     with pytest.raises(LayerError) as refused:
         analyze([3, 4], [{"type": "reflectionpad1d", "padding": [4, 0]}])
-    assert translate_layer_error(refused.value, "fr") == (
-        "couche 0 (reflectionpad1d) : le padding (4, 0) est trop grand pour une entrée de taille 4"
+    assert refused.value.text("fr") == (
+        "couche 0 (reflectionpad1d) : le padding par réflexion (4, 0) selon L doit être plus "
+        "petit que la taille 4 de l'entrée selon cet axe (PyTorch : le padding doit être plus "
+        "petit que la dimension d'entrée)"
     )
+
+
+@pytest.mark.parametrize(("x", "layer", "code", "words"), REFUSALS, ids=REFUSAL_IDS)
+def test_every_refusal_reads_in_french(
+    x: tuple[int, ...], layer: L, code: ErrorCode, words: str
+) -> None:
+    with pytest.raises(LayerError) as refused:
+        analyze(list(x), [{"type": "relu"}, layer])
+    french = refused.value.text("fr")
+    assert french.startswith(f"couche 1 ({layer['type']}) : ")
+    english = refused.value.text("en")
+    assert english.split(": ", 1)[1] not in french
+    for word in ("left", "right", "top", "bottom", "must", "values", "input"):
+        assert word not in french.split(" : ", 1)[1], french
