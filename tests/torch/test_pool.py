@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -260,7 +261,11 @@ def test_the_service_warms_a_worker_up_before_any_check() -> None:
     require_torch()
     app = create_app(Settings(access_log=False, verify_warm_workers=1))
     with TestClient(app):
-        assert app.state.verify_pool.processes == 1  # starting, before any request
+        for _ in range(200):  # the worker is spawned by a thread: wait until it exists
+            if app.state.verify_pool.processes:
+                break
+            time.sleep(0.05)
+        assert app.state.verify_pool.processes == 1  # started before any request
     cold = create_app(Settings(access_log=False, verify_warm_workers=0))
     with TestClient(cold):
         assert cold.state.verify_pool.processes == 0
