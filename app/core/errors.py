@@ -49,6 +49,8 @@ class ErrorCode(StrEnum):
     SINGLE_SPATIAL = "single_spatial_element"
     LIMIT = "limit_exceeded"
     UNSUPPORTED = "unsupported"
+    NOT_DIVISIBLE = "not_divisible"
+    ARGUMENTS = "conflicting_arguments"
     INPUT_SHAPE = "invalid_input_shape"
 
 

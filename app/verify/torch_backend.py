@@ -917,7 +917,8 @@ def _measuring_module(torch: ModuleType, index: int, spec: LayerSpec, x: tuple[i
     weights a positive constant (``1 / fan_in``: any positive constant gives the same extent,
     this one keeps deep stacks in range) and biases 0; ``window_average`` as a depthwise
     average convolution of the step's geometry; ``adaptive_average`` as the adaptive average
-    pooling of the same output size.
+    pooling of the same output size; ``across_channels`` as its own class on the channels one
+    position reads, the measuring channel spread in and summed out (``_across_channels``).
 
     Raises:
         CheckError: the kind declares no treatment, or one that does not fit its step (an
@@ -936,6 +937,8 @@ def _measuring_module(torch: ModuleType, index: int, spec: LayerSpec, x: tuple[i
     if treatment == "adaptive_average" and has_windows:
         pool = getattr(torch.nn, f"AdaptiveAvgPool{len(x) - 1}d")
         return pool(**spec.torch_kwargs(x)).to(torch.float64)
+    if treatment == "across_channels" and has_windows:
+        return _across_channels(torch, spec, x, step)
     said = "declares no treatment (measured_as)" if treatment is None else f"is {treatment!r}"
     raise CheckError(
         index,
@@ -959,6 +962,25 @@ def _one_channel(torch: ModuleType, name: str, kwargs: dict[str, Any]) -> Any:
             if isinstance(module.bias, torch.Tensor):
                 module.bias.zero_()
     return module
+
+
+def _across_channels(torch: ModuleType, spec: LayerSpec, x: tuple[int, ...], step: Step) -> Any:
+    """The kind's own module between 1×1 convolutions of weight 1 (``across_channels``).
+
+    The first repeats the measuring channel into ``C_in / g`` channels, the last sums the
+    ``C_out / g`` it gives back into one (``g = gcd(C_in, C_out)``): a unit's gradient then
+    reaches every input its channels read. Intermediate tensors hold no more values than the
+    layer's input or output per channel, so ``RF_MAX_ACTIVATIONS`` bounds them too.
+    """
+    g = math.gcd(x[0], step.output[0])
+    conv = getattr(torch.nn, f"Conv{len(x) - 1}d")
+    spread = conv(1, x[0] // g, 1, bias=False).to(torch.float64)
+    gather = conv(step.output[0] // g, 1, 1, bias=False).to(torch.float64)
+    with torch.no_grad():
+        spread.weight.fill_(1.0)
+        gather.weight.fill_(1.0)
+    module = getattr(torch.nn, spec.torch_name(x))(**spec.torch_kwargs(x)).to(torch.float64)
+    return torch.nn.Sequential(spread, module, gather)
 
 
 def _measuring_copy(

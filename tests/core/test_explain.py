@@ -28,6 +28,7 @@ from app.core.layers.base import WarningCode
 from app.core.messages import render, warning_message
 from app.core.notation import NotationError, parse_stack
 from tests.core.test_invariants import conv_pool_stacks
+from tests.core.test_kinds import SAMPLES
 
 Stack = tuple[list[int], list[dict[str, Any]]]
 
@@ -145,6 +146,13 @@ BATTERY: dict[str, Stack] = {
 STACKS: dict[str, Stack] = {
     **BATTERY,
     **{name: (ex["input_shape"], ex["layers"]) for name, ex in EXAMPLES.items()},
+    # Every kind's own sample (tests/core/test_kinds.py) on an input with spatial axes, so
+    # that a new kind is told too.
+    **{
+        f"sample_{kind}": ([*x], [dict(layer)])
+        for kind, (x, layer) in SAMPLES.items()
+        if len(x) > 1
+    },
 }
 
 
@@ -226,8 +234,8 @@ def analysed(name: str) -> tuple[Analysis, list[Any]]:
     return analyze(shape, specs), specs
 
 
-def test_the_battery_covers_every_layer_kind() -> None:
-    kinds = {type(spec) for name in BATTERY for spec in parse_layers(BATTERY[name][1])}
+def test_the_stacks_cover_every_layer_kind() -> None:
+    kinds = {type(spec) for name in STACKS for spec in parse_layers(STACKS[name][1])}
     assert kinds == set(REGISTRY)
 
 

@@ -95,6 +95,9 @@ SAMPLES: dict[str, tuple[tuple[int, ...], dict[str, object]]] = {
     "ConstantPad": ((3, 8, 8), {"type": "constantpad2d", "padding": 2, "value": 3.5}),
     "ReflectionPad": ((3, 8), {"type": "reflectionpad1d", "padding": [3, 1]}),
     "ReplicationPad": ((2, 4, 5, 6), {"type": "replicationpad3d", "padding": [1, 0, 2, 1, 0, 3]}),
+    "Upsample": ((3, 8, 8), {"type": "upsample", "scale_factor": 2, "mode": "bilinear"}),
+    "PixelShuffle": ((8, 4, 4), {"type": "pixelshuffle", "upscale_factor": 2}),
+    "PixelUnshuffle": ((3, 8, 8), {"type": "pixelunshuffle", "downscale_factor": 2}),
 }
 """One layer of every kind, on an input it accepts."""
 

@@ -23,7 +23,15 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
-from app.core.layers import activation, conv, linear, norm, padding, pool  # noqa: F401 - registers kinds
+from app.core.layers import (  # noqa: F401 - registers kinds
+    activation,
+    conv,
+    linear,
+    norm,
+    padding,
+    pool,
+    resample,
+)
 from app.core.layers.base import (
     REGISTRY,
     TYPE_INDEX,

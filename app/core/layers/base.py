@@ -383,13 +383,19 @@ class Step:
     notes: tuple[Note, ...] = ()
 
 
-Measurement = Literal["as_is", "window_average", "adaptive_average", "identity", "whole_input"]
+Measurement = Literal[
+    "as_is", "window_average", "adaptive_average", "across_channels", "identity", "whole_input"
+]
 """How the receptive-field measurement (``app.verify.torch_backend``) builds a kind.
 
 ``as_is``: its own torch class on one channel, weights a positive constant, biases 0.
 ``window_average``: a depthwise average convolution over ``Step.geometry``'s windows (max
 pooling: the gradient of a max reaches one value of its window, an average all of them).
 ``adaptive_average``: adaptive average pooling of the same output size (adaptive max pooling).
+``across_channels``: its own torch class on the fewest channels its step's ratio allows,
+``C_in / g`` in and ``C_out / g`` out with ``g = gcd(C_in, C_out)``: the measuring channel is
+repeated in and the output channels summed, so a unit's field is what all its channels read
+(pixel shuffle and unshuffle, which move values between channels and space).
 ``identity``: keeps every unit where it is (activations, normalisation, dropout: the
 receptive field ignores statistics, as Araujo et al. do); a kind with windows never is.
 ``whole_input``: every output unit sees the whole input (linear): the measurement ends
