@@ -21,6 +21,7 @@ from app.core.layers import LAYERS_ADAPTER
 from app.verify import VerificationStatus
 from app.verify.stacks import KINDS, random_stack
 from app.verify.torch_backend import build_layer, check_layers
+from tests.core.test_kinds import SAMPLES
 from tests.torch_util import require_torch
 
 pytestmark = pytest.mark.torch
@@ -624,6 +625,11 @@ CASES = [
         [{"type": "zeropad1d", "padding": [-6, 10]}],
         rejected_at=0,
     ),
+]
+# Every kind's own sample (tests/core/test_kinds.py), so that a new kind has a case too.
+CASES += [
+    pytest.param(list(x), [dict(layer)], None, id=f"sample-{kind}")
+    for kind, (x, layer) in SAMPLES.items()
 ]
 
 
