@@ -16,6 +16,7 @@ from app.core import LayerError, analyze
 from app.core.analysis import parse_layers
 from app.core.errors import ErrorCode
 from app.core.explain import translate_error_message
+from app.core.export import to_course
 from app.core.layers import LAYERS_ADAPTER, catalogue
 from app.core.layers.base import Window
 from app.core.notation import parse_stack
@@ -413,3 +414,17 @@ def test_the_catalogue_names_them() -> None:
     assert {entries[k]["picture"] for k in ("Upsample", "PixelShuffle", "PixelUnshuffle")} == {
         "pool"
     }
+
+
+def test_the_course_table_reads_back() -> None:
+    layers: list[L] = [
+        {"type": "upsample", "scale_factor": [2, 1.5], "mode": "bilinear", "align_corners": True},
+        {"type": "pixelunshuffle", "downscale_factor": 2},
+        {"type": "pixelshuffle", "upscale_factor": 2},
+        {"type": "upsample", "size": 6},
+    ]
+    table = to_course([4, 4, 4], layers)
+    assert "PixelUnshuffle(downscale_factor=2)\t16 x 4 x 3" in table
+    assert LAYERS_ADAPTER.validate_python(parse_stack(table)) == LAYERS_ADAPTER.validate_python(
+        layers
+    )

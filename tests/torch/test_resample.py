@@ -10,12 +10,15 @@ gradient compared with the windows cnncalc answers.
 from __future__ import annotations
 
 import math
+import runpy
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from app.core import LayerError, analyze
+from app.core.export import to_pytorch
 from app.core.layers import LAYERS_ADAPTER
 from app.core.notation import parse_stack
 from app.verify import VerificationStatus
@@ -277,3 +280,25 @@ def test_a_pixel_shuffle_output_reads_one_position_floor_i_over_r(r: int) -> Non
         [(i // r, i // r) for i in range(3 * r)],
         [(j // r, j // r) for j in range(4 * r)],
     ]
+
+
+EXPORTED: list[L] = [
+    {"type": "upsample", "scale_factor": [2, 1.5], "mode": "bilinear", "align_corners": True},
+    {"type": "pixelunshuffle", "downscale_factor": 2},
+    {"type": "pixelshuffle", "upscale_factor": 2},
+    {"type": "upsample", "size": 6},
+]
+
+
+def test_the_exported_program_runs_and_its_printout_reads_back(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    require_torch()
+    program = tmp_path / "model.py"
+    program.write_text(to_pytorch([4, 4, 4], EXPORTED), encoding="utf-8")
+    namespace = runpy.run_path(str(program), run_name="__main__")
+    assert capsys.readouterr().out.rstrip().endswith("torch.Size([1, 4, 6, 6])")
+    back = LAYERS_ADAPTER.validate_python(parse_stack(str(namespace["model"])))
+    # align_corners is not in nn.Upsample's printout; every other field is.
+    first = {**EXPORTED[0], "align_corners": None, "scale_factor": (2.0, 1.5)}
+    assert back == LAYERS_ADAPTER.validate_python([first, *EXPORTED[1:]])
