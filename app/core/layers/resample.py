@@ -75,7 +75,7 @@ class Upsample(LayerSpec):
     """Upsampling (``nn.Upsample``): ``size`` or ``scale_factor``, and an interpolation ``mode``.
 
     Shape, per spatial axis: ``O = size``, or ``O = floor(N × scale_factor)`` computed in
-    double precision as PyTorch does (``10 × 2.3`` is ``22.999…``, so 22), at least 1.
+    double precision as PyTorch does (``50 × 2.3`` is ``114.99…``, so 114), at least 1.
     Exactly one of ``size`` and ``scale_factor``; ``linear`` needs a ``C × L`` input,
     ``bilinear`` and ``bicubic`` ``C × H × W``, ``trilinear`` ``C × D × H × W``; ``nearest``
     any of them; ``align_corners`` only with an interpolating mode; ``recompute_scale_factor``
@@ -88,12 +88,14 @@ class Upsample(LayerSpec):
     ``o c - (b - 1) / (2b)`` on average, ``c = a / b``. Linear modes read the 2 (bicubic 4)
     values around ``(o + 1/2) c - 1/2`` (``o c`` with ``align_corners``), or 1 when that is
     whole for every ``o`` (``c`` odd, or whole with ``align_corners``): span 1 (3) or 0,
-    offset ``(c - 1) / 2`` (0). Exact for a whole ``1 / c`` or ``c`` (upsampling or
-    subsampling by an integer): every unit's field is the one described. Otherwise units
-    alternate (1 or 2 values read, as a strided transposed convolution's do): ``size`` is the
-    widest, ``start`` the continuous centre, and the scale is taken as the decimal written
-    (PyTorch computes ``1 / scale_factor`` in floating point, so a unit far along may read its
-    neighbour); the torch check then compares the widest field and the jump over a period.
+    offset ``(c - 1) / 2`` (0). Exact when ``c`` is whole (subsampling by an integer, or the
+    same size): every unit's field is the one described, moved by the jump. Otherwise units
+    alternate, as a strided transposed convolution's do (upsampling by 2 reads input
+    ``floor(o / 2)``, two units per input): ``jump`` is exact, ``size`` is the widest unit's,
+    ``start`` their centre on average over a period; and the scale is taken as the decimal
+    written (PyTorch computes ``1 / scale_factor`` in floating point, so a unit far along may
+    read its neighbour). The torch check then compares the widest field and the jump over a
+    period, not the start (``tests/torch/test_resample.py`` checks the average centre).
     Units at the borders read fewer values (clamped indices), as padding would.
     """
 
@@ -377,11 +379,12 @@ class PixelShuffle(ShuffleFamily):
     three axes; cnncalc takes ``C × H × W`` only (on ``C × L`` the batch would be the
     channels, on ``C × D × H × W`` the depth).
 
-    Receptive field, exact: output ``(c', i, j)`` is input ``(c' r² + (i mod r) r + j mod r,
+    Receptive field: output ``(c', i, j)`` is input ``(c' r² + (i mod r) r + j mod r,
     floor(i / r), floor(j / r))``, so across its channels a position reads one input position,
-    as a nearest upsampling by ``r``: per axis span 0, stride ``1/r``, offset
-    ``-(r - 1) / (2r)`` (a transposed convolution of kernel and stride ``r``). The torch check
-    measures it on all the channels it reads (``across_channels``).
+    as a nearest upsampling by ``r`` does: per axis span 0, stride ``1/r``, offset
+    ``-(r - 1) / (2r)`` (a transposed convolution of kernel and stride ``r``). ``size`` and
+    ``jump`` are exact; ``r`` outputs share an input, so ``start`` is their average centre.
+    The torch check measures it on all the channels it reads (``across_channels``).
     """
 
     type: Literal["pixelshuffle"]
@@ -432,7 +435,7 @@ class PixelUnshuffle(ShuffleFamily):
     Shape: ``C' = C r²``, ``H' = H / r``, ``W' = W / r`` (``H`` and ``W`` must be divisible by
     ``r``). No parameters, no MACs. Ranks as ``pixelshuffle``.
 
-    Receptive field, exact: output ``(c', i, j)`` is input ``(floor(c' / r²),
+    Receptive field, exact (a whole stride): output ``(c', i, j)`` is input ``(floor(c' / r²),
     r i + floor(c' / r) mod r, r j + c' mod r)``, so across its channels a position reads the
     ``r × r`` block at ``(r i, r j)``: per axis a window of ``r`` with stride ``r`` and no
     padding, as a pooling of kernel and stride ``r``. The torch check measures it on all the
