@@ -15,7 +15,6 @@ import pytest
 from app.core import LayerError, analyze
 from app.core.analysis import parse_layers
 from app.core.errors import ErrorCode
-from app.core.explain import translate_error_message
 from app.core.export import to_course
 from app.core.layers import LAYERS_ADAPTER, catalogue
 from app.core.layers.base import Window
@@ -204,7 +203,7 @@ def test_refusals_name_the_field_in_torch_words_and_read_in_french(
     error = caught.value
     assert (error.code, error.field) == (code, field)
     assert words in error.message
-    french = translate_error_message(error.code, error.params, error.message, "fr")
+    french = error.message_in("fr")
     assert french != error.message
     assert words not in french
 

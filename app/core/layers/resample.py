@@ -31,9 +31,7 @@ from app.core.layers.base import (
 )
 from app.core.layers.cases import Chooser, chance, pick, spatial_dims
 from app.core.layers.worked import (
-    Axes,
     Line,
-    Msg,
     Worked,
     axis_names,
     group_axes,
@@ -41,6 +39,7 @@ from app.core.layers.worked import (
     say,
     without_parameters,
 )
+from app.core.messages import Axes, Msg, msg
 from app.core.shapes import Shape
 
 PosReal = Annotated[float, Field(strict=True, gt=0, allow_inf_nan=False)]
@@ -55,7 +54,6 @@ MODE_RANKS: dict[str, int] = {"linear": 3, "bilinear": 4, "bicubic": 4, "triline
 """The batched input rank each interpolating mode needs (``F.interpolate``)."""
 TAPS: dict[str, int] = {"nearest": 1, "linear": 2, "bilinear": 2, "trilinear": 2, "bicubic": 4}
 """Input values one output reads along an axis: ``span + 1`` when the source falls between."""
-MODES_TEXT = "nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact"
 SIZE_NAMES = {1: ("W",), 2: ("H", "W"), 3: ("D", "H", "W")}
 """ATen's names of the axes in its size checks (``upsample_1d_common_check``, …)."""
 
@@ -149,54 +147,39 @@ class Upsample(LayerSpec):
             FieldError: PyTorch's refusal, in its words.
         """
         if self.mode == "nearest" and self.align_corners is not None:
-            raise FieldError(
-                "align_corners",
-                "align_corners option can only be set with the interpolating modes: "
-                "linear | bilinear | bicubic | trilinear",
-                ErrorCode.ARGUMENTS,
-                params={"reason": "align_corners_nearest"},
-            )
+            raise FieldError("align_corners", msg("upsample_align_corners"), ErrorCode.ARGUMENTS)
         d = len(x) - 1
         if (self.size is None) == (self.scale_factor is None):
-            given = "only one of" if self.size is not None else "either"
-            raise FieldError(
-                "scale_factor" if self.size is None else "size",
-                f"{given} size or scale_factor should be defined",
-                ErrorCode.ARGUMENTS,
-                params={"reason": "size_and_scale" if self.size is not None else "no_size"},
-            )
+            if self.size is None:
+                raise FieldError("scale_factor", msg("upsample_no_size"), ErrorCode.ARGUMENTS)
+            raise FieldError("size", msg("upsample_size_and_scale"), ErrorCode.ARGUMENTS)
         for name, value in (("size", self.size), ("scale_factor", self.scale_factor)):
             if isinstance(value, tuple) and len(value) != d:
-                what = "output size" if name == "size" else "scale_factor of shape"
                 raise FieldError(
                     name,
-                    f"Input and {'output' if name == 'size' else name} must have the same "
-                    f"number of spatial dimensions, but got input with spatial dimensions of "
-                    f"{list(x[1:])} and {what} {literal_tuple(value)}.",
+                    msg(
+                        f"upsample_{name}_axes",
+                        dims=str(list(x[1:])),
+                        value=literal_tuple(value),
+                        given=len(value),
+                        axes=d,
+                    ),
                     ErrorCode.AXES,
-                    params={"given": len(value), "axes": d},
                 )
         if self.recompute_scale_factor and self.size is not None:
             raise FieldError(
-                "recompute_scale_factor",
-                "recompute_scale_factor is not meaningful with an explicit size.",
-                ErrorCode.ARGUMENTS,
-                params={"reason": "recompute_with_size"},
+                "recompute_scale_factor", msg("upsample_recompute_size"), ErrorCode.ARGUMENTS
             )
         rank = len(x) + 1
         needed = MODE_RANKS.get(self.mode)
         if rank not in (3, 4, 5) or (needed is not None and rank != needed):
-            text = (
-                f"Got {rank}D input, but {self.mode} mode needs {needed}D input"
-                if rank in (3, 4, 5) and self.mode != "bicubic"
-                else f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {rank}D) "
-                f"for the modes: {MODES_TEXT} (got {self.mode})"
-            )
+            code = "upsample_mode_rank"
+            if rank not in (3, 4, 5) or self.mode == "bicubic":
+                code = "upsample_rank"
             raise FieldError(
                 "mode",
-                f"{self.mode} upsampling of a {fmt(x)} input: {text}",
+                msg(code, mode=self.mode, shape=fmt(x), rank=rank, needed=needed or 4),
                 ErrorCode.RANK,
-                params={"shape": list(x), "expected": (needed or 4) - 1},
             )
         return d
 
@@ -213,10 +196,8 @@ class Upsample(LayerSpec):
             if any(not math.isfinite(p) or p >= 2**62 for p in products):
                 raise FieldError(
                     "scale_factor",
-                    f"scale_factor {literal_tuple(self.scale_factor)} gives an output size no "
-                    "tensor can have",
+                    msg("upsample_scale_overflow", value=literal_tuple(self.scale_factor)),
                     ErrorCode.LIMIT,
-                    params={"reason": "scale_overflow"},
                 )
             out = tuple(int(p) for p in products)
         if min(out) < 1:
@@ -225,11 +206,9 @@ class Upsample(LayerSpec):
             axis = min(range(d), key=lambda a: out[a])
             raise FieldError(
                 "scale_factor" if self.size is None else "size",
-                f"Input and output sizes should be greater than 0, but got input "
-                f"({names[:-1]}) and output ({outs[:-1]})",
+                msg("upsample_output_small", input=names[:-1], output=outs[:-1]),
                 ErrorCode.OUTPUT_TOO_SMALL,
                 axis=axis,
-                params={"size": out[axis], "axis": axis},
             )
         return out
 
@@ -354,20 +333,13 @@ class ShuffleFamily(LayerSpec):
         if len(x) == 3:
             return
         if len(x) < 2:
+            raise FieldError(None, msg("shuffle_rank", op=self.op, rank=len(x) + 1), ErrorCode.RANK)
+        if len(x) == 2:
             raise FieldError(
-                None,
-                f"{self.op} expects input to have at least 3 dimensions, but got input with "
-                f"{len(x) + 1} dimension(s)",
-                ErrorCode.RANK,
-                params={"shape": list(x), "expected": 3},
+                None, msg("shuffle_batch", op=self.op, shape=fmt(x)), ErrorCode.UNSUPPORTED
             )
-        what = "the batch as its channels" if len(x) == 2 else f"the axis of size {x[-3]}"
         raise FieldError(
-            None,
-            f"{self.op} rearranges the last three axes of the batched tensor, so on a {fmt(x)} "
-            f"input it would take {what}; cnncalc takes it on C×H×W only",
-            ErrorCode.UNSUPPORTED,
-            params={"reason": "shuffle_rank", "shape": list(x)},
+            None, msg("shuffle_depth", op=self.op, shape=fmt(x), size=x[-3]), ErrorCode.UNSUPPORTED
         )
 
 
@@ -406,10 +378,8 @@ class PixelShuffle(ShuffleFamily):
         if x[0] % (r * r) != 0:
             raise FieldError(
                 "upscale_factor",
-                f"pixel_shuffle expects its input's 'channel' dimension to be divisible by the "
-                f"square of upscale_factor, but input.size(-3)={x[0]} is not divisible by {r * r}",
+                msg("pixel_shuffle_channels", channels=x[0], square=r * r),
                 ErrorCode.NOT_DIVISIBLE,
-                params={"what": "channels", "value": x[0], "by": r * r},
             )
         window = _window(0, Fraction(1, r), Fraction(1 - r, 2 * r))
         return Step(output=(x[0] // (r * r), x[1] * r, x[2] * r), windows=(window, window))
@@ -463,11 +433,9 @@ class PixelUnshuffle(ShuffleFamily):
             if n % r != 0:
                 raise FieldError(
                     "downscale_factor",
-                    f"pixel_unshuffle expects {name} to be divisible by downscale_factor, but "
-                    f"input.size({axis - 2})={n} is not divisible by {r}",
+                    msg(f"pixel_unshuffle_{name}", dim=axis - 2, size=n, r=r),
                     ErrorCode.NOT_DIVISIBLE,
                     axis=axis,
-                    params={"what": name, "value": n, "by": r},
                 )
         window = _window(r - 1, Fraction(r), Fraction(r - 1, 2))
         return Step(output=(x[0] * r * r, x[1] // r, x[2] // r), windows=(window, window))

@@ -138,6 +138,34 @@ TEXT: Final[dict[str, str]] = {
         "running_mean and running_var ({c} each) and num_batches_tracked are buffers, not "
         "parameters: they are not learned."
     ),
+    "upsample_size": "Output size along {axes} is given: size = {m}.",
+    "upsample_scale": (
+        "Output size along {axes}: PyTorch multiplies the input {n} by scale_factor = {s} in "
+        "floating point and rounds down (floor)."
+    ),
+    "upsample_nearest": "Mode nearest: each output value copies the nearest input value before it.",
+    "upsample_interpolate": (
+        "Mode {mode}: each output value interpolates the {taps} nearest input values along each "
+        "axis, {corners}."
+    ),
+    "upsample_corners": "the corner values of input and output aligned (align_corners=True)",
+    "upsample_centres": "the pixel centres aligned (align_corners=False)",
+    "out_upsample": "So the output is {shape}: upsampling keeps the {c} channels.",
+    "pixelshuffle": (
+        "PixelShuffle with r = {r} moves channels into space: each group of r² = {r2} channels "
+        "becomes an r × r block of pixels, so the channels are divided by {r2} and the height "
+        "and width multiplied by {r}."
+    ),
+    "pixelunshuffle": (
+        "PixelUnshuffle with r = {r} moves space into channels: each r × r block of pixels "
+        "becomes r² = {r2} channels, so the channels are multiplied by {r2} and the height and "
+        "width divided by {r}."
+    ),
+    "space_times": "Along {axes}: multiplied by r = {r}.",
+    "space_divided": "Along {axes}: divided by r = {r}.",
+    "params_none_resample": (
+        "No parameters to learn: the layer only moves, repeats or interpolates values."
+    ),
     "params_none_pool": "No parameters to learn: pooling applies a window without weights.",
     "params_none": "No parameters to learn.",
     "kept_activation": "{name} is applied value by value.",
@@ -356,6 +384,58 @@ TEXT: Final[dict[str, str]] = {
         "tuple of 2-D or 3-D adaptive pooling (PyTorch: output_size must be tuple of ints)"
     ),
     "adaptive_axes": "output_size has {given} values but the input has {axes} spatial axes",
+    "upsample_align_corners": (
+        "align_corners option can only be set with the interpolating modes: linear | bilinear "
+        "| bicubic | trilinear"
+    ),
+    "upsample_no_size": "either size or scale_factor should be defined",
+    "upsample_size_and_scale": "only one of size or scale_factor should be defined",
+    "upsample_size_axes": (
+        "Input and output must have the same number of spatial dimensions, but got input with "
+        "spatial dimensions of {dims} and output size of {value}."
+    ),
+    "upsample_scale_factor_axes": (
+        "Input and scale_factor must have the same number of spatial dimensions, but got input "
+        "with spatial dimensions of {dims} and scale_factor of shape {value}."
+    ),
+    "upsample_recompute_size": "recompute_scale_factor is not meaningful with an explicit size.",
+    "upsample_mode_rank": (
+        "{mode} upsampling of a {shape} input: Got {rank}D input, but {mode} mode needs "
+        "{needed}D input"
+    ),
+    "upsample_rank": (
+        "{mode} upsampling of a {shape} input: Input Error: Only 3D, 4D and 5D input Tensors "
+        "supported (got {rank}D) for the modes: nearest | linear | bilinear | bicubic | "
+        "trilinear | lanczos | area | nearest-exact (got {mode})"
+    ),
+    "upsample_scale_overflow": "scale_factor {value} gives an output size no tensor can have",
+    "upsample_output_small": (
+        "Input and output sizes should be greater than 0, but got input ({input}) and output "
+        "({output})"
+    ),
+    "shuffle_rank": (
+        "{op} expects input to have at least 3 dimensions, but got input with {rank} dimension(s)"
+    ),
+    "shuffle_batch": (
+        "{op} rearranges the last three axes of the batched tensor, so on a {shape} input it "
+        "would take the batch as its channels; cnncalc takes it on C×H×W only"
+    ),
+    "shuffle_depth": (
+        "{op} rearranges the last three axes of the batched tensor, so on a {shape} input it "
+        "would take the axis of size {size} as its channels; cnncalc takes it on C×H×W only"
+    ),
+    "pixel_shuffle_channels": (
+        "pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of "
+        "upscale_factor, but input.size(-3)={channels} is not divisible by {square}"
+    ),
+    "pixel_unshuffle_height": (
+        "pixel_unshuffle expects height to be divisible by downscale_factor, but "
+        "input.size({dim})={size} is not divisible by {r}"
+    ),
+    "pixel_unshuffle_width": (
+        "pixel_unshuffle expects width to be divisible by downscale_factor, but "
+        "input.size({dim})={size} is not divisible by {r}"
+    ),
     "input_rank": (
         "input_shape must be [C, L], [C, H, W], [C, D, H, W] or [F]; got {count} values (at "
         "most {max_rank}, the batch excluded)"

@@ -153,6 +153,40 @@ TEXT: Final[dict[str, str]] = {
         "running_mean et running_var ({c} chacun) et num_batches_tracked sont des buffers, pas "
         "des paramètres : ils ne sont pas appris."
     ),
+    "upsample_size": "La taille de sortie selon {axes} est donnée : size = {m}.",
+    "upsample_scale": (
+        "Taille de sortie selon {axes} : PyTorch multiplie l'entrée {n} par scale_factor = {s} "
+        "en virgule flottante et arrondit à l'entier inférieur (partie entière)."
+    ),
+    "upsample_nearest": (
+        "Mode nearest : chaque valeur de sortie recopie la valeur d'entrée la plus proche "
+        "avant elle."
+    ),
+    "upsample_interpolate": (
+        "Mode {mode} : chaque valeur de sortie interpole les {taps} valeurs d'entrée les plus "
+        "proches selon chaque axe, {corners}."
+    ),
+    "upsample_corners": (
+        "les valeurs des coins de l'entrée et de la sortie alignées (align_corners=True)"
+    ),
+    "upsample_centres": "les centres des pixels alignés (align_corners=False)",
+    "out_upsample": "Donc la sortie fait {shape} : le suréchantillonnage garde les {c} canaux.",
+    "pixelshuffle": (
+        "PixelShuffle avec r = {r} range des canaux dans l'espace : chaque groupe de "
+        "r² = {r2} canaux devient un bloc de r × r pixels, donc les canaux sont divisés par "
+        "{r2}, la hauteur et la largeur multipliées par {r}."
+    ),
+    "pixelunshuffle": (
+        "PixelUnshuffle avec r = {r} range l'espace dans les canaux : chaque bloc de r × r "
+        "pixels devient r² = {r2} canaux, donc les canaux sont multipliés par {r2}, la hauteur "
+        "et la largeur divisées par {r}."
+    ),
+    "space_times": "Selon {axes} : multipliée par r = {r}.",
+    "space_divided": "Selon {axes} : divisée par r = {r}.",
+    "params_none_resample": (
+        "Pas de paramètres à apprendre : la couche ne fait que déplacer, répéter ou interpoler "
+        "des valeurs."
+    ),
     "params_none_pool": (
         "Pas de paramètres à apprendre : le pooling applique une fenêtre sans poids."
     ),
@@ -376,6 +410,58 @@ TEXT: Final[dict[str, str]] = {
         "un tuple d'un pooling adaptatif 2-D ou 3-D (PyTorch veut un tuple d'entiers)"
     ),
     "adaptive_axes": "output_size a {given} valeurs mais l'entrée a {axes} axes spatiaux",
+    "upsample_align_corners": (
+        "align_corners ne se donne qu'avec un mode qui interpole : linear, bilinear, bicubic "
+        "ou trilinear"
+    ),
+    "upsample_no_size": "il faut donner size ou scale_factor",
+    "upsample_size_and_scale": "size et scale_factor ne se donnent pas ensemble ; un seul",
+    "upsample_size_axes": ("size {value} n'a pas une valeur par axe spatial de l'entrée {dims}"),
+    "upsample_scale_factor_axes": (
+        "scale_factor {value} n'a pas une valeur par axe spatial de l'entrée {dims}"
+    ),
+    "upsample_recompute_size": (
+        "recompute_scale_factor n'a pas de sens quand la taille size est donnée"
+    ),
+    "upsample_mode_rank": (
+        "le mode {mode} sur une entrée {shape} : il prend une entrée à {needed} dimensions "
+        "(batch compris), pas {rank}"
+    ),
+    "upsample_rank": (
+        "le mode {mode} sur une entrée {shape} : PyTorch ne suréchantillonne que des tenseurs "
+        "à 3, 4 ou 5 dimensions (batch compris), et bicubic seulement à 4 ; celui-ci en a {rank}"
+    ),
+    "upsample_scale_overflow": (
+        "scale_factor {value} donne une taille de sortie qu'aucun tenseur ne peut avoir"
+    ),
+    "upsample_output_small": (
+        "les tailles d'entrée et de sortie doivent être plus grandes que 0 ; entrée ({input}), "
+        "sortie ({output})"
+    ),
+    "shuffle_rank": (
+        "{op} attend une entrée d'au moins 3 dimensions (batch compris) ; celle-ci en a {rank}"
+    ),
+    "shuffle_batch": (
+        "{op} réarrange les trois derniers axes du tenseur avec son batch : sur une entrée "
+        "{shape}, il prendrait le batch pour les canaux ; cnncalc le prend sur C×H×W seulement"
+    ),
+    "shuffle_depth": (
+        "{op} réarrange les trois derniers axes du tenseur avec son batch : sur une entrée "
+        "{shape}, il prendrait l'axe de taille {size} pour les canaux ; cnncalc le prend sur "
+        "C×H×W seulement"
+    ),
+    "pixel_shuffle_channels": (
+        "pixel_shuffle demande un nombre de canaux divisible par le carré de upscale_factor : "
+        "{channels} canaux ne sont pas divisibles par {square}"
+    ),
+    "pixel_unshuffle_height": (
+        "pixel_unshuffle demande une hauteur divisible par downscale_factor : input.size({dim}) "
+        "= {size} n'est pas divisible par {r}"
+    ),
+    "pixel_unshuffle_width": (
+        "pixel_unshuffle demande une largeur divisible par downscale_factor : input.size({dim}) "
+        "= {size} n'est pas divisible par {r}"
+    ),
     "input_rank": (
         "input_shape doit être [C, L], [C, H, W], [C, D, H, W] ou [F] ; {count} valeurs données "
         "(au plus {max_rank}, sans le batch)"
