@@ -79,7 +79,7 @@ async def analyze_stack(
         return outcome
     specs, analysis = outcome
     verification = await _verify(request, settings, req, specs, analysis)
-    return await work.run(partial(_answer, analysis, verification))
+    return await work.run(partial(_answer, analysis, specs, verification))
 
 
 def _analyze(req: AnalyzeRequest, limits: Limits) -> Response | tuple[list[LayerSpec], Analysis]:
@@ -93,13 +93,17 @@ def _analyze(req: AnalyzeRequest, limits: Limits) -> Response | tuple[list[Layer
         analysis = _teach(analysis, specs, req)
     if req.verify:
         return specs, analysis
-    return _answer(analysis, None)
+    return _answer(analysis, specs, None)
 
 
-def _answer(analysis: Analysis, verification: Verification | None) -> Response:
-    """The analysis (and the torch check's verdict) as the JSON answer."""
+def _answer(
+    analysis: Analysis, specs: list[LayerSpec], verification: Verification | None
+) -> Response:
+    """The analysis, the layers as read and the torch check's verdict as the JSON answer."""
     body = AnalyzeResponse(
-        **{name: getattr(analysis, name) for name in ANALYSIS_FIELDS}, verification=verification
+        **{name: getattr(analysis, name) for name in ANALYSIS_FIELDS},
+        verification=verification,
+        layers_as_understood=specs,
     )
     return Response(ANALYZE_RESPONSE.dump_json(body, by_alias=True), media_type="application/json")
 
@@ -163,10 +167,12 @@ def _health() -> Health:
         torch_version: str | None = version("torch")
     except PackageNotFoundError:
         torch_version = None
-    return Health("ok", __version__, platform.python_version(), torch_version)
+    return Health(
+        "ok", __version__, platform.python_version(), torch_version, verify=torch_available()
+    )
 
 
 @router.get("/healthz", summary="Liveness, with versions")
 async def healthz() -> Health:
-    """``{"status": "ok"}`` and the versions in use."""
+    """``{"status": "ok"}``, the versions in use and whether the torch check can run."""
     return _health()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum, unique
 from typing import Annotated, Any, Union
 
@@ -109,11 +109,23 @@ class AnalyzeRequest(StackRequest):
     )
 
 
+UNDERSTOOD_DESCRIPTION = (
+    "Each layer as the server read it, index for index with `layers`: the kind's tag, "
+    "PyTorch's field names and every field with its value, defaults filled in, whether the "
+    "stack came as a list or as text. `null` stands for a value taken from elsewhere: "
+    "`in_channels` / `in_features` from the incoming tensor, a pooling's `stride` from its "
+    "`kernel_size`. Sent back as `layers`, it gives the same analysis."
+)
+
+
 @dataclass(slots=True)
 class AnalyzeResponse(Analysis):
     """The core's analysis, with the torch cross-check when asked for."""
 
     verification: Verification | None = None
+    layers_as_understood: Annotated[list[AnyLayer], Field(description=UNDERSTOOD_DESCRIPTION)] = (
+        field(default_factory=list)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +136,9 @@ class Health:
     version: str
     python: str
     torch: str | None
+    verify: Annotated[
+        bool, Field(description="Whether `verify: true` can run the stack in PyTorch here.")
+    ] = False
 
 
 ANALYZE_RESPONSE: TypeAdapter[AnalyzeResponse] = TypeAdapter(AnalyzeResponse)

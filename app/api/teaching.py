@@ -8,6 +8,7 @@ to the problem handlers (``app.api.problems``), which answer in that language.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, fields
 from functools import partial
 from typing import Annotated, Any, Literal
 
@@ -16,9 +17,16 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, Vali
 
 from app.api.json_body import JsonBodyRoute
 from app.api.problems import PROBLEM_RESPONSES, located
-from app.api.schemas import AnalyzeRequest, Lang, StackRequest, Whole, integral
+from app.api.schemas import (
+    UNDERSTOOD_DESCRIPTION,
+    AnalyzeRequest,
+    Lang,
+    StackRequest,
+    Whole,
+    integral,
+)
 from app.api.work import WorkPool
-from app.core import Limits
+from app.core import AnyLayer, Limits
 from app.core.export import render_pytorch
 from app.core.grading import CheckResult, grade
 from app.core.solve import CEILINGS, DEFAULT_BOUNDS, MAX_SIZE, SolveResult, solve
@@ -68,6 +76,18 @@ class CheckRequest(StackRequest):
     total_params: CountAnswer | None = Field(
         None, description="The answer for the whole stack's number of parameters."
     )
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResponse(CheckResult):
+    """The grades, with the layers as the server read them (as ``POST /v1/analyze`` gives)."""
+
+    layers_as_understood: Annotated[list[AnyLayer], Field(description=UNDERSTOOD_DESCRIPTION)] = (
+        field(default_factory=list)
+    )
+
+
+CHECK_FIELDS = tuple(f.name for f in fields(CheckResult))
 
 
 class SolveRequest(BaseModel):
@@ -182,14 +202,14 @@ def _export_examples() -> dict[str, Any]:
 
 @router.post(
     "/v1/check",
-    response_model=CheckResult,
+    response_model=CheckResponse,
     responses=PROBLEM_RESPONSES,
     summary="Grade a student's answers for a stack, with the worked formulas",
 )
 async def check(
     request: Request,
     req: Annotated[CheckRequest, Body(openapi_examples=CHECK_EXAMPLES)],
-) -> Response | CheckResult:
+) -> Response | CheckResponse:
     """Mark each answered field right or wrong, with the expected value and its formula.
 
     A wrong answer that a classic mistake explains (forgot the bias, forgot 2P, C_out twice,
@@ -200,13 +220,13 @@ async def check(
     return await work.run(partial(_grade, req, request.app.state.limits))
 
 
-def _grade(req: CheckRequest, limits: Limits) -> CheckResult:
+def _grade(req: CheckRequest, limits: Limits) -> CheckResponse:
     try:
         specs = req.specs(limits)
     except ValidationError as error:
         raise located(error, ("body", "layers")) from None
     answers = [a.model_dump(exclude_none=True) for a in req.answers]
-    return grade(
+    result = grade(
         req.input_shape,
         specs,
         answers,
@@ -215,6 +235,8 @@ def _grade(req: CheckRequest, limits: Limits) -> CheckResult:
         strict=req.strict,
         limits=limits,
     )
+    graded = {name: getattr(result, name) for name in CHECK_FIELDS}
+    return CheckResponse(**graded, layers_as_understood=specs)
 
 
 @router.post(
