@@ -4,7 +4,7 @@
 
 import { browserLang, translator } from "./i18n.js";
 import { useCatalogue } from "./kinds.js";
-import { displayName, formatLayer, formatText, parseText } from "./notation.js";
+import { displayName, formatLayer, formatText } from "./notation.js";
 import { draw, fieldOf } from "./picture.js";
 
 const $ = (id) => document.getElementById(id);
@@ -13,7 +13,9 @@ const DEBOUNCE_MS = 200;
 const PRIMARY = ["out_channels", "kernel_size", "padding", "stride", "out_features", "p", "output_size", "num_groups", "negative_slope", "dim"];
 /** The course's names for PyTorch's fields. */
 const SHORT = { out_channels: "C_out", kernel_size: "K", padding: "P", stride: "S", dilation: "D", out_features: "out", in_features: "in", in_channels: "C_in" };
-const ANSWER_FIELDS = ["output_shape", "weight_shape", "params", "receptive_field"];
+/** Fields a convolution always shows, as the course writes it: Conv (Cout=20, K=5, P=2, S=1). */
+const COURSE_FIELDS = new Set(["padding", "stride"]);
+const PHONE = window.matchMedia("(max-width: 700px)");
 
 const state = {
   input: [1, 28, 28],
@@ -44,6 +46,16 @@ let timer = 0;
 let lastHash = "";
 let explainTarget = null;
 let shownExplain = null;
+// The server's reading is the one truth: the rows, the labels and the link are rebuilt from
+// the layers it answers with (layers_as_understood).
+let adopt = false; // the next answer rebuilds the rows (a preset, a link, a new network…)
+let rowsText = null; // the text the rows were rebuilt from
+let textTried = null; // the last text the server answered about (read or refused)
+// The last good analysis the student settled on: not one computed while a field is still
+// being typed in (typing "40" passes through "4"), which a refused edit would dim in place.
+let settled = null;
+let typing = null;
+let pending = false; // an edit not answered yet
 
 // ---------- small helpers ----------
 
@@ -129,11 +141,39 @@ function showFieldValue(value) {
   return String(value);
 }
 
-function layerLabel(layer) {
-  const spec = state.layers[layer.index];
+const sameValue = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+const rank = (name) => (PRIMARY.includes(name) ? PRIMARY.indexOf(name) : PRIMARY.length);
+
+/**
+ * A row from a layer as the server understood it: the fields that say something (required,
+ * different from the default, or a convolution's P and S), the primary ones first.
+ */
+function rowOf(spec) {
+  const kind = kindOf(spec.type);
+  if (!kind) return { ...spec };
+  const conv = kind.fields.some((f) => f.name === "out_channels");
+  const row = { type: spec.type };
+  for (const f of [...kind.fields].sort((a, b) => rank(a.name) - rank(b.name))) {
+    const value = spec[f.name];
+    if (value === undefined || value === null) continue;
+    if (f.required || !sameValue(value, f.default) || (conv && COURSE_FIELDS.has(f.name))) row[f.name] = value;
+  }
+  for (const [key, value] of Object.entries(spec)) {
+    if (!(key in row) && value !== null && !kind.fields.some((f) => f.name === key)) row[key] = value;
+  }
+  return row;
+}
+
+/** The label of a layer of the table: what the server read, so it never contradicts its numbers. */
+function layerLabel(layer, report = analysis) {
+  const specs = report.layers_as_understood || [];
+  const spec = specs[layer.index];
+  if (!spec) return displayName(layer.type);
+  const row = rowOf(spec);
+  // A pooling's stride left to PyTorch is its kernel: say it, as the course does.
+  if (spec.stride === null && row.kernel_size !== undefined) row.stride = row.kernel_size;
   const inFeatures = layer.input_shape.length === 1 && !hidingAnswers() ? layer.input_shape[0] : undefined;
-  if (spec && spec.type === layer.type) return formatLayer(spec, inFeatures);
-  return displayName(layer.type);
+  return formatLayer(row, inFeatures);
 }
 
 // ---------- URL state ----------
@@ -216,6 +256,10 @@ async function postJson(path, body, signal) {
 
 function schedule(delay = DEBOUNCE_MS) {
   clearTimeout(timer);
+  pending = true;
+  // An answer about the network as it was must not land now (it would rebuild the rows).
+  if (controller) controller.abort();
+  seq += 1;
   writeUrl();
   // A check or an export of the stack as it was would now mislead.
   $("verification").hidden = true;
@@ -226,25 +270,28 @@ function schedule(delay = DEBOUNCE_MS) {
 async function runAnalysis() {
   clearTimeout(timer);
   const shapeOk = checkInputShape();
-  if (!shapeOk) return;
-  if (state.source === "rows" && !state.layers.length) {
-    setStatus(t("emptyStack"));
+  if (!shapeOk) {
+    analysisOk = false;
+    markStale(true);
     return;
   }
   if (controller) controller.abort();
   controller = new AbortController();
   const mine = ++seq;
+  const body = requestBody();
   document.body.dataset.busy = "1";
   setStatus(t("computing"));
   try {
-    const result = await postJson("/v1/analyze", requestBody(), controller.signal);
+    const result = await postJson("/v1/analyze", body, controller.signal);
     if (mine !== seq) return;
     clearErrors();
+    if (typeof body.layers === "string") textTried = body.layers;
     if (result.ok) {
       analysis = result.data;
       analysisOk = true;
       $("problem").hidden = true;
-      if (state.source === "text") syncRowsFromText();
+      if (typeof body.layers === "string" || adopt) adoptRows(body);
+      if (!typing || document.activeElement !== typing) settled = analysis;
       keepSelection();
       setStatus(readyText());
       renderResults();
@@ -252,14 +299,44 @@ async function runAnalysis() {
     } else {
       analysisOk = false;
       showProblem(result.data, result.status);
-      $("table").classList.add("stale");
+      if (settled && analysis !== settled) {
+        analysis = settled;
+        keepSelection();
+        renderResults();
+      }
+      markStale(true);
     }
+    updateRowsNote();
   } catch (error) {
     if (error.name === "AbortError") return;
     setStatus(t("offline", { e: error.message }));
   } finally {
-    if (mine === seq) document.body.dataset.busy = "0";
+    if (mine === seq) {
+      document.body.dataset.busy = "0";
+      pending = false;
+    }
   }
+}
+
+/** Rebuild the rows (and the link, and the text written from them) from the server's reading. */
+function adoptRows(body) {
+  const specs = analysis.layers_as_understood;
+  if (!Array.isArray(specs)) return;
+  state.layers = specs.map(rowOf);
+  adopt = false;
+  if (typeof body.layers === "string") rowsText = body.layers;
+  if (state.view === "rows") renderRows();
+  else if (state.source === "rows") {
+    state.text = textFromRows();
+    $("stack-text").value = state.text;
+  }
+  updateFoldLabel();
+  writeUrl();
+}
+
+/** While the network cannot run, what is on screen is the last one that did: greyed. */
+function markStale(stale) {
+  for (const id of ["table", "totals", "picture"]) $(id).classList.toggle("stale", stale);
 }
 
 /** Homework hides every answer until the student asks to see them. */
@@ -267,6 +344,7 @@ const hidingAnswers = () => state.homework && !state.reveal;
 
 function readyText() {
   const n = analysis.layers.length;
+  if (!n) return t("emptyStack");
   const layers = t(n === 1 ? "layerWord" : "layersWord");
   if (hidingAnswers()) return t("readyHomework", { n, layers });
   return t("ready", { n, layers, p: fmtInt(analysis.total_params) });
@@ -290,9 +368,11 @@ function showProblem(problem, status) {
   const detail = typeof problem === "object" && problem ? problem.detail || problem.title : String(problem);
   box.textContent = "";
   box.append(h("strong", { text: `${t("invalid")} ` }), h("span", { text: detail || `HTTP ${status}` }));
+  if (analysis) box.append(h("p", { class: "stale-note", text: t("staleNote") }));
   box.hidden = false;
   setStatus(t("invalid"));
   const errors = (problem && Array.isArray(problem.errors) && problem.errors) || [];
+  if (errors.length && $("editor").classList.contains("folded")) setFolded(false);
   for (const err of errors) placeError(err);
 }
 
@@ -441,6 +521,7 @@ function fieldEditor(layer, index, field) {
       autocomplete: "off", spellcheck: "false", size: 5, "aria-required": field.required ? "true" : undefined,
     });
     control.addEventListener("input", () => {
+      typing = control;
       state.layers[index][field.name] = parseFieldValue(control.value);
       control.removeAttribute("aria-invalid");
       edited();
@@ -491,7 +572,27 @@ function edited() {
   state.source = "rows";
   state.preset = "";
   state.grades = {};
+  adopt = false;
   $("preset").value = "";
+  updateRowsNote();
+  updateFoldLabel();
+}
+
+/** One click to an empty network; the input stays. */
+function newNetwork() {
+  state.layers = [];
+  state.text = "";
+  $("stack-text").value = "";
+  edited();
+  state.sel = null;
+  state.unit = null;
+  state.answers = {};
+  $("score").textContent = "";
+  for (const id of ["explain", "export-box", "verification"]) $(id).hidden = true;
+  renderRows();
+  if (state.view === "text") $("stack-text").focus();
+  else $("add-layer").focus();
+  schedule(0);
 }
 
 function move(index, delta) {
@@ -538,14 +639,16 @@ function addLayer() {
 
 // ---------- text view ----------
 
-function syncRowsFromText() {
-  try {
-    state.layers = normalizeAll(parseText(state.text));
-    $("stack-text-note").textContent = "";
-    if (state.view === "rows") renderRows();
-  } catch {
-    $("stack-text-note").textContent = t("textNotSynced");
-  }
+/**
+ * The rows follow the text through the server: until it has answered about the text on
+ * screen they wait (inert); if it refused the text, they say they are the last network read.
+ */
+function updateRowsNote() {
+  const behind = state.source === "text" && rowsText !== state.text;
+  const waiting = behind && textTried !== state.text;
+  $("view-rows").inert = waiting;
+  $("rows").classList.toggle("behind", behind);
+  $("rows-note").textContent = waiting ? t("rowsWaiting") : behind ? t("rowsStale") : "";
 }
 
 function textFromRows() {
@@ -563,8 +666,10 @@ function showView(view) {
   $("view-rows").hidden = !rows;
   $("view-text").hidden = rows;
   if (rows) {
-    if (state.source === "text") syncRowsFromText();
     renderRows();
+    updateRowsNote();
+    // Text typed a moment ago: ask the server now rather than after the pause.
+    if (state.source === "text" && rowsText !== state.text && textTried !== state.text) runAnalysis();
   } else if (state.source === "rows") {
     state.text = textFromRows();
     $("stack-text").value = state.text;
@@ -609,7 +714,17 @@ function renderResults() {
   renderTable();
   renderTotals();
   renderPicture();
-  $("table").classList.remove("stale");
+  markStale(false);
+}
+
+/** A visible cue when the table is wider than its box: a shade on the side hiding columns. */
+function updateScrollCue() {
+  const wrap = $("table-wrap");
+  const over = wrap.scrollWidth > wrap.clientWidth + 1;
+  const atEnd = wrap.scrollLeft + wrap.clientWidth >= wrap.scrollWidth - 1;
+  $("scroll-hint").hidden = !over;
+  $("table-box").classList.toggle("more-right", over && !atEnd);
+  $("table-box").classList.toggle("more-left", over && wrap.scrollLeft > 1);
 }
 
 function renderTable() {
@@ -634,7 +749,11 @@ function renderTable() {
     const tr = h("tr", { class: warned ? "warned" : undefined, "data-layer": layer.index });
     for (const c of cols) {
       if (c.key === "index") tr.append(h("td", { class: "c-index" }, String(layer.index)));
-      else if (c.key === "layer") tr.append(h("th", { scope: "row", class: "c-layer" }, warned ? h("span", { class: "warn-icon", "aria-hidden": "true" }, "⚠ ") : null, layerLabel(layer)));
+      else if (c.key === "layer") {
+        tr.append(h("th", { scope: "row", class: "c-layer" },
+          h("span", { class: "li", "aria-hidden": "true" }, `${layer.index} `),
+          warned ? h("span", { class: "warn-icon", "aria-hidden": "true" }, "⚠ ") : null, layerLabel(layer)));
+      }
       else if (state.homework && c.answer) tr.append(h("td", { class: `c-${c.key}` }, answerCell(layer, c)));
       else {
         const text = cellValue(layer, c.key);
@@ -670,6 +789,7 @@ function renderTable() {
   stack.replaceChildren(...(analysis.warnings || []).filter((w) => w.layer === null || w.layer === undefined).map((w) => h("li", { class: "warning" }, `⚠ ${w.message}`)));
   $("homework-bar").hidden = !state.homework;
   $("reveal").textContent = state.reveal ? t("hide") : t("reveal");
+  updateScrollCue();
 }
 
 function answerKey(layerIndex, field) {
@@ -700,7 +820,8 @@ function answerCell(layer, col) {
     wrap.append(mark);
     if (grade.note) wrap.append(h("span", { class: `note ${grade.correct ? "ok" : "bad"}` }, grade.note));
     const explanation = grade.explanation || [];
-    if (!grade.correct || explanation.length) {
+    // A right answer needs no "why"; its worked formula is a click away once the answers are shown.
+    if (!grade.correct) {
       wrap.append(h("button", {
         type: "button", class: "why", onclick: (event) => showSteps(`${t("layerN", { n: index ?? t("total") })} — ${col.label}`, explanation, grade, event.currentTarget),
       }, t("why")));
@@ -708,7 +829,12 @@ function answerCell(layer, col) {
   }
   if (state.reveal && analysis) {
     const expected = layer ? cellValue(layer, col.key) : fmtInt(analysis.total_params);
-    wrap.append(h("span", { class: "revealed" }, expected || "—"));
+    if (layer) {
+      wrap.append(h("button", {
+        type: "button", class: "revealed cell", "aria-label": `${col.label}, ${t("layerN", { n: index })}: ${expected || "—"}`,
+        onclick: (event) => openExplain(index, col, event.currentTarget),
+      }, expected || "—"));
+    } else wrap.append(h("span", { class: "revealed" }, expected || "—"));
   }
   return wrap;
 }
@@ -847,7 +973,8 @@ function keepSelection() {
   state.unit = state.unit.map((u, a) => Math.max(0, Math.min(spatial[a] - 1, u)));
 }
 
-function renderPicture() {
+/** Draw the picture; `follow` keeps the chosen block in view (after the student moved it). */
+function renderPicture(follow = false) {
   if (!analysis) return;
   const names = { input: t("inputRow"), layer: (l) => displayName(l.type) };
   draw($("net"), {
@@ -861,7 +988,7 @@ function renderPicture() {
       state.sel = index;
       state.unit = unit;
       keepSelection();
-      renderPicture();
+      renderPicture(true);
       writeUrl();
       const node = document.querySelector(`#net [data-layer]:not([data-layer="-1"]).selected`);
       if (node) node.focus();
@@ -878,17 +1005,18 @@ function renderPicture() {
       }
       state.unit = unit;
       keepSelection();
-      renderPicture();
+      renderPicture(true);
       writeUrl();
       const node = document.querySelector("#net .block.selected");
       if (node) node.focus();
     },
   });
   renderCaption();
-  // Keep the chosen block in view inside the picture's own scroll box (not the page's).
+  // Keep the chosen block in view inside the picture's own scroll box (not the page's); on
+  // its own the picture starts at the input, where the receptive field is drawn.
   const wrap = $("net").parentElement;
   const chosen = $("net").querySelector(".block.selected");
-  if (chosen && wrap.scrollWidth > wrap.clientWidth) {
+  if (follow && chosen && wrap.scrollWidth > wrap.clientWidth) {
     const box = chosen.getBoundingClientRect();
     const view = wrap.getBoundingClientRect();
     if (box.left < view.left || box.right > view.right) wrap.scrollLeft += box.left - view.left - (view.width - box.width) / 2;
@@ -1048,6 +1176,8 @@ function applyLang(rows = true) {
   for (const node of document.querySelectorAll("[data-i18n-label]")) node.setAttribute("aria-label", t(node.dataset.i18nLabel));
   updateInputLabel();
   fillPresets();
+  updateFoldLabel();
+  updateRowsNote();
   if (rows) renderRows();
   if (analysis) {
     renderResults();
@@ -1079,8 +1209,9 @@ function loadPreset(name) {
   if (!example) return;
   state.preset = name;
   state.input = [...example.input_shape];
-  state.layers = normalizeAll(typeof example.layers === "string" ? parseText(example.layers) : example.layers);
+  state.layers = normalizeAll(example.layers);
   state.source = "rows";
+  adopt = true;
   state.sel = null;
   state.unit = null;
   state.answers = {};
@@ -1098,21 +1229,11 @@ function loadPreset(name) {
   schedule(0);
 }
 
-/** The layers of a text, or null when the page's reader cannot follow it (the server can). */
-function tryParse(text) {
-  try {
-    return parseText(text);
-  } catch {
-    return null;
-  }
-}
-
 function applyState() {
   $("input-shape").value = fmtShape(state.input);
   $("strict").checked = state.strict;
   $("homework").checked = state.homework;
   $("stack-text").value = state.text;
-  if (state.source === "text") state.layers = normalizeAll(tryParse(state.text) || state.layers);
   applyLang(false);
   showView(state.source === "text" ? "text" : "rows");
 }
@@ -1127,6 +1248,7 @@ async function getJson(path) {
 
 function wire() {
   $("input-shape").addEventListener("input", () => {
+    typing = $("input-shape");
     const shape = parseShape($("input-shape").value);
     $("input-shape").removeAttribute("aria-invalid");
     $("input-shape-error").textContent = "";
@@ -1140,14 +1262,25 @@ function wire() {
     schedule();
   });
   $("stack-text").addEventListener("input", () => {
+    typing = null; // a pasted or typed text is a network the student chose
     state.text = $("stack-text").value;
     state.source = "text";
     state.preset = "";
     state.grades = {};
     $("preset").value = "";
     $("stack-text").removeAttribute("aria-invalid");
+    updateRowsNote();
     schedule();
   });
+  // Leaving a field settles what it computed (see `settled`).
+  $("editor").addEventListener("focusout", () => {
+    if (analysisOk && analysis && !pending) settled = analysis;
+  });
+  $("new-network").addEventListener("click", newNetwork);
+  $("editor-toggle").addEventListener("click", () => setFolded(!$("editor").classList.contains("folded")));
+  PHONE.addEventListener("change", () => setFolded(PHONE.matches));
+  $("table-wrap").addEventListener("scroll", updateScrollCue, { passive: true });
+  new ResizeObserver(updateScrollCue).observe($("table-wrap"));
   $("tab-rows").addEventListener("click", () => showView("rows"));
   $("tab-text").addEventListener("click", () => showView("text"));
   for (const tab of [$("tab-rows"), $("tab-text")]) {
@@ -1201,12 +1334,15 @@ function wire() {
   $("explain").addEventListener("keydown", (event) => {
     if (event.key === "Escape") closeExplain();
   });
-  window.addEventListener("hashchange", () => {
-    if (location.hash === lastHash) return;
-    const data = decodeState(location.hash);
+  window.addEventListener("hashchange", (event) => {
+    // The address followed, not the one an answer may have written since (replaceState).
+    const hash = new URL(event.newURL).hash;
+    if (hash === lastHash) return;
+    const data = decodeState(hash);
     if (!data) return;
     applyDecoded(data);
     state.layers = normalizeAll(state.layers);
+    adopt = true;
     applyState();
     schedule(0);
   });
@@ -1234,14 +1370,41 @@ async function start() {
     state.input = [...examples.lenet5_course.input_shape];
     state.layers = normalizeAll(examples.lenet5_course.layers);
   }
+  adopt = true;
   // Ask for the analysis first, and build the editor while the answer travels.
   $("input-shape").value = fmtShape(state.input);
-  if (state.source === "text") state.layers = normalizeAll(tryParse(state.text) || state.layers);
   const pending = runAnalysis();
+  setFolded(PHONE.matches);
   applyState();
   document.body.dataset.ready = "1";
+  showVerify();
   await pending;
   writeUrl();
+}
+
+/** "Check with PyTorch" only where the server can run it (GET /healthz says `verify`). */
+async function showVerify() {
+  try {
+    const response = await fetch("/healthz");
+    const health = response.ok ? await response.json() : null;
+    $("verify").hidden = !(health && health.verify);
+  } catch {
+    $("verify").hidden = true;
+  }
+}
+
+// ---------- phones: the editor folds away below the results ----------
+
+function setFolded(folded) {
+  $("editor").classList.toggle("folded", folded);
+  $("editor-toggle").setAttribute("aria-expanded", String(!folded));
+  updateFoldLabel();
+}
+
+function updateFoldLabel() {
+  const n = state.layers.length;
+  const folded = $("editor").classList.contains("folded");
+  $("editor-toggle").textContent = folded ? `▸ ${t("editorOpen", { n, layers: t(n === 1 ? "layerWord" : "layersWord") })}` : `▾ ${t("editorClose")}`;
 }
 
 start();

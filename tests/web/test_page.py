@@ -473,7 +473,7 @@ def test_warnings_sit_on_their_row_and_strict_makes_them_errors(
     expect(page.locator("#table tbody tr.warning-row")).to_have_count(0)
     page.fill("#input-shape", "1 x 8 x 8")
     warning = page.locator("#table tbody tr[data-layer='0'] + tr.warning-row")
-    expect(warning).to_contain_text("the last 1 input row is never read")
+    expect(warning).to_contain_text("the last input row is never read")
     expect(page.locator("#table tbody tr[data-layer='0']")).to_have_class("warned")
     page.screenshot(path=str(screenshot_dir / "11-warning.png"), full_page=True)
     page.check("#strict")
