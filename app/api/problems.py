@@ -31,13 +31,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Send
 
 from app.core import TYPE_INDEX, CnnCalcError, LayerError
+from app.core.layers import BLOCK_INDEX
 from app.core.layers.base import UNION_LABELS
 from app.core.messages import CATALOGUES, Lang, Msg, lang_of, msg, render, schema_message
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("cnncalc")
 
-UNION_TAGS = frozenset(TYPE_INDEX) | UNION_LABELS
+UNION_TAGS = frozenset(TYPE_INDEX) | frozenset(BLOCK_INDEX) | UNION_LABELS
 """Segments pydantic adds to a ``loc`` for a union (a layer's ``type`` tag, a member's label);
 the contract's ``loc`` has none."""
 
@@ -258,7 +259,7 @@ def validation_problem(entries: list[dict[str, Any]], lang: str = "en") -> Respo
 def core_problem(exc: CnnCalcError, lang: str = "en") -> Response:
     """A 422 for a rejection by the core, ``loc`` naming the layer index and field."""
     if isinstance(exc, LayerError):
-        loc: list[str | int] = ["body", "layers", exc.index]
+        loc: list[str | int] = ["body", *exc.loc]
         if exc.field is not None:
             loc.append(exc.field)
     else:

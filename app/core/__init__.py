@@ -11,7 +11,15 @@ from app.core.analysis import (
     ReceptiveField,
     analyze,
 )
-from app.core.errors import CnnCalcError, ErrorCode, FieldError, LayerError, LimitError, StackError
+from app.core.errors import (
+    CnnCalcError,
+    ErrorCode,
+    FieldError,
+    GraphError,
+    LayerError,
+    LimitError,
+    StackError,
+)
 from app.core.layers import REGISTRY, TYPE_INDEX, AnyLayer, LayerSpec, catalogue
 
 __all__ = [
@@ -25,6 +33,7 @@ __all__ = [
     "ErrorCode",
     "ExplanationStep",
     "FieldError",
+    "GraphError",
     "LayerError",
     "LayerReport",
     "LayerSpec",

@@ -11,8 +11,12 @@ Conventions, stated once:
 - Receptive field, per spatial axis of the network's input: ``size`` (input pixels a unit
   sees), ``jump`` (input pixels between neighbouring units), ``start`` (input coordinate of
   the first unit's centre, pixel centres at 0, 1, 2, …) and ``padding``, Araujo et al.'s
-  effective padding ``(size - 1) / 2 - start``. After a flatten or a linear layer a unit sees
-  the whole input: ``global`` is true and ``size`` is the input's extent.
+  effective padding ``(size - 1) / 2 - start``. After a flatten, a linear layer or a global
+  pooling a unit sees the whole input: ``global`` is true and ``size`` is the input's extent.
+  Over a graph, a layer with several inputs sees the hull of their fields
+  (``app.core.receptive_field``).
+- A graph (``app.core.graph``) is analysed node by node in the order its layers run; a
+  merge's ``input_shape`` is its first input's.
 """
 
 from __future__ import annotations
@@ -20,15 +24,22 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum, unique
-from fractions import Fraction
-from typing import Annotated, Any, NoReturn
-
-from pydantic import Field
+from typing import Any, NoReturn
 
 from app.core.errors import ErrorCode, FieldError, LayerError, LimitError, StackError
-from app.core.layers import LAYERS_ADAPTER, LayerSpec, Step, Window
-from app.core.layers.base import Number, WarningCode, prod
+from app.core.graph import Graph, Node, build_graph
+from app.core.layers import LAYERS_ADAPTER, LayerSpec, Step
+from app.core.layers.base import WarningCode, prod
 from app.core.messages import msg, render, warning_message
+from app.core.receptive_field import (
+    Disagreement,
+    FieldState,
+    ReceptiveField,
+    as_number,
+    input_field,
+    through,
+    union,
+)
 from app.core.shapes import Shape
 
 
@@ -88,17 +99,6 @@ from app.core.layers.worked import AXIS_NAMES  # noqa: E402 - one definition, in
 
 
 @dataclass(slots=True)
-class ReceptiveField:
-    """A unit's field on the network's input, one entry per spatial axis (see the module)."""
-
-    size: list[int | float]
-    jump: list[int | float]
-    start: list[float]
-    padding: list[float]
-    global_: Annotated[bool, Field(alias="global", serialization_alias="global")] = False
-
-
-@dataclass(slots=True)
 class LayerWarning:
     """A warning about the stack: the layer it concerns (or ``None``), a code, a message."""
 
@@ -118,10 +118,19 @@ class ExplanationStep:
 
 @dataclass(slots=True)
 class LayerReport:
-    """Everything cnncalc says about one layer of the stack."""
+    """Everything cnncalc says about one layer of the network.
+
+    ``id`` is the unique id its output is known by (the given one, or generated: its dotted
+    name, ``"3"`` for a chain's fourth layer), ``name`` its dotted place among the blocks,
+    ``inputs`` the ids it reads (``"input"`` for the network's input), and ``input_shape``
+    the shape of the first of them.
+    """
 
     index: int
+    id: str
+    name: str
     type: str
+    inputs: list[str]
     input_shape: list[int]
     output_shape: list[int]
     weight_shape: list[int] | None
@@ -152,13 +161,6 @@ class Analysis:
     batch_size: int
     dtype: str
     warnings: list[LayerWarning]
-
-
-def as_number(value: Number) -> int | float:
-    """An exact value for JSON: an int when whole, a float otherwise."""
-    if isinstance(value, Fraction):
-        return value.numerator if value.denominator == 1 else float(value)
-    return value
 
 
 def check_input(input_shape: Sequence[int], batch_size: int, limits: Limits) -> tuple[int, ...]:
@@ -196,27 +198,37 @@ def check_input(input_shape: Sequence[int], batch_size: int, limits: Limits) -> 
     return shape
 
 
-def check_values(index: int, spec: LayerSpec, limits: Limits) -> None:
+def check_values(
+    index: int, spec: LayerSpec, limits: Limits, loc: tuple[str | int, ...] | None = None
+) -> None:
     """Every integer field of a layer must be at most ``limits.max_value``.
 
     Raises:
-        LimitError: naming the layer and field.
+        LimitError: naming the layer and field (at ``loc``, its place in the request, when
+            that is not ``("layers", index)``).
     """
     top = limits.max_value
     for name, value in spec.__dict__.items():
         # ``type(v) is int`` leaves bools out and is the cheapest test on this hot path.
         if type(value) is int:
             if value > top:
-                _over(index, spec, name, value, top)
+                _over(index, spec, name, value, top, loc)
         elif type(value) is tuple:
             for v in value:
                 if type(v) is int and v > top:
-                    _over(index, spec, name, v, top)
+                    _over(index, spec, name, v, top, loc)
 
 
-def _over(index: int, spec: LayerSpec, name: str, value: int, top: int) -> NoReturn:
+def _over(
+    index: int,
+    spec: LayerSpec,
+    name: str,
+    value: int,
+    top: int,
+    loc: tuple[str | int, ...] | None,
+) -> NoReturn:
     raise LimitError(
-        ("layers", index, name),
+        (*(("layers", index) if loc is None else loc), name),
         msg("field_limit", index=index, kind=spec.kind, name=name, value=value, limit=top),
     )
 
@@ -226,7 +238,7 @@ def parse_layers(
     *,
     max_layers: int = DEFAULT_LIMITS.max_layers,
 ) -> list[LayerSpec]:
-    """Layers as models, from models, dicts or text in a known notation.
+    """Layers (and blocks) as models, from models, dicts or text in a known notation.
 
     Args:
         layers: specs, dicts as the API takes them, or text.
@@ -258,7 +270,10 @@ def analyze(
     strict: bool = False,
     limits: Limits = DEFAULT_LIMITS,
 ) -> Analysis:
-    """Shapes, weights, parameters, receptive fields and cost of every layer of a stack.
+    """Shapes, weights, parameters, receptive fields and cost of every layer of a network.
+
+    A chain, or a graph: layers with ``id`` and ``inputs``, merges, blocks (``app.core.graph``
+    expands the blocks and resolves the ids, in the order the layers run).
 
     Args:
         input_shape: ``[C, L]``, ``[C, H, W]``, ``[C, D, H, W]`` or ``[F]``, batch excluded.
@@ -270,10 +285,11 @@ def analyze(
         limits: bounds on the request.
 
     Returns:
-        The per-layer reports and totals.
+        The per-layer reports (one per primitive layer or merge) and totals.
 
     Raises:
-        LayerError: a layer is impossible for the tensor it receives (names index and field).
+        LayerError: a layer is impossible for the tensors it receives (names index and field).
+        GraphError: a wrong ``id`` or ``inputs``, or a block without layers.
         LimitError: a bound of ``limits`` is exceeded.
         StackError: the input shape or batch size is invalid.
         pydantic.ValidationError: a layer given as a dict does not match its kind's schema.
@@ -285,55 +301,73 @@ def analyze(
         raise LimitError(
             ("layers",), msg("layers_limit", count=len(specs), limit=limits.max_layers)
         )
+    graph = build_graph(specs, limits.max_layers)
+    nodes = graph.nodes
     itemsize = dtype.itemsize
     extents = x[1:]
     axes = len(extents)
     names = AXIS_NAMES.get(axes, tuple(str(i) for i in range(axes)))
-    # The receptive field of every spatial axis, threaded through the stack (see the module).
-    sizes: list[Number] = [1] * axes
-    jumps: list[Number] = [1] * axes
-    starts: list[Number] = [0.0] * axes
-    rf = _reported(sizes, jumps, starts)
+    # Per node: its output shape and the field of its units (``app.core.receptive_field``).
+    shapes: list[Shape] = []
+    fields: list[FieldState] = []
+    source = input_field(extents)
     rf_warned = False
+    used = [False] * len(nodes)
     reports: list[LayerReport] = []
     stack_warnings: list[LayerWarning] = []
     total_params = total_buffers = total_macs = activation_bytes = 0
-    # One inference per distinct (layer, input) of the stack: a stack that repeats a block
-    # (500 × conv, relu) infers each once. The 1,000-layer stack: 17 → 12 ms from dicts
-    # (docs/benchmarks.md); no cost measured on stacks without repeats (VGG-16, LeNet-5).
-    steps: dict[tuple[LayerSpec, Shape], Step] = {}
-    for index, spec in enumerate(specs):
+    # One inference per distinct (layer, inputs) of the network: a network that repeats a
+    # block (500 × conv, relu; a ResNet stage) infers each once. The 1,000-layer stack:
+    # 17 → 12 ms from dicts (docs/benchmarks.md); no cost measured on stacks without repeats.
+    steps: dict[tuple[LayerSpec, tuple[Shape, ...]], Step] = {}
+    for index, node in enumerate(nodes):
+        spec = node.spec
         kind = spec.kind
-        step = steps.get((spec, x))
+        inputs = node.inputs
+        for i in inputs:
+            if i >= 0:
+                used[i] = True
+        xs = tuple(x if i < 0 else shapes[i] for i in inputs)
+        step = steps.get((spec, xs))
         if step is None:
-            check_values(index, spec, limits)
+            check_values(index, spec, limits, node.loc)
             try:
-                step = steps[spec, x] = spec.infer(x)
+                step = steps[spec, xs] = spec.infer_many(xs) if spec.merges else spec.infer(xs[0])
             except FieldError as error:
-                raise LayerError(index, kind, error) from None
+                raise _placed(index, node, graph, error) from None
         output = step.output
         elements = prod(output)
         _check_output(index, kind, output, elements, batch_size, limits)
         if strict and not all(axis.exact for axis in step.axes):
             _raise_inexact(index, kind, step, names)
-        layer_warnings = _remarks(index, step, names)
-        if not rf.global_ and (step.global_field or step.windows is not None):
-            if step.global_field or len(step.windows or ()) != axes:
-                # Every unit now sees the whole input, or the layer no longer lines up with
-                # the input's axes.
-                rf = _global_field(jumps, extents)
-            else:
-                rf = _move(sizes, jumps, starts, step.windows or ())
-                if not rf_warned and any(s > n for s, n in zip(rf.size, extents, strict=True)):
-                    rf_warned = True
-                    layer_warnings.append(_field_warning(index, rf, extents))
+        layer_warnings = _remarks(index, step, names) if step.notes or step.axes else []
+        ins = [source if i < 0 else fields[i] for i in inputs]
+        if spec.merges:
+            rf_state, why = union(ins, spec.spatial(xs, step), extents)  # type: ignore[attr-defined]
+            if why is not None:
+                layer_warnings.append(_unaligned(index, node, graph, ins, why, names))
+        else:
+            rf_state = through(ins[0], step.windows, step.global_field, extents)
+        rf = rf_state.report
+        if (
+            not rf_warned
+            and not rf.global_
+            and any(s > n for s, n in zip(rf.size, extents, strict=True))
+        ):
+            rf_warned = True
+            layer_warnings.append(_field_warning(index, rf, extents))
+        shapes.append(output)
+        fields.append(rf_state)
         output_bytes = batch_size * itemsize * elements
         macs = batch_size * step.macs
         reports.append(
             LayerReport(
                 index=index,
+                id=node.id,
+                name=node.id,
                 type=kind,
-                input_shape=list(x),
+                inputs=graph.input_ids(node),
+                input_shape=list(xs[0]),
                 output_shape=list(output),
                 weight_shape=None if step.weight is None else list(step.weight),
                 bias_shape=None if step.bias is None else list(step.bias),
@@ -343,18 +377,22 @@ def analyze(
                 macs=macs,
                 output_bytes=output_bytes,
                 warnings=layer_warnings,
-                torch_class=spec.torch_name(x),
+                # A merge of several inputs is a function (``torch.cat``), not a module.
+                torch_class=spec.torch_class if spec.merges else spec.torch_name(xs[0]),
             )
         )
-        stack_warnings.extend(layer_warnings)
         total_params += step.params
         total_buffers += step.buffers
         total_macs += macs
         activation_bytes += output_bytes
-        x = output
+    for index in range(len(nodes) - 1):
+        if not used[index]:
+            reports[index].warnings.append(_unused(index, nodes[index]))
+    for report in reports:
+        stack_warnings.extend(report.warnings)
     return Analysis(
         input_shape=list(input_shape),
-        output_shape=list(x),
+        output_shape=list(shapes[-1] if shapes else x),
         layers=reports,
         total_params=total_params,
         trainable_params=total_params,
@@ -366,6 +404,50 @@ def analyze(
         dtype=dtype.value,
         warnings=stack_warnings,
     )
+
+
+def _placed(index: int, node: Node, graph: Graph, error: FieldError) -> LayerError:
+    """A layer's rejection placed in the request; a merge's names the inputs at fault."""
+    if node.spec.merges and error.field == "inputs" and "b" in error.params:
+        ids = graph.input_ids(node)
+        a, b = ids[error.params.get("a", 0)], ids[error.params["b"]]
+        error = FieldError(
+            error.field,
+            msg("merge_inputs", input_a=a, input_b=b, message=error.msg),
+            error.code,
+            axis=error.axis,
+        )
+    name = None if graph.chain else node.id
+    return LayerError(index, node.spec.kind, error, name=name, loc=node.loc)
+
+
+def _unaligned(
+    index: int,
+    node: Node,
+    graph: Graph,
+    ins: Sequence[FieldState],
+    why: Disagreement,
+    names: tuple[str, ...],
+) -> LayerWarning:
+    """A merge whose paths disagree on jump or centre, or that is not shift-invariant."""
+    paths = graph.input_ids(node)
+    axis = names[why.axis] if why.axis < len(names) else str(why.axis)
+    params: dict[str, Any] = {
+        "id": node.id,
+        "kind": node.spec.kind,
+        "paths": paths,
+        "reason": why.reason,
+        "axis": axis,
+    }
+    if why.reason != "spatial":
+        part = "jump" if why.reason == "jump" else "start"
+        params["values"] = [as_number(getattr(s, part)[why.axis]) for s in ins]
+    return _warning(index, WarningCode.UNALIGNED_PATHS, params)
+
+
+def _unused(index: int, node: Node) -> LayerWarning:
+    """An output nothing reads: a dead branch."""
+    return _warning(index, WarningCode.UNUSED_OUTPUT, {"id": node.id, "kind": node.spec.kind})
 
 
 def _raise_inexact(index: int, kind: str, step: Step, names: tuple[str, ...]) -> NoReturn:
@@ -443,51 +525,6 @@ def _field_warning(index: int, rf: ReceptiveField, extents: Shape) -> LayerWarni
     return _warning(index, WarningCode.RF_EXCEEDS_INPUT, {"size": rf.size, "input": list(extents)})
 
 
-def _global_field(jumps: list[Number], extents: Shape) -> ReceptiveField:
-    """A unit that sees the whole input: its extent, centred."""
-    return ReceptiveField(
-        list(extents),
-        [as_number(j) for j in jumps],
-        [(n - 1) / 2 for n in extents],
-        [0.0] * len(extents),
-        True,
-    )
-
-
-def _move(
-    sizes: list[Number], jumps: list[Number], starts: list[Number], windows: Sequence[Window]
-) -> ReceptiveField:
-    """Move the field through one layer's windows, in place, and report it.
-
-    Per axis: ``size + span × jump``, ``start + offset × jump``, ``jump × stride`` (see
-    ``Window``). Ints and floats (halves, exact in binary) stay so; once a window or the
-    field holds a ``Fraction`` (a transposed convolution, uneven adaptive pooling), that
-    axis's start is a ``Fraction`` too, so the field stays exact.
-    """
-    for axis, w in enumerate(windows):
-        jump, start = jumps[axis], starts[axis]
-        sizes[axis] += w.span * jump
-        if Fraction in (type(jump), type(start), type(w.offset)):
-            starts[axis] = Fraction(start) + Fraction(w.offset) * jump
-        else:
-            starts[axis] = start + w.offset * jump
-        jumps[axis] = jump * w.stride
-    return _reported(sizes, jumps, starts)
-
-
-def _reported(sizes: list[Number], jumps: list[Number], starts: list[Number]) -> ReceptiveField:
-    """The field as answered: sizes and jumps exact, starts and effective paddings as floats.
-
-    The effective padding is ``(size - 1) / 2 - start``.
-    """
-    return ReceptiveField(
-        [as_number(s) for s in sizes],
-        [as_number(j) for j in jumps],
-        [float(t) for t in starts],
-        [float((s - 1) / 2 - t) for s, t in zip(sizes, starts, strict=True)],
-    )
-
-
 __all__ = [
     "DEFAULT_LIMITS",
     "Analysis",
@@ -498,4 +535,6 @@ __all__ = [
     "Limits",
     "ReceptiveField",
     "analyze",
+    "as_number",
+    "parse_layers",
 ]

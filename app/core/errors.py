@@ -6,7 +6,8 @@ The tree::
      ├── FieldError     a rule rejects one field of one layer (no index yet)
      ├── LayerError     the same, with the layer's index and type attached by analyze()
      ├── LimitError     a configured bound is exceeded (layer count, a size, an element count)
-     └── StackError     the request as a whole is wrong (input shape, an empty stack)
+     ├── StackError     the request as a whole is wrong (input shape, an empty stack)
+     └── GraphError     a graph's wiring is wrong (an unknown id, a duplicate, an empty block)
 
 Rules raise ``FieldError`` where the field is known; the ``analyze()`` loop, which knows the
 layer's index and type, turns it into a ``LayerError``, whose message reads
@@ -52,6 +53,13 @@ class ErrorCode(StrEnum):
     NOT_DIVISIBLE = "not_divisible"
     ARGUMENTS = "conflicting_arguments"
     INPUT_SHAPE = "invalid_input_shape"
+    UNKNOWN_INPUT = "unknown_input"
+    DUPLICATE_ID = "duplicate_id"
+    RESERVED_ID = "reserved_id"
+    INPUT_COUNT = "wrong_input_count"
+    BROADCAST = "shapes_do_not_broadcast"
+    CONCAT_SIZES = "sizes_do_not_match"
+    EMPTY_BLOCK = "empty_block"
 
 
 class CnnCalcError(ValueError):
@@ -109,10 +117,29 @@ def _rebuild_field_error(
 
 
 class LayerError(CnnCalcError):
-    """A ``FieldError`` placed in its stack: ``layer 3 (maxpool2d): <message>``."""
+    """A ``FieldError`` placed in its stack: ``layer 3 (maxpool2d): <message>``.
 
-    def __init__(self, index: int, layer_type: str, error: FieldError) -> None:
-        whole = Msg("layer_error", {"index": index, "type": layer_type, "message": error.msg})
+    In a graph, ``index`` counts the layers once blocks are expanded; ``name`` says where the
+    layer sits (``layer 5 (conv2d, stage1.0.1): …``) and ``loc`` is its place in the request
+    (``("layers", 2, "layers", 1)``) when that is not ``("layers", index)``.
+    """
+
+    def __init__(
+        self,
+        index: int,
+        layer_type: str,
+        error: FieldError,
+        *,
+        name: str | None = None,
+        loc: tuple[str | int, ...] | None = None,
+    ) -> None:
+        if name is None:
+            whole = Msg("layer_error", {"index": index, "type": layer_type, "message": error.msg})
+        else:
+            whole = Msg(
+                "layer_error_named",
+                {"index": index, "type": layer_type, "name": name, "message": error.msg},
+            )
         super().__init__(error.msg, whole)
         self.index = index
         self.layer_type = layer_type
@@ -120,10 +147,22 @@ class LayerError(CnnCalcError):
         self.code = error.code
         self.axis = error.axis
         self.params = error.params
+        self.name = name
+        self.loc = ("layers", index) if loc is None else loc
 
     def __reduce__(self) -> tuple[Any, ...]:
         error = FieldError(self.field, self.msg, self.code, axis=self.axis)
-        return (LayerError, (self.index, self.layer_type, error))
+        return (_rebuild_layer_error, (self.index, self.layer_type, self.name, self.loc, error))
+
+
+def _rebuild_layer_error(
+    index: int,
+    layer_type: str,
+    name: str | None,
+    loc: tuple[str | int, ...],
+    error: FieldError,
+) -> LayerError:
+    return LayerError(index, layer_type, error, name=name, loc=loc)
 
 
 class LimitError(CnnCalcError):
@@ -153,3 +192,21 @@ class StackError(CnnCalcError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (StackError, (self.loc, self.msg, self.code))
+
+
+class GraphError(CnnCalcError):
+    """The wiring of a graph is wrong, at ``loc`` below the request.
+
+    Args:
+        loc: where (``("layers", 4, "inputs", 1)``, ``("layers", 2, "layers", 0, "id")``).
+        msg: what is wrong, naming the id at fault.
+        code: the stable code of the rejection.
+    """
+
+    def __init__(self, loc: tuple[str | int, ...], msg: Msg, code: ErrorCode) -> None:
+        super().__init__(msg)
+        self.loc = loc
+        self.code = code
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (GraphError, (self.loc, self.msg, self.code))

@@ -29,8 +29,9 @@ from app.core.analysis import (
     LayerReport,
     LayerWarning,
 )
+from app.core.graph import build_graph
 from app.core.layers import LayerSpec, Step
-from app.core.layers.base import Window
+from app.core.layers.base import INPUT_ID, Window
 from app.core.layers.worked import (
     Line,
     Worked,
@@ -247,6 +248,7 @@ def field_steps(
     *,
     chain: FieldChain | None = None,
     step: Step | None = None,
+    inputs: Sequence[tuple[int, ...]] | None = None,
 ) -> FieldSteps:
     """The worked steps of one layer, field by field (the keys of ``FIELDS``).
 
@@ -259,9 +261,18 @@ def field_steps(
         lang: ``"en"`` or ``"fr"``.
         chain: the stride-1 kernels so far, to use the course's ``1 + L × (K − 1)``.
         step: the layer's ``infer()`` for the report's input, when the caller has it.
+        inputs: a merge's input shapes (its report holds the first one's).
     """
     language = lang_of(lang)
     x = tuple(report.input_shape)
+    if spec.merges:
+        xs = (x,) if inputs is None else tuple(inputs)
+        step = spec.infer_many(xs)
+        fields = render_worked(spec.explain_many(xs, step), language)
+        fields["receptive_field"] = _field_steps_for_rf(report, step, language, None)
+        if not report.receptive_field.global_ and len(xs) > 1:
+            fields["receptive_field"].insert(0, ExplanationStep(say("rf_merge", language)))
+        return fields
     if step is None:
         step = spec.infer(x)
     fields = render_worked(spec.explain(x, step), language)
@@ -323,11 +334,25 @@ def field_chains(analysis: Analysis, specs: Sequence[LayerSpec]) -> list[FieldCh
 
 
 def explain_fields(analysis: Analysis, specs: Sequence[LayerSpec], lang: str) -> list[FieldSteps]:
-    """``field_steps`` for every layer of an analysis, with the course's shortcut where it holds."""
-    chains = field_chains(analysis, specs)
+    """``field_steps`` for every layer of an analysis, with the course's shortcut where it holds.
+
+    ``specs`` are the request's entries; a graph's are expanded to its layers first, and the
+    course's shortcut ``1 + L × (K − 1)``, which follows one path, is left to chains.
+    """
+    graph = build_graph(specs, len(analysis.layers))
+    layers = [node.spec for node in graph.nodes]
+    chains = field_chains(analysis, layers) if graph.chain else [None] * len(layers)
+    shapes = {report.id: tuple(report.output_shape) for report in analysis.layers}
+    shapes[INPUT_ID] = tuple(analysis.input_shape)
     return [
-        field_steps(spec, report, lang, chain=chain)
-        for spec, report, chain in zip(specs, analysis.layers, chains, strict=True)
+        field_steps(
+            spec,
+            report,
+            lang,
+            chain=chain,
+            inputs=[shapes[i] for i in report.inputs] if spec.merges else None,
+        )
+        for spec, report, chain in zip(layers, analysis.layers, chains, strict=True)
     ]
 
 

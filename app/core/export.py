@@ -14,8 +14,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from app.core.analysis import Analysis, LayerReport, analyze, parse_layers
+from app.core.graph import chain_layers
 from app.core.layers import LayerSpec
 from app.core.layers.base import literal
+from app.core.messages import msg
 
 ALWAYS: Final = frozenset(
     {
@@ -81,7 +83,12 @@ def to_pytorch(
 
 
 def render_pytorch(analysis: Analysis, specs: Sequence[LayerSpec]) -> str:
-    """The source of ``to_pytorch`` for an analysis already made."""
+    """The source of ``to_pytorch`` for an analysis already made (of a chain).
+
+    Raises:
+        StackError: ``specs`` branch (the export of graphs comes next).
+    """
+    specs = chain_layers(specs, msg("part_export"), len(analysis.layers))
     codes = [_constructor(s, r) + "," for s, r in zip(specs, analysis.layers, strict=True)]
     width = max((len(code) for code in codes), default=0)
     body = [
@@ -132,8 +139,9 @@ def to_course(
     Raises:
         LayerError: the stack is impossible.
     """
-    specs = parse_layers(layers)
-    analysis = analyze(input_shape, specs)
+    entries = parse_layers(layers)
+    analysis = analyze(input_shape, entries)
+    specs = chain_layers(entries, msg("part_course_table"), len(analysis.layers))
     rows = [
         "Couche\tTaille Sortie\tTaille Poids",
         f"Entrée\t{' x '.join(str(n) for n in analysis.input_shape)}\t",

@@ -36,6 +36,7 @@ from app.core.analysis import (
 )
 from app.core.errors import ErrorCode, StackError
 from app.core.explain import FieldSteps, Lang, field_chains, field_steps, lang_of
+from app.core.graph import chain_layers
 from app.core.layers import LayerSpec, Step
 from app.core.layers.base import Mistake, prod
 from app.core.messages import msg
@@ -563,8 +564,9 @@ def grade(
         StackError: an answer names no layer of the stack, or an unknown field.
     """
     language = lang_of(lang)
-    specs = parse_layers(layers, max_layers=limits.max_layers)
-    analysis = analyze(input_shape, specs, strict=strict, limits=limits)
+    entries = parse_layers(layers, max_layers=limits.max_layers)
+    analysis = analyze(input_shape, entries, strict=strict, limits=limits)
+    specs = chain_layers(entries, msg("part_grading"), limits.max_layers)
     check_answers(answers, len(specs))
     # Worked steps only for the layers answered, each once (as explain_fields would give).
     chains = field_chains(analysis, specs)

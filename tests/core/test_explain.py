@@ -23,6 +23,7 @@ from app.core.explain import (
     explain_layer,
     warning_in,
 )
+from app.core.graph import build_graph
 from app.core.layers.activation import Activation
 from app.core.layers.base import WarningCode
 from app.core.messages import render, warning_message
@@ -143,8 +144,28 @@ BATTERY: dict[str, Stack] = {
     ),
 }
 
+GRAPHS: dict[str, Stack] = {
+    "graph_merges": (
+        [4, 8, 8],
+        [
+            {"type": "conv2d", "out_channels": 4, "kernel_size": 3, "padding": 1, "id": "a"},
+            {"type": "add", "inputs": ["a", "input"]},
+            {"type": "adaptiveavgpool2d", "output_size": 1, "id": "gate"},
+            {"type": "mul", "inputs": ["gate", "a"]},
+            {"type": "concat", "inputs": ["a", "input", "a"], "id": "cat"},
+            {
+                "type": "residual",
+                "layers": [{"type": "conv2d", "out_channels": 12, "kernel_size": 1}],
+            },
+            {"type": "cat", "dim": 3},
+        ],
+    ),
+}
+"""Graphs: merges of several inputs and blocks (their export comes later, so apart)."""
+
 STACKS: dict[str, Stack] = {
     **BATTERY,
+    **GRAPHS,
     **{name: (ex["input_shape"], ex["layers"]) for name, ex in EXAMPLES.items()},
     # Every kind's own sample (tests/core/test_kinds.py) on an input with spatial axes, so
     # that a new kind is told too.
@@ -235,7 +256,11 @@ def analysed(name: str) -> tuple[Analysis, list[Any]]:
 
 
 def test_the_stacks_cover_every_layer_kind() -> None:
-    kinds = {type(spec) for name in STACKS for spec in parse_layers(STACKS[name][1])}
+    kinds = {
+        type(node.spec)
+        for name in STACKS
+        for node in build_graph(parse_layers(STACKS[name][1]), 1000).nodes
+    }
     assert kinds == set(REGISTRY)
 
 
@@ -622,7 +647,33 @@ WARNING_SAMPLES: dict[WarningCode, dict[str, Any]] = {
     WarningCode.KERNEL_MISSES_INPUT: {},
     WarningCode.UNUSED_NUM_FEATURES: {"given": 3, "actual": 5},
     WarningCode.SINGLE_SPATIAL_NORM: {},
+    WarningCode.UNUSED_OUTPUT: {"id": "dead", "kind": "conv2d"},
+    WarningCode.UNALIGNED_PATHS: {
+        "id": "m",
+        "kind": "add",
+        "paths": ["a", "b"],
+        "reason": "jump",
+        "axis": "H",
+        "values": [2, 1],
+    },
 }
+
+
+def test_the_unaligned_paths_warning_names_the_paths_and_what_differs() -> None:
+    params = WARNING_SAMPLES[WarningCode.UNALIGNED_PATHS]
+    message = warning_message(WarningCode.UNALIGNED_PATHS, params)
+    assert render(message) == (
+        "add m: its paths disagree on the jump along H: a (2), b (1); the receptive field "
+        "given is the hull of its inputs' regions (aligned: false)"
+    )
+    assert render(message, "fr") == (
+        "add m : ses chemins ne s'accordent pas sur le pas selon H : a (2), b (1) ; le champ "
+        "réceptif donné est l'enveloppe des régions de ses entrées (aligned: false)"
+    )
+    centre = warning_message(WarningCode.UNALIGNED_PATHS, {**params, "reason": "centre"})
+    assert "sur le centre selon H" in render(centre, "fr")
+    spatial = warning_message(WarningCode.UNALIGNED_PATHS, {**params, "reason": "spatial"})
+    assert "side by side along a spatial axis" in render(spatial)
 
 
 def test_every_warning_code_has_a_message_in_both_languages() -> None:

@@ -98,6 +98,9 @@ SAMPLES: dict[str, tuple[tuple[int, ...], dict[str, object]]] = {
     "Upsample": ((3, 8, 8), {"type": "upsample", "scale_factor": 2, "mode": "bilinear"}),
     "PixelShuffle": ((8, 4, 4), {"type": "pixelshuffle", "upscale_factor": 2}),
     "PixelUnshuffle": ((3, 8, 8), {"type": "pixelunshuffle", "downscale_factor": 2}),
+    "Add": ((3, 8, 8), {"type": "add"}),
+    "Mul": ((3, 8, 8), {"type": "mul"}),
+    "Concat": ((3, 8, 8), {"type": "concat", "dim": 2}),
 }
 """One layer of every kind, on an input it accepts."""
 
@@ -136,7 +139,7 @@ def test_a_kind_without_worked_steps_fails_loudly() -> None:
     assert Mute not in REGISTRY
 
 
-PICTURES = {"conv", "pool", "linear", "flatten", "pointwise"}
+PICTURES = {"conv", "pool", "linear", "flatten", "pointwise", "merge"}
 
 
 @pytest.mark.parametrize("kind", REGISTRY, ids=lambda k: k.__name__)

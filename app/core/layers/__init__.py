@@ -27,6 +27,7 @@ from app.core.layers import (  # noqa: F401 - registers kinds
     activation,
     conv,
     linear,
+    merge,
     norm,
     padding,
     pool,
@@ -42,12 +43,16 @@ from app.core.layers.base import (
     lowered_types,
     one_error_per_field,
 )
+from app.core.layers.blocks import BLOCK_INDEX, BLOCKS, BlockSpec
 
 __all__ = [
+    "BLOCKS",
+    "BLOCK_INDEX",
     "LAYERS_ADAPTER",
     "REGISTRY",
     "TYPE_INDEX",
     "AnyLayer",
+    "BlockSpec",
     "LayerList",
     "LayerSpec",
     "Step",
@@ -124,11 +129,22 @@ if TYPE_CHECKING:
     AnyLayer = LayerSpec
     LayerList = list[LayerSpec]
 else:
-    AnyLayer = Annotated[Union[tuple(REGISTRY)], Discriminator("type"), _UnknownType()]  # noqa: UP007
+    AnyLayer = Annotated[
+        Union[(*REGISTRY, *BLOCKS)],
+        Discriminator("type"),
+        _UnknownType(),
+    ]
     LayerList = Annotated[list[AnyLayer], WrapValidator(validate_layers)]
-    """A list of layers, each matched on its ``type`` in any case (``Conv2d``, ``CONV2D``)."""
+    """A list of entries (layers, merges, blocks), each matched on its ``type`` in any case
+    (``Conv2d``, ``CONV2D``)."""
+    for _block in BLOCKS:  # their lists hold any entry, blocks included
+        _block.model_rebuild(_types_namespace={"LayerList": LayerList})
 
 LAYERS_ADAPTER: TypeAdapter[list[LayerSpec]] = TypeAdapter(LayerList)
+
+
+CATALOGUE_SKIPS = frozenset({"type", "id", "inputs"})
+"""Fields the catalogue leaves out of each kind's: its tag, and the wiring any entry has."""
 
 
 @cache
@@ -146,7 +162,7 @@ def catalogue() -> list[dict[str, Any]]:
         schema = kind.model_json_schema()
         fields = []
         for name, info in kind.model_fields.items():
-            if name == "type":
+            if name in CATALOGUE_SKIPS:
                 continue
             aliases = []
             if info.validation_alias is not None and hasattr(info.validation_alias, "choices"):

@@ -8,6 +8,7 @@ from pydantic import Field
 
 from app.core.errors import ErrorCode, FieldError
 from app.core.layers.base import (
+    NOT_WRITTEN,
     Bool,
     Int,
     LayerSpec,
@@ -93,7 +94,7 @@ class Activation(Elementwise):
 
     def course_layer(self, x: Shape) -> str:
         """``ReLU``, or ``ReLU(inplace=True)``."""
-        values = self.model_dump(exclude={"type"}, exclude_defaults=True)
+        values = self.model_dump(exclude=NOT_WRITTEN, exclude_defaults=True)
         name = self.torch_name(x)
         return course_call(name, values) if values else name
 

@@ -15,6 +15,7 @@ much, and several are built for every layer of every request.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum, unique
 from fractions import Fraction
@@ -27,6 +28,7 @@ from pydantic import (
     Field,
     GetCoreSchemaHandler,
     Strict,
+    StringConstraints,
     ValidationError,
 )
 from pydantic_core import (
@@ -260,6 +262,8 @@ class WarningCode(StrEnum):
     KERNEL_MISSES_INPUT = "window_in_padding_only"
     UNUSED_NUM_FEATURES = "num_features_unused"
     SINGLE_SPATIAL_NORM = "single_spatial_element"
+    UNUSED_OUTPUT = "unused_output"
+    UNALIGNED_PATHS = "receptive_field_not_aligned"
 
 
 @unique
@@ -418,14 +422,58 @@ def _literal_tags(annotation: Any) -> tuple[str, ...]:
     return ()
 
 
-class LayerSpec(BaseModel):
+ID_PATTERN = r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"
+"""A layer's ``id``: a letter or ``_``, then up to 63 letters, digits, ``_``, ``.`` or ``-``."""
+REF_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,1023}$"
+"""An entry of ``inputs``: a given id, ``input``, or a generated id or dotted name (``3``,
+``layer1.0.conv1``), which may start with a digit."""
+INPUT_ID = "input"
+"""The reserved id of the network's input."""
+MAX_INPUTS = 4096
+"""The most ids one ``inputs`` list may hold."""
+
+NOT_WRITTEN: set[str] = {"type", "id", "inputs"}
+"""Fields a layer's notation leaves out: its tag (the name says it) and its wiring."""
+
+LayerId = Annotated[str, Strict(), StringConstraints(pattern=ID_PATTERN)]
+Ref = Annotated[str, Strict(), StringConstraints(pattern=REF_PATTERN)]
+
+
+class Wired(BaseModel):
+    """What any entry of a network may say about its place: its ``id`` and its ``inputs``.
+
+    Both are optional, and a chain leaves them out: each entry then takes the output of the
+    one before. ``app.core.graph`` checks and resolves them (an ``id`` unique in its scope and
+    not ``input``; ``inputs`` naming only ids defined earlier).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
+
+    id: LayerId | None = Field(
+        None,
+        description=(
+            "A name for this entry's output, unique in its scope, matching "
+            "`[A-Za-z_][A-Za-z0-9_.-]{0,63}`; `input` is reserved for the network's input."
+        ),
+    )
+    inputs: tuple[Ref, ...] | None = Field(
+        None,
+        min_length=1,
+        max_length=MAX_INPUTS,
+        description=(
+            "The ids whose outputs this entry takes, defined earlier; by default the "
+            "output of the entry before it (the network's input for the first)."
+        ),
+    )
+
+
+class LayerSpec(Wired):
     """Base of every layer kind.
 
     Subclasses declare ``type: Literal[...]`` with their lower-case tags, PyTorch's fields,
     ``torch_class`` (``"Conv{d}d"`` is filled with the spatial dimension), and ``infer()``.
+    A kind that takes several inputs (a merge) sets ``merges`` and answers ``infer_many()``.
     """
-
-    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
     torch_class: ClassVar[str]
     """The ``torch.nn`` class, ``{d}`` standing for the number of spatial axes."""
@@ -478,6 +526,8 @@ class LayerSpec(BaseModel):
         if "type" not in inspect.get_annotations(cls):
             return  # a family base
         cls.tags = _literal_tags(cls.model_fields["type"].annotation)
+        if cls.expands:
+            return  # a block: app.core.graph expands it, it is no layer of its own
         REGISTRY.append(cls)
         for tag in cls.tags:
             if tag in TYPE_INDEX:
@@ -496,9 +546,26 @@ class LayerSpec(BaseModel):
         """The lower-case ``type`` tag as given."""
         return str(getattr(self, "type"))  # noqa: B009 - every registered kind declares it
 
+    expands: ClassVar[bool] = False
+    """A block (``sequential``, ``residual``, ``parallel``), expanded to layers before analysis."""
+    merges: ClassVar[bool] = False
+    """The kind takes one or more inputs (``add``, ``mul``, ``concat``); any other takes one."""
+
     def infer(self, x: Shape) -> Step:
         """The layer's answer for an input of shape ``x``."""
         raise NotImplementedError
+
+    def infer_many(self, xs: Sequence[Shape]) -> Step:
+        """The layer's answer for the inputs of shapes ``xs``, in the order of ``inputs``.
+
+        A one-input kind answers ``infer(xs[0])``; a merge overrides this. The graph has
+        already checked that a one-input kind receives exactly one input.
+        """
+        return self.infer(xs[0])
+
+    def explain_many(self, xs: Sequence[Shape], step: Step) -> Worked:
+        """``explain()`` for the inputs ``xs`` (``step`` is ``infer_many(xs)``)."""
+        return self.explain(xs[0], step)
 
     def explain(self, x: Shape, step: Step) -> Worked:
         """The worked steps of the output shape, weight, bias and parameters, as message codes.
@@ -540,7 +607,7 @@ class LayerSpec(BaseModel):
 
     def course_layer(self, x: Shape) -> str:
         """The layer in the course's notation: ``GroupNorm(num_groups=2)``."""
-        values = self.model_dump(exclude={"type"}, exclude_defaults=True)
+        values = self.model_dump(exclude=NOT_WRITTEN, exclude_defaults=True)
         return course_call(self.course_name or self.torch_name(x), values)
 
     course_weight_note: ClassVar[str | None] = None

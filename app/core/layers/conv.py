@@ -10,6 +10,7 @@ from pydantic import Field
 
 from app.core.errors import ErrorCode, FieldError
 from app.core.layers.base import (
+    NOT_WRITTEN,
     Bool,
     LayerSpec,
     Measurement,
@@ -117,7 +118,7 @@ class ConvFamily(LayerSpec):
 
     def course_layer(self, x: Shape) -> str:
         """``Conv (Cout=20, K=5, P=2, S=1)``: padding and stride always written."""
-        values = self.model_dump(exclude={"type"}, exclude_defaults=True)
+        values = self.model_dump(exclude=NOT_WRITTEN, exclude_defaults=True)
         values.setdefault("padding", getattr(self, "padding"))  # noqa: B009 - both kinds have it
         values.setdefault("stride", self.stride)
         return window_course_call(self.course_name or self.torch_name(x), values, " ")

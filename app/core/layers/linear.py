@@ -9,6 +9,7 @@ from pydantic import Field
 
 from app.core.errors import ErrorCode, FieldError
 from app.core.layers.base import (
+    NOT_WRITTEN,
     Bool,
     Int,
     LayerSpec,
@@ -80,7 +81,7 @@ class Flatten(LayerSpec):
 
     def course_layer(self, x: Shape) -> str:
         """``Flatten``, or ``Flatten(start_dim=2)``."""
-        values = self.model_dump(exclude={"type"}, exclude_defaults=True)
+        values = self.model_dump(exclude=NOT_WRITTEN, exclude_defaults=True)
         return course_call("Flatten", values) if values else "Flatten"
 
     def infer(self, x: Shape) -> Step:

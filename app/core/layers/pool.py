@@ -10,6 +10,7 @@ from pydantic import Field
 
 from app.core.errors import ErrorCode, FieldError
 from app.core.layers.base import (
+    NOT_WRITTEN,
     Bool,
     LayerSpec,
     Measurement,
@@ -83,7 +84,7 @@ class PoolFamily(LayerSpec):
 
     def course_layer(self, x: Shape) -> str:
         """``MaxPool(K=2, S=2)``."""
-        values = self.model_dump(exclude={"type"}, exclude_defaults=True)
+        values = self.model_dump(exclude=NOT_WRITTEN, exclude_defaults=True)
         return window_course_call(self.course_name or self.torch_name(x), values, "")
 
     def pool(self, x: Shape, dilation: PosAxes) -> Step:
@@ -255,7 +256,8 @@ class AdaptivePoolFamily(LayerSpec):
     ``None`` size keeps the input's. When ``M`` divides ``N`` this is a pooling of kernel and
     stride ``N / M``. Otherwise the windows differ by one: the receptive field takes the
     widest, ``ceil((N + M - gcd(N, M)) / M)``, a jump of ``N / M`` (a fraction), and the
-    first window's centre for its start.
+    first window's centre for its start. To size 1 on every axis (global pooling) each unit
+    depends on every input pixel: its receptive field is global.
     """
 
     output_size: OutputSize
@@ -291,7 +293,13 @@ class AdaptivePoolFamily(LayerSpec):
             first = -(-n // m)
             windows.append(Window(adaptive_max_window(n, m) - 1, ratio(n, m), half(first - 1)))
             notes.append(Note(WarningCode.UNEVEN_ADAPTIVE, {"axis": axis, "input": n, "output": m}))
-        return Step(output=(x[0], *out), windows=tuple(windows), notes=tuple(notes))
+        # A global pooling (size 1 on every axis) mixes every unit: its field is the input.
+        return Step(
+            output=(x[0], *out),
+            windows=tuple(windows),
+            notes=tuple(notes),
+            global_field=all(m == 1 for m in out),
+        )
 
     def explain(self, x: Shape, step: Step) -> Worked:
         """The given output size per axis and the windows it makes; no parameters."""

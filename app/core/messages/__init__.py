@@ -153,6 +153,20 @@ def warning_message(code: str, params: Mapping[str, Any]) -> Msg:
         return Msg(f"warn_single_value_{p.get('per', 'channel')}")
     if code == "implicit_softmax_dim":
         return Msg("warn_implicit_dim_batch" if p["dim"] == 0 else "warn_implicit_dim", dict(p))
+    if code == "receptive_field_not_aligned":
+        if p["reason"] == "spatial":
+            return Msg("warn_unaligned_spatial", {"kind": p["kind"], "id": p["id"]})
+        pairs = zip(p["paths"], p["values"], strict=True)
+        return Msg(
+            "warn_unaligned_paths",
+            {
+                "kind": p["kind"],
+                "id": p["id"],
+                "what": Msg("word_jump" if p["reason"] == "jump" else "word_centre"),
+                "axis": p["axis"],
+                "values": ", ".join(f"{path} ({v})" for path, v in pairs),
+            },
+        )
     return Msg(WARNING_CODES[code], dict(p))
 
 
@@ -164,6 +178,7 @@ WARNING_CODES: Final[Mapping[str, str]] = {
     "dropout_input_rank": "warn_dropout_rank",
     "num_features_unused": "warn_num_features_unused",
     "single_spatial_element": "warn_single_spatial",
+    "unused_output": "warn_unused_output",
 }
 """Warnings whose message takes their parameters as they are."""
 

@@ -218,6 +218,25 @@ TEXT: Final[dict[str, str]] = {
     "rf_exceeds": (
         "The receptive field is larger than the input ({input}): the outer part only sees padding."
     ),
+    "merge_one": "{name} of a single input passes it on unchanged.",
+    "merge_elementwise": (
+        "{name} takes {n} inputs ({shapes}) and combines them value by value: their shapes must "
+        "be equal, except that a size 1 is repeated to match the other (PyTorch's broadcasting)."
+    ),
+    "merge_broadcast": "Along {axis}, a size 1 is repeated {n} times.",
+    "merge_concat": (
+        "torch.cat puts its {n} inputs ({shapes}) one after the other along dimension {dim} "
+        "({axis}, the batch being dimension 0): the sizes along {axis} add up, and every other "
+        "size must be equal."
+    ),
+    "params_merge": (
+        "No parameters to learn: a merge combines its inputs without weights, and its "
+        "element-wise work counts no multiply-accumulate."
+    ),
+    "rf_merge": (
+        "This layer takes several paths; its units see the union of what they see: from the "
+        "first to the last input pixel any path reaches, on each axis."
+    ),
     "dim_implicit": "(implicit)",
     "or_join": "{head} or {last}",
     "word_body": "body",
@@ -228,6 +247,62 @@ TEXT: Final[dict[str, str]] = {
     "shape_spatial": "C×spatial",
     "shape_any_spatial": "a tensor with spatial axes",
     "layer_error": "layer {index} ({type}): {message}",
+    "layer_error_named": "layer {index} ({type}, {name}): {message}",
+    "concat_batch": (
+        "concatenating along the batch (dim 0) mixes samples; cnncalc keeps the batch apart, so "
+        "dim must be 1 (the channels) or more"
+    ),
+    "concat_rank": (
+        "Tensors must have same number of dimensions: got {rank_a} and {rank_b} ({shape_a} and "
+        "{shape_b}, with the batch)"
+    ),
+    "concat_sizes": (
+        "Sizes of tensors must match except in dimension {cat_dim}. Expected size {size_a} but "
+        "got size {size_b} for tensor number {b} in the list (dimension {dim}: {shape_a} and "
+        "{shape_b})"
+    ),
+    "broadcast_rank": (
+        "{op} of a {shape_a} tensor and a {shape_b} tensor: with the batch they have {rank_a} "
+        "and {rank_b} dimensions; PyTorch would align the batch of the smaller with a feature "
+        "axis of the larger, so give both the same number of dimensions (a size 1 is broadcast)"
+    ),
+    "broadcast_sizes": (
+        "The size of tensor a ({size_a}) must match the size of tensor b ({size_b}) at "
+        "non-singleton dimension {dim}"
+    ),
+    "merge_inputs": "inputs {input_a!r} and {input_b!r}: {message}",
+    "graph_empty_layers": (
+        'a {kind} block needs at least one layer in layers (an identity is {{"type": "identity"}})'
+    ),
+    "graph_empty_branch": (
+        'a {kind} block needs at least one layer in a branch (an identity is {{"type": '
+        '"identity"}})'
+    ),
+    "graph_layers_limit": (
+        "the network expands to more than {limit} layers (blocks and repeats counted), over the "
+        "limit of {limit}"
+    ),
+    "graph_one_input": (
+        "{kind} takes one input, but inputs names {count}; only add, mul and concat take several"
+    ),
+    "graph_block_one_input": "a {kind} block takes one input, but inputs names {count}",
+    "graph_name_twice": (
+        "the name {name!r} is given twice: ids and positions make every layer's dotted name, "
+        "which must be unique"
+    ),
+    "graph_reserved_id": '"input" is reserved: it names the network\'s input',
+    "graph_id_twice": "the id {id!r} is given twice",
+    "graph_unknown_input": (
+        "inputs[{j}] names {ref!r}, which no earlier layer has as its id; a layer may only take "
+        "the input or the output of a layer before it"
+    ),
+    "graph_chain_only": (
+        "{what} takes a chain of layers for now; a branching network (merges of several inputs, "
+        "residual or parallel blocks, inputs that skip) is analysed by POST /v1/analyze"
+    ),
+    "part_export": "the export to PyTorch",
+    "part_course_table": "the course's table",
+    "part_grading": "grading",
     "kernel_too_large": (
         "kernel {kernel} is larger than the padded input {padded} (Kernel size can't be greater "
         "than actual input size)"
@@ -540,6 +615,20 @@ TEXT: Final[dict[str, str]] = {
         "this channel dropout receives a tensor of another rank than expected: PyTorch treats "
         "it as a plain or unbatched dropout"
     ),
+    "warn_unused_output": (
+        "the output of {id} ({kind}) is used by no layer: this branch does not reach the "
+        "network's output"
+    ),
+    "warn_unaligned_spatial": (
+        "{kind} {id}: it puts units side by side along a spatial axis, so its field depends on "
+        "position; the receptive field given is the hull of its inputs' regions (aligned: false)"
+    ),
+    "warn_unaligned_paths": (
+        "{kind} {id}: its paths disagree on the {what} along {axis}: {values}; the receptive "
+        "field given is the hull of its inputs' regions (aligned: false)"
+    ),
+    "word_jump": "jump",
+    "word_centre": "centre",
     "title_400": "Bad Request",
     "title_404": "Not Found",
     "title_405": "Method Not Allowed",
@@ -553,6 +642,7 @@ TEXT: Final[dict[str, str]] = {
     "title_stack": "Invalid layer stack",
     "title_limit": "Limit exceeded",
     "torch_missing": "torch is not installed: {hint}",
+    "torch_graph": "the torch check runs chains of layers; branching networks come next",
     "cli_invalid_request": "invalid request: {errors}",
     "at_place": "{where}: {message}",
     "at_layer": "layer {index}",
@@ -616,6 +706,7 @@ TEXT: Final[dict[str, str]] = {
     "pydantic.string_too_long": "String should have at most {max_length} character{plural}",
     "pydantic.string_too_short": "String should have at least {min_length} character{plural}",
     "pydantic.string_type": "Input should be a valid string",
+    "pydantic.string_pattern_mismatch": "String should match pattern '{pattern}'",
     "pydantic.string_unicode": (
         "Input should be a valid string, unable to parse raw data as a unicode string"
     ),

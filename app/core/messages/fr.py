@@ -242,6 +242,26 @@ TEXT: Final[dict[str, str]] = {
         "Le champ réceptif dépasse l'entrée ({input}) : sa partie extérieure ne voit que du "
         "padding."
     ),
+    "merge_one": "{name} d'une seule entrée la transmet telle quelle.",
+    "merge_elementwise": (
+        "{name} prend {n} entrées ({shapes}) et les combine valeur par valeur : leurs formes "
+        "doivent être égales, sauf qu'une taille 1 est répétée pour égaler l'autre (le "
+        "broadcasting de PyTorch)."
+    ),
+    "merge_broadcast": "Selon {axis}, une taille 1 est répétée {n} fois.",
+    "merge_concat": (
+        "torch.cat met ses {n} entrées ({shapes}) bout à bout selon la dimension {dim} ({axis}, "
+        "le batch étant la dimension 0) : les tailles selon {axis} s'additionnent, et toutes "
+        "les autres doivent être égales."
+    ),
+    "params_merge": (
+        "Pas de paramètres à apprendre : une fusion combine ses entrées sans poids, et son "
+        "travail valeur par valeur ne compte aucune multiplication-accumulation."
+    ),
+    "rf_merge": (
+        "Cette couche reçoit plusieurs chemins ; ses unités voient la réunion de ce qu'ils "
+        "voient : du premier au dernier pixel d'entrée atteint par un chemin, sur chaque axe."
+    ),
     "dim_implicit": "(implicite)",
     "or_join": "{head} ou {last}",
     "word_body": "corps de la requête",
@@ -252,6 +272,66 @@ TEXT: Final[dict[str, str]] = {
     "shape_spatial": "C×(axes spatiaux)",
     "shape_any_spatial": "un tenseur avec des axes spatiaux",
     "layer_error": "couche {index} ({type}) : {message}",
+    "layer_error_named": "couche {index} ({type}, {name}) : {message}",
+    "concat_batch": (
+        "concaténer selon le batch (dim 0) mélange les exemples ; cnncalc garde le batch à part, "
+        "donc dim doit valoir 1 (les canaux) ou plus"
+    ),
+    "concat_rank": (
+        "les tenseurs doivent avoir le même nombre de dimensions : {rank_a} et {rank_b} reçus "
+        "({shape_a} et {shape_b}, batch compris)"
+    ),
+    "concat_sizes": (
+        "les tailles des tenseurs doivent être égales sauf selon la dimension {cat_dim} : taille "
+        "{size_a} attendue mais {size_b} reçue pour le tenseur numéro {b} de la liste (dimension "
+        "{dim} : {shape_a} et {shape_b})"
+    ),
+    "broadcast_rank": (
+        "{op} d'un tenseur {shape_a} et d'un tenseur {shape_b} : avec le batch ils ont {rank_a} "
+        "et {rank_b} dimensions ; PyTorch alignerait le batch du plus petit sur un axe de "
+        "valeurs du plus grand, donnez-leur donc le même nombre de dimensions (une taille 1 est "
+        "répétée)"
+    ),
+    "broadcast_sizes": (
+        "la taille du tenseur a ({size_a}) doit être égale à celle du tenseur b ({size_b}) selon "
+        "la dimension {dim}, qui ne vaut 1 dans aucun des deux"
+    ),
+    "merge_inputs": "entrées {input_a!r} et {input_b!r} : {message}",
+    "graph_empty_layers": (
+        "un bloc {kind} demande au moins une couche dans layers (une identité s'écrit "
+        '{{"type": "identity"}})'
+    ),
+    "graph_empty_branch": (
+        "un bloc {kind} demande au moins une couche dans chaque branche (une identité "
+        's\'écrit {{"type": "identity"}})'
+    ),
+    "graph_layers_limit": (
+        "le réseau compte plus de {limit} couches une fois les blocs et les répétitions "
+        "développés, au-delà de la limite de {limit}"
+    ),
+    "graph_one_input": (
+        "{kind} prend une entrée, mais inputs en nomme {count} ; seuls add, mul et concat en "
+        "prennent plusieurs"
+    ),
+    "graph_block_one_input": "un bloc {kind} prend une entrée, mais inputs en nomme {count}",
+    "graph_name_twice": (
+        "le nom {name!r} est donné deux fois : ids et positions font le nom pointé de chaque "
+        "couche, qui doit être unique"
+    ),
+    "graph_reserved_id": '"input" est réservé : il désigne l\'entrée du réseau',
+    "graph_id_twice": "l'id {id!r} est donné deux fois",
+    "graph_unknown_input": (
+        "inputs[{j}] nomme {ref!r}, qu'aucune couche précédente n'a pour id ; une couche ne peut "
+        "prendre que l'entrée ou la sortie d'une couche qui la précède"
+    ),
+    "graph_chain_only": (
+        "{what} ne prend pour l'instant qu'une suite de couches ; un réseau à branches (fusions "
+        "de plusieurs entrées, blocs residual ou parallel, inputs qui sautent des couches) "
+        "s'analyse avec POST /v1/analyze"
+    ),
+    "part_export": "l'export vers PyTorch",
+    "part_course_table": "le tableau du cours",
+    "part_grading": "la correction",
     "kernel_too_large": (
         "le noyau ({kernel}) est plus grand que l'entrée avec son padding ({padded}) : PyTorch "
         "refuse un noyau plus grand que l'entrée"
@@ -576,6 +656,21 @@ TEXT: Final[dict[str, str]] = {
         "ce dropout par canal reçoit un tenseur d'un autre rang que prévu : PyTorch le traite "
         "comme un dropout ordinaire ou sans batch"
     ),
+    "warn_unused_output": (
+        "la sortie de {id} ({kind}) n'est utilisée par aucune couche : cette branche ne mène pas "
+        "à la sortie du réseau"
+    ),
+    "warn_unaligned_spatial": (
+        "{kind} {id} : elle met des unités côte à côte selon un axe spatial, donc son champ "
+        "dépend de la position ; le champ réceptif donné est l'enveloppe des régions de ses "
+        "entrées (aligned: false)"
+    ),
+    "warn_unaligned_paths": (
+        "{kind} {id} : ses chemins ne s'accordent pas sur {what} selon {axis} : {values} ; le "
+        "champ réceptif donné est l'enveloppe des régions de ses entrées (aligned: false)"
+    ),
+    "word_jump": "le pas",
+    "word_centre": "le centre",
     "title_400": "Requête incorrecte",
     "title_404": "Introuvable",
     "title_405": "Méthode non permise",
@@ -589,6 +684,10 @@ TEXT: Final[dict[str, str]] = {
     "title_stack": "Pile de couches invalide",
     "title_limit": "Limite dépassée",
     "torch_missing": "torch n'est pas installé : {hint}",
+    "torch_graph": (
+        "la vérification par torch prend des suites de couches ; les réseaux à branches "
+        "viendront ensuite"
+    ),
     "cli_invalid_request": "requête invalide : {errors}",
     "at_place": "{where} : {message}",
     "at_layer": "couche {index}",
@@ -653,6 +752,7 @@ TEXT: Final[dict[str, str]] = {
     "pydantic.string_too_long": "le texte doit avoir au plus {max_length} caractère{plural}",
     "pydantic.string_too_short": "le texte doit avoir au moins {min_length} caractère{plural}",
     "pydantic.string_type": "la valeur doit être un texte",
+    "pydantic.string_pattern_mismatch": "le texte doit suivre le motif '{pattern}'",
     "pydantic.string_unicode": "la valeur doit être un texte Unicode valide",
     "pydantic.bool_type": "la valeur doit être un booléen (true ou false)",
     "pydantic.bool_parsing": "la valeur doit être un booléen (true ou false)",
