@@ -155,29 +155,33 @@ def union(
     start: list[Any] = []
     why = Disagreement("spatial", 0) if spatial else None
     for axis in range(axes):
-        lows = [Fraction(s.start[axis]) - Fraction(s.size[axis] - 1) / 2 for s in states]
-        highs = [Fraction(s.start[axis]) + Fraction(s.size[axis] - 1) / 2 for s in states]
-        lo, hi = min(lows), max(highs)
-        jumps = {s.jump[axis] for s in states}
-        centres = {Fraction(s.start[axis]) for s in states}
+        values = [(s.start[axis], s.size[axis], s.jump[axis]) for s in states]
+        if any(Fraction in (type(t), type(n), type(j)) for t, n, j in values):
+            values = [(Fraction(t), Fraction(n), Fraction(j)) for t, n, j in values]
+        # Halves and wholes are exact as floats; a Fraction anywhere makes them all exact.
+        lo = min(t - (n - 1) / 2 for t, n, _ in values)
+        hi = max(t + (n - 1) / 2 for t, n, _ in values)
+        jumps = {j for _, _, j in values}
         if why is None and len(jumps) > 1:
             why = Disagreement("jump", axis)
-        elif why is None and len(centres) > 1:
+        elif why is None and len({t for t, _, _ in values}) > 1:
             why = Disagreement("centre", axis)
         size.append(_plain(hi - lo + 1))
-        jump.append(max(jumps))
+        jump.append(_plain(max(jumps)))
         start.append(_plain((lo + hi) / 2, half_float=True))
     aligned = why is None and all(s.aligned for s in states)
     return _state(size, jump, start, aligned), why
 
 
-def _plain(value: Fraction, *, half_float: bool = False) -> Number:
-    """An int when whole, a float when a half (``half_float``), else the exact fraction."""
-    if value.denominator == 1:
-        return float(value) if half_float else value.numerator
-    if half_float and value.denominator == 2:
+def _plain(value: Number, *, half_float: bool = False) -> Number:
+    """An int when whole (a float when ``half_float``), a float when a half, else exact."""
+    if isinstance(value, Fraction):
+        if value.denominator == 1:
+            return float(value) if half_float else value.numerator
+        return float(value) if value.denominator == 2 else value
+    if half_float:
         return float(value)
-    return value
+    return int(value) if float(value).is_integer() else value
 
 
 __all__ = ["Disagreement", "FieldState", "ReceptiveField", "global_field", "through", "union"]

@@ -46,7 +46,10 @@ def test_contract_example(client: TestClient) -> None:
         "start": [0.0, 0.0],
         "padding": [2.0, 2.0],
         "global": False,
+        "aligned": True,  # the graph form's: false only after paths that do not line up
     }
+    assert (first["id"], first["name"], first["inputs"]) == ("0", "0", ["input"])
+    assert data["layers"][1]["inputs"] == ["0"]
     assert data["verification"] is None
     assert data["total_params"] == 20 * 26 + 14 * 14 * 20 * 500 + 500 + 5010
 

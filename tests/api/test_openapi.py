@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from app.core.layers import REGISTRY
+from app.core.layers import BLOCKS, REGISTRY
 from scripts.write_openapi import TARGET, render
 
 
@@ -41,4 +41,5 @@ def test_every_tag_of_every_kind_is_a_valid_layer_type_in_the_schema() -> None:
         name = member["$ref"].rsplit("/", 1)[-1]
         tag = components[name]["properties"]["type"]
         listed[name] = set(tag["enum"]) if "enum" in tag else {tag["const"]}
-    assert listed == {kind.__name__: set(kind.tags) for kind in REGISTRY}
+    kinds = (*REGISTRY, *BLOCKS)  # the layer kinds and the blocks that expand to them
+    assert listed == {kind.__name__: set(kind.tags) for kind in kinds}
