@@ -29,13 +29,14 @@ from typing import Any, NoReturn
 from app.core.errors import ErrorCode, FieldError, LayerError, LimitError, StackError
 from app.core.graph import Graph, Node, build_graph
 from app.core.layers import LAYERS_ADAPTER, LayerSpec, Step
-from app.core.layers.base import WarningCode, prod
+from app.core.layers.base import INPUT_ID, WarningCode, prod
 from app.core.messages import msg, render, warning_message
 from app.core.receptive_field import (
     Disagreement,
-    FieldState,
+    Exact,
     ReceptiveField,
     as_number,
+    exact_of,
     input_field,
     through,
     union,
@@ -180,7 +181,9 @@ def check_input(input_shape: Sequence[int], batch_size: int, limits: Limits) -> 
     for axis, n in enumerate(shape):
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise StackError(
-                ("input_shape", axis), msg("input_axis", axis=axis, value=n), ErrorCode.INPUT_SHAPE
+                ("input_shape", axis),
+                msg("input_axis", axis=axis, value=n),
+                ErrorCode.INPUT_SHAPE,
             )
         if n > limits.max_dim:
             raise LimitError(
@@ -193,13 +196,17 @@ def check_input(input_shape: Sequence[int], batch_size: int, limits: Limits) -> 
         )
     if batch_size > limits.max_batch:
         raise LimitError(
-            ("batch_size",), msg("batch_size_limit", value=batch_size, limit=limits.max_batch)
+            ("batch_size",),
+            msg("batch_size_limit", value=batch_size, limit=limits.max_batch),
         )
     return shape
 
 
 def check_values(
-    index: int, spec: LayerSpec, limits: Limits, loc: tuple[str | int, ...] | None = None
+    index: int,
+    spec: LayerSpec,
+    limits: Limits,
+    loc: tuple[str | int, ...] | None = None,
 ) -> None:
     """Every integer field of a layer must be at most ``limits.max_value``.
 
@@ -229,7 +236,14 @@ def _over(
 ) -> NoReturn:
     raise LimitError(
         (*(("layers", index) if loc is None else loc), name),
-        msg("field_limit", index=index, kind=spec.kind, name=name, value=value, limit=top),
+        msg(
+            "field_limit",
+            index=index,
+            kind=spec.kind,
+            name=name,
+            value=value,
+            limit=top,
+        ),
     )
 
 
@@ -303,96 +317,108 @@ def analyze(
         )
     graph = build_graph(specs, limits.max_layers)
     nodes = graph.nodes
+    count = len(nodes)
     itemsize = dtype.itemsize
     extents = x[1:]
     axes = len(extents)
     names = AXIS_NAMES.get(axes, tuple(str(i) for i in range(axes)))
-    # Per node: its output shape and the field of its units (``app.core.receptive_field``).
-    shapes: list[Shape] = []
-    fields: list[FieldState] = []
-    source = input_field(extents)
+    # Per node, and the network's input last (so that ``INPUT``, -1, reads it): the output
+    # shape, the field of its units (its report, and its exact values when a ``Fraction``
+    # is among them: ``app.core.receptive_field``), its id, and whether a layer reads it.
+    shapes: list[Shape] = [x] * (count + 1)
+    fields: list[ReceptiveField] = [input_field(extents)] * (count + 1)
+    exacts: list[Exact | None] = [None] * (count + 1)
+    ids: list[str] = [node.id for node in nodes]
+    ids.append(INPUT_ID)
+    used = [False] * (count + 1)
     rf_warned = False
-    used = [False] * len(nodes)
     reports: list[LayerReport] = []
-    stack_warnings: list[LayerWarning] = []
     total_params = total_buffers = total_macs = activation_bytes = 0
-    # One inference per distinct (layer, inputs) of the network: a network that repeats a
-    # block (500 × conv, relu; a ResNet stage) infers each once. The 1,000-layer stack:
-    # 17 → 12 ms from dicts (docs/benchmarks.md); no cost measured on stacks without repeats.
-    steps: dict[tuple[LayerSpec, tuple[Shape, ...]], Step] = {}
+    # One inference per distinct (rule, inputs) of the network: a network that repeats a
+    # block (500 × conv, relu; a ResNet stage) infers each once, its checks and names with it.
+    done: dict[tuple[Any, ...], _Done] = {}
     for index, node in enumerate(nodes):
         spec = node.spec
-        kind = spec.kind
         inputs = node.inputs
-        for i in inputs:
-            if i >= 0:
-                used[i] = True
-        xs = tuple(x if i < 0 else shapes[i] for i in inputs)
-        step = steps.get((spec, xs))
-        if step is None:
-            check_values(index, spec, limits, node.loc)
-            try:
-                step = steps[spec, xs] = spec.infer_many(xs) if spec.merges else spec.infer(xs[0])
-            except FieldError as error:
-                raise _placed(index, node, graph, error) from None
-        output = step.output
-        elements = prod(output)
-        _check_output(index, kind, output, elements, batch_size, limits)
-        if strict and not all(axis.exact for axis in step.axes):
-            _raise_inexact(index, kind, step, names)
-        layer_warnings = _remarks(index, step, names) if step.notes or step.axes else []
-        ins = [source if i < 0 else fields[i] for i in inputs]
-        if spec.merges:
-            rf_state, why = union(ins, spec.spatial(xs, step), extents)  # type: ignore[attr-defined]
-            if why is not None:
-                layer_warnings.append(_unaligned(index, node, graph, ins, why, names))
+        first = inputs[0]
+        x0 = shapes[first]
+        if len(inputs) == 1:
+            used[first] = True
+            xs: tuple[Shape, ...] = (x0,)
         else:
-            rf_state = through(ins[0], step.windows, step.global_field, extents)
-        rf = rf_state.report
-        if (
-            not rf_warned
-            and not rf.global_
-            and any(s > n for s, n in zip(rf.size, extents, strict=True))
-        ):
-            rf_warned = True
-            layer_warnings.append(_field_warning(index, rf, extents))
-        shapes.append(output)
-        fields.append(rf_state)
-        output_bytes = batch_size * itemsize * elements
-        macs = batch_size * step.macs
+            for i in inputs:
+                used[i] = True
+            xs = tuple(shapes[i] for i in inputs)
+        key = (spec.rule_key(), xs)
+        entry = done.get(key)
+        if entry is None:
+            entry = done[key] = _infer(
+                index, node, graph, xs, batch_size, itemsize, strict, limits, names
+            )
+        step = entry.step
+        output = step.output
+        # The rule's warnings, told once per rule and placed at this layer.
+        layer_warnings = (
+            [LayerWarning(index, w.code, w.message, dict(w.params)) for w in entry.remarks]
+            if entry.remarks
+            else []
+        )
+        if spec.merges:
+            rf, exact, why = union(
+                [fields[i] for i in inputs],
+                [exacts[i] for i in inputs],
+                entry.spatial,
+                extents,
+            )
+            if why is not None:
+                layer_warnings.append(_unaligned(index, node, ids, fields, exacts, why, names))
+        else:
+            rf, exact = through(
+                fields[first], exacts[first], step.windows, step.global_field, extents
+            )
+        if not rf_warned and not rf.global_:
+            for size, n in zip(rf.size, extents, strict=True):
+                if size > n:
+                    rf_warned = True
+                    layer_warnings.append(_field_warning(index, rf, extents))
+                    break
+        shapes[index] = output
+        fields[index] = rf
+        exacts[index] = exact
+        output_bytes = entry.output_bytes
+        macs = entry.macs
         reports.append(
             LayerReport(
-                index=index,
-                id=node.id,
-                name=node.id,
-                type=kind,
-                inputs=graph.input_ids(node),
-                input_shape=list(xs[0]),
-                output_shape=list(output),
-                weight_shape=None if step.weight is None else list(step.weight),
-                bias_shape=None if step.bias is None else list(step.bias),
-                params=step.params,
-                buffers=step.buffers,
-                receptive_field=rf,
-                macs=macs,
-                output_bytes=output_bytes,
-                warnings=layer_warnings,
-                # A merge of several inputs is a function (``torch.cat``), not a module.
-                torch_class=spec.torch_class if spec.merges else spec.torch_name(xs[0]),
+                index,
+                node.id,
+                node.id,
+                entry.kind,
+                [ids[i] for i in inputs],
+                list(x0),
+                list(output),
+                None if step.weight is None else list(step.weight),
+                None if step.bias is None else list(step.bias),
+                step.params,
+                step.buffers,
+                rf,
+                macs,
+                output_bytes,
+                layer_warnings,
+                None,
+                entry.torch_class,
             )
         )
         total_params += step.params
         total_buffers += step.buffers
         total_macs += macs
         activation_bytes += output_bytes
-    for index in range(len(nodes) - 1):
+    for index in range(count - 1):
         if not used[index]:
             reports[index].warnings.append(_unused(index, nodes[index]))
-    for report in reports:
-        stack_warnings.extend(report.warnings)
+    stack_warnings = [w for report in reports if report.warnings for w in report.warnings]
     return Analysis(
         input_shape=list(input_shape),
-        output_shape=list(shapes[-1] if shapes else x),
+        output_shape=list(shapes[count - 1] if count else x),
         layers=reports,
         total_params=total_params,
         trainable_params=total_params,
@@ -403,6 +429,60 @@ def analyze(
         batch_size=batch_size,
         dtype=dtype.value,
         warnings=stack_warnings,
+    )
+
+
+@dataclass(slots=True)
+class _Done:
+    """What the analysis infers once per distinct (rule, inputs): the step and its answers."""
+
+    step: Step
+    kind: str
+    torch_class: str
+    remarks: list[LayerWarning]
+    spatial: bool
+    macs: int
+    output_bytes: int
+
+
+def _infer(
+    index: int,
+    node: Node,
+    graph: Graph,
+    xs: tuple[Shape, ...],
+    batch_size: int,
+    itemsize: int,
+    strict: bool,
+    limits: Limits,
+    names: tuple[str, ...],
+) -> _Done:
+    """Infer one layer and check it (values, output size, strict division), once per rule.
+
+    Raises:
+        LayerError: the layer is impossible for ``xs``, or inexact in strict mode.
+        LimitError: a value or the output is over ``limits``.
+    """
+    spec = node.spec
+    kind = spec.kind
+    check_values(index, spec, limits, node.loc)
+    try:
+        step = spec.infer_many(xs) if spec.merges else spec.infer(xs[0])
+    except FieldError as error:
+        raise _placed(index, node, graph, error) from None
+    output = step.output
+    elements = prod(output)
+    _check_output(index, kind, output, elements, batch_size, limits, node.loc)
+    if strict and not all(axis.exact for axis in step.axes):
+        _raise_inexact(index, kind, step, names)
+    return _Done(
+        step=step,
+        kind=kind,
+        # A merge of several inputs is a function (``torch.cat``), not a module.
+        torch_class=spec.torch_class if spec.merges else spec.torch_name(xs[0]),
+        remarks=_remarks(index, step, names) if step.notes or step.axes else [],
+        spatial=spec.merges and spec.spatial(xs, step),  # type: ignore[attr-defined]
+        macs=batch_size * step.macs,
+        output_bytes=batch_size * itemsize * elements,
     )
 
 
@@ -424,24 +504,26 @@ def _placed(index: int, node: Node, graph: Graph, error: FieldError) -> LayerErr
 def _unaligned(
     index: int,
     node: Node,
-    graph: Graph,
-    ins: Sequence[FieldState],
+    ids: Sequence[str],
+    fields: Sequence[ReceptiveField],
+    exacts: Sequence[Exact | None],
     why: Disagreement,
     names: tuple[str, ...],
 ) -> LayerWarning:
     """A merge whose paths disagree on jump or centre, or that is not shift-invariant."""
-    paths = graph.input_ids(node)
     axis = names[why.axis] if why.axis < len(names) else str(why.axis)
     params: dict[str, Any] = {
         "id": node.id,
         "kind": node.spec.kind,
-        "paths": paths,
+        "paths": [ids[i] for i in node.inputs],
         "reason": why.reason,
         "axis": axis,
     }
     if why.reason != "spatial":
-        part = "jump" if why.reason == "jump" else "start"
-        params["values"] = [as_number(getattr(s, part)[why.axis]) for s in ins]
+        part = 1 if why.reason == "jump" else 2  # exact values: size, jump, start
+        params["values"] = [
+            as_number(exact_of(fields[i], exacts[i])[part][why.axis]) for i in node.inputs
+        ]
     return _warning(index, WarningCode.UNALIGNED_PATHS, params)
 
 
@@ -470,7 +552,13 @@ def _raise_inexact(index: int, kind: str, step: Step, names: tuple[str, ...]) ->
 
 
 def _check_output(
-    index: int, kind: str, output: Shape, elements: int, batch: int, limits: Limits
+    index: int,
+    kind: str,
+    output: Shape,
+    elements: int,
+    batch: int,
+    limits: Limits,
+    loc: tuple[str | int, ...] = (),
 ) -> None:
     """The output's sizes, and its ``elements`` times the batch, must stay within ``limits``.
 
@@ -480,7 +568,7 @@ def _check_output(
     for axis, n in enumerate(output):
         if n > limits.max_dim:
             raise LimitError(
-                ("layers", index),
+                loc or ("layers", index),
                 msg(
                     "output_size_limit",
                     index=index,
@@ -492,7 +580,7 @@ def _check_output(
             )
     if batch * elements > limits.max_elements:
         raise LimitError(
-            ("layers", index),
+            loc or ("layers", index),
             msg(
                 "output_elements_limit",
                 index=index,

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 from app.core.errors import ErrorCode, GraphError, LimitError, StackError
 from app.core.layers import BlockSpec, LayerSpec
@@ -156,7 +157,10 @@ def build_graph(entries: Sequence[Entry], max_nodes: int) -> Graph:
             raise LimitError(("layers",), _too_many(max_nodes))
         nodes = [Node(e, str(i), (i - 1,), ("layers", i)) for i, e in enumerate(entries)]
         return Graph(nodes, chain=True)
-    count_nodes(entries, max_nodes)
+    if any(e.expands for e in entries):
+        count_nodes(entries, max_nodes)
+    elif len(entries) > max_nodes:
+        raise LimitError(("layers",), _too_many(max_nodes))
     builder = _Builder()
     builder.expand(entries, (INPUT,), None, _Scope(None, {INPUT_ID: INPUT}), ("layers",))
     nodes = builder.nodes
@@ -183,12 +187,13 @@ class _Builder:
         out = incoming
         for i, entry in enumerate(entries):
             here = (*loc, i)
-            segment = entry.id if entry.id is not None else str(i)
+            given = entry.id
+            segment = str(i) if given is None else given
             name = segment if prefix is None else f"{prefix}.{segment}"
-            if entry.id is not None:
-                self.claim(entry.id, scope, (*here, "id"))
+            if given is not None:
+                self.claim(given, scope, here)
             wanted = out if entry.inputs is None else self.resolve(entry.inputs, scope, here)
-            if not isinstance(entry, BlockSpec):
+            if not entry.expands:
                 if len(wanted) != 1 and not entry.merges:
                     raise GraphError(
                         (*here, "inputs"),
@@ -197,13 +202,18 @@ class _Builder:
                     )
                 out = (self.add(entry, name, wanted, here),)
             else:
-                out = self.block(entry, name, wanted, scope, here)
-            if entry.id is not None:
-                scope.ids[entry.id] = out[0]
+                out = self.block(cast("BlockSpec", entry), name, wanted, scope, here)
+            if given is not None:
+                scope.ids[given] = out[0]
         return out
 
     def block(
-        self, block: BlockSpec, name: str, incoming: tuple[int, ...], scope: _Scope, loc: Loc
+        self,
+        block: BlockSpec,
+        name: str,
+        incoming: tuple[int, ...],
+        scope: _Scope,
+        loc: Loc,
     ) -> tuple[int, ...]:
         """Expand one block taking ``incoming``; return its output."""
         if isinstance(block, Sequential):
@@ -221,7 +231,11 @@ class _Builder:
         if isinstance(block, Residual):
             main = self.expand(block.layers, incoming, name, _Scope(scope), (*loc, "layers"))
             short = self.expand(
-                block.shortcut, incoming, f"{name}.shortcut", _Scope(scope), (*loc, "shortcut")
+                block.shortcut,
+                incoming,
+                f"{name}.shortcut",
+                _Scope(scope),
+                (*loc, "shortcut"),
             )
             merge: LayerSpec = Add(type="add")
             return (self.add(merge, name, (*main, *short), loc),)
@@ -229,7 +243,13 @@ class _Builder:
         ends: list[int] = []
         for b, branch in enumerate(block.branches):
             ends.extend(
-                self.expand(branch, incoming, f"{name}.{b}", _Scope(scope), (*loc, "branches", b))
+                self.expand(
+                    branch,
+                    incoming,
+                    f"{name}.{b}",
+                    _Scope(scope),
+                    (*loc, "branches", b),
+                )
             )
         merge = Concat(type="concat", dim=block.dim) if block.merge == "concat" else Add(type="add")
         return (self.add(merge, name, tuple(ends), loc),)
@@ -247,12 +267,12 @@ class _Builder:
         self.nodes.append(Node(spec, name, inputs, loc))
         return index
 
-    def claim(self, given: str, scope: _Scope, loc: Loc) -> None:
-        """A given id must be new in its scope and not ``input``."""
+    def claim(self, given: str, scope: _Scope, here: Loc) -> None:
+        """A given id (of the entry at ``here``) must be new in its scope and not ``input``."""
         if given == INPUT_ID:
-            raise GraphError(loc, msg("graph_reserved_id"), ErrorCode.RESERVED_ID)
+            raise GraphError((*here, "id"), msg("graph_reserved_id"), ErrorCode.RESERVED_ID)
         if given in scope.ids:
-            raise GraphError(loc, msg("graph_id_twice", id=given), ErrorCode.DUPLICATE_ID)
+            raise GraphError((*here, "id"), msg("graph_id_twice", id=given), ErrorCode.DUPLICATE_ID)
 
     def resolve(self, refs: Sequence[str], scope: _Scope, loc: Loc) -> tuple[int, ...]:
         """The nodes ``refs`` name: scopes inward-out, then dotted names.

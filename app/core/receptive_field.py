@@ -26,9 +26,9 @@ values into ``Fraction``\\ s, so the field stays exact.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from pydantic import Field
 
@@ -52,80 +52,101 @@ class ReceptiveField:
     aligned: bool = True
 
 
-@dataclass(slots=True)
-class FieldState:
-    """The exact field of one tensor, as carried from layer to layer, and its report."""
-
-    size: list[Any]  # Number per axis
-    jump: list[Any]
-    start: list[Any]
-    global_: bool
-    aligned: bool
-    report: ReceptiveField
+Exact = tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...]]
+"""A field's exact ``size``, ``jump`` and ``start`` per axis, when one is a ``Fraction``."""
 
 
 def as_number(value: Number) -> int | float:
     """An exact value for JSON: an int when whole, a float otherwise."""
-    if isinstance(value, Fraction):
+    if type(value) is Fraction:  # no isinstance: the ABC check costs on this hot path
         return value.numerator if value.denominator == 1 else float(value)
-    return value
+    return cast("int | float", value)
 
 
-def input_field(extents: Shape) -> FieldState:
+def exact_of(rf: ReceptiveField, exact: Exact | None) -> Exact:
+    """The exact values of a field: ``exact`` when given, else its report's (ints and floats)."""
+    return (tuple(rf.size), tuple(rf.jump), tuple(rf.start)) if exact is None else exact
+
+
+def input_field(extents: Shape) -> ReceptiveField:
     """The field of the network's input: one pixel, jump 1, first centre at 0."""
     axes = len(extents)
-    return _state([1] * axes, [1] * axes, [0.0] * axes, True)
+    return ReceptiveField([1] * axes, [1] * axes, [0.0] * axes, [0.0] * axes)
 
 
-def _state(size: list[Any], jump: list[Any], start: list[Any], aligned: bool) -> FieldState:
+def _report(
+    size: list[Any], jump: list[Any], start: list[Any], aligned: bool, fraction: bool
+) -> tuple[ReceptiveField, Exact | None]:
+    """The report of a field, and its exact values when ``fraction`` (one may be a Fraction).
+
+    Without a fraction the sizes and jumps are ints and the starts floats, so the lists are
+    the report's own; starts and effective paddings ``(size - 1) / 2 - start`` are floats.
+    """
+    if not fraction:
+        padding = [(n - 1) / 2 - t for n, t in zip(size, start, strict=True)]
+        return ReceptiveField(size, jump, start, padding, False, aligned), None
     report = ReceptiveField(
-        [as_number(s) for s in size],
+        [as_number(n) for n in size],
         [as_number(j) for j in jump],
         [float(t) for t in start],
-        [float((s - 1) / 2 - t) for s, t in zip(size, start, strict=True)],
+        [float((n - 1) / 2 - t) for n, t in zip(size, start, strict=True)],
         False,
         aligned,
     )
-    return FieldState(size, jump, start, False, aligned, report)
+    return report, (tuple(size), tuple(jump), tuple(start))
 
 
-def global_field(state: FieldState, extents: Shape) -> FieldState:
+def global_field(rf: ReceptiveField, extents: Shape) -> ReceptiveField:
     """A unit that sees the whole input: its extent, centred; jumps kept."""
-    report = ReceptiveField(
+    return ReceptiveField(
         list(extents),
-        [as_number(j) for j in state.jump],
+        rf.jump,
         [(n - 1) / 2 for n in extents],
         [0.0] * len(extents),
         True,
     )
-    return FieldState(list(extents), state.jump, report.start, True, True, report)
 
 
 def through(
-    state: FieldState,
+    rf: ReceptiveField,
+    exact: Exact | None,
     windows: Sequence[Window] | None,
     global_: bool,
     extents: Shape,
-) -> FieldState:
+) -> tuple[ReceptiveField, Exact | None]:
     """The field after a one-input layer with these ``windows`` (``None``: units kept in place).
 
-    ``global_`` is the layer's ``Step.global_field``; a layer whose windows no longer match
-    the input's spatial axes makes the field global too.
+    ``rf`` and ``exact`` are the incoming field (``exact`` when it holds a ``Fraction``);
+    returns the outgoing one the same way. ``global_`` is the layer's ``Step.global_field``;
+    a layer whose windows no longer match the input's spatial axes makes the field global.
+    A layer that keeps its units in place returns ``rf`` itself: its report is shared.
     """
-    if state.global_ or (windows is None and not global_):
-        return state
+    if rf.global_ or (windows is None and not global_):
+        return rf, exact
     if global_ or windows is None or len(windows) != len(extents):
-        return global_field(state, extents)
-    size, jump, start = state.size.copy(), state.jump.copy(), state.start.copy()
-    for axis, w in enumerate(windows):
-        j, t = jump[axis], start[axis]
-        size[axis] += w.span * j
-        if Fraction in (type(j), type(t), type(w.offset)):
-            start[axis] = Fraction(t) + Fraction(w.offset) * j
-        else:
-            start[axis] = t + w.offset * j
-        jump[axis] = j * w.stride
-    return _state(size, jump, start, state.aligned)
+        return global_field(rf, extents), None
+    if exact is None and all(w.plain for w in windows):
+        # Ints and floats (wholes and halves): the report's lists are the exact values.
+        size: list[Any] = [
+            n + w.span * j for w, n, j in zip(windows, rf.size, rf.jump, strict=True)
+        ]
+        start: list[Any] = [
+            t + w.offset * j for w, t, j in zip(windows, rf.start, rf.jump, strict=True)
+        ]
+        jump: list[Any] = [j * w.stride for w, j in zip(windows, rf.jump, strict=True)]
+        padding = [(n - 1) / 2 - t for n, t in zip(size, start, strict=True)]
+        return ReceptiveField(size, jump, start, padding, False, rf.aligned), None
+    sizes, jumps, starts = exact_of(rf, exact)
+    return _report(
+        [n + w.span * j for w, n, j in zip(windows, sizes, jumps, strict=True)],
+        [j * w.stride for w, j in zip(windows, jumps, strict=True)],
+        [
+            Fraction(t) + Fraction(w.offset) * j
+            for w, t, j in zip(windows, starts, jumps, strict=True)
+        ],
+        rf.aligned,
+        True,
+    )
 
 
 @dataclass(slots=True)
@@ -137,45 +158,93 @@ class Disagreement:
 
 
 def union(
-    states: Sequence[FieldState], spatial: bool, extents: Shape
-) -> tuple[FieldState, Disagreement | None]:
+    rfs: Sequence[ReceptiveField],
+    exacts: Sequence[Exact | None],
+    spatial: bool,
+    extents: Shape,
+) -> tuple[ReceptiveField, Exact | None, Disagreement | None]:
     """The field of a layer taking several inputs: per axis, the hull of their regions.
 
-    ``spatial`` says the merge itself is not shift-invariant (a concatenation along a
-    spatial axis). Returns the field and, when the paths do not line up, why.
+    ``rfs`` and ``exacts`` are the inputs' fields (see ``through``). ``spatial`` says the
+    merge itself is not shift-invariant (a concatenation along a spatial axis). Returns the
+    field and, when the paths do not line up, why.
     """
-    if any(s.global_ for s in states):
-        return global_field(states[0], extents), None
-    first = states[0]
-    if len(states) == 1:
-        return first, Disagreement("spatial", 0) if spatial else None
-    axes = len(extents)
+    first = rfs[0]
+    for rf in rfs:
+        if rf.global_:
+            return global_field(first, extents), None, None
+    why = Disagreement("spatial", 0) if spatial else None
+    if all(rf is first for rf in rfs):  # one input, or the same one several times
+        if why is None:
+            return first, exacts[0], None
+        return replace(first, aligned=False), exacts[0], why
+    if any(exact is not None for exact in exacts):
+        return _exact_union(rfs, exacts, why, extents)
     size: list[Any] = []
     jump: list[Any] = []
     start: list[Any] = []
-    why = Disagreement("spatial", 0) if spatial else None
-    for axis in range(axes):
-        values = [(s.start[axis], s.size[axis], s.jump[axis]) for s in states]
-        if any(Fraction in (type(t), type(n), type(j)) for t, n, j in values):
-            values = [(Fraction(t), Fraction(n), Fraction(j)) for t, n, j in values]
-        # Halves and wholes are exact as floats; a Fraction anywhere makes them all exact.
-        lo = min(t - (n - 1) / 2 for t, n, _ in values)
-        hi = max(t + (n - 1) / 2 for t, n, _ in values)
-        jumps = {j for _, _, j in values}
+    for axis in range(len(extents)):
+        # Ints and floats: wholes and halves, exact in binary.
+        n0, j0, t0 = first.size[axis], first.jump[axis], first.start[axis]
+        lo, hi, top = t0 - (n0 - 1) / 2, t0 + (n0 - 1) / 2, j0
+        jumps_differ = centres_differ = False
+        for rf in rfs:
+            n, j, t = rf.size[axis], rf.jump[axis], rf.start[axis]
+            half = (n - 1) / 2
+            if t - half < lo:
+                lo = t - half
+            if t + half > hi:
+                hi = t + half
+            if j != j0:
+                jumps_differ = True
+                top = max(top, j)
+            if t != t0:
+                centres_differ = True
+        if why is None and jumps_differ:
+            why = Disagreement("jump", axis)
+        elif why is None and centres_differ:
+            why = Disagreement("centre", axis)
+        whole = hi - lo + 1
+        size.append(int(whole) if whole == int(whole) else whole)
+        jump.append(top)
+        start.append(float((lo + hi) / 2))
+    aligned = why is None and all(rf.aligned for rf in rfs)
+    padding = [(n - 1) / 2 - t for n, t in zip(size, start, strict=True)]
+    return ReceptiveField(size, jump, start, padding, False, aligned), None, why
+
+
+def _exact_union(
+    rfs: Sequence[ReceptiveField],
+    exacts: Sequence[Exact | None],
+    why: Disagreement | None,
+    extents: Shape,
+) -> tuple[ReceptiveField, Exact | None, Disagreement | None]:
+    """``union`` when an input's field holds a ``Fraction``: every value as a Fraction."""
+    values = [exact_of(rf, exact) for rf, exact in zip(rfs, exacts, strict=True)]
+    size: list[Any] = []
+    jump: list[Any] = []
+    start: list[Any] = []
+    for axis in range(len(extents)):
+        per = [(Fraction(t[axis]), Fraction(n[axis]), Fraction(j[axis])) for n, j, t in values]
+        lo = min(t - (n - 1) / 2 for t, n, _ in per)
+        hi = max(t + (n - 1) / 2 for t, n, _ in per)
+        jumps = {j for _, _, j in per}
         if why is None and len(jumps) > 1:
             why = Disagreement("jump", axis)
-        elif why is None and len({t for t, _, _ in values}) > 1:
+        elif why is None and len({t for t, _, _ in per}) > 1:
             why = Disagreement("centre", axis)
         size.append(_plain(hi - lo + 1))
         jump.append(_plain(max(jumps)))
         start.append(_plain((lo + hi) / 2, half_float=True))
-    aligned = why is None and all(s.aligned for s in states)
-    return _state(size, jump, start, aligned), why
+    aligned = why is None and all(rf.aligned for rf in rfs)
+    fraction = any(type(v) is Fraction for v in (*size, *jump, *start))
+    report, exact = _report(size, jump, start, aligned, fraction)
+    return report, exact, why
 
 
 def _plain(value: Number, *, half_float: bool = False) -> Number:
     """An int when whole (a float when ``half_float``), a float when a half, else exact."""
-    if isinstance(value, Fraction):
+    if type(value) is Fraction:
         if value.denominator == 1:
             return float(value) if half_float else value.numerator
         return float(value) if value.denominator == 2 else value
@@ -184,4 +253,14 @@ def _plain(value: Number, *, half_float: bool = False) -> Number:
     return int(value) if float(value).is_integer() else value
 
 
-__all__ = ["Disagreement", "FieldState", "ReceptiveField", "global_field", "through", "union"]
+__all__ = [
+    "Disagreement",
+    "Exact",
+    "ReceptiveField",
+    "as_number",
+    "exact_of",
+    "global_field",
+    "input_field",
+    "through",
+    "union",
+]

@@ -15,7 +15,7 @@ import pytest
 from app.core import analyze
 from app.core.analysis import Limits
 from app.core.errors import FieldError, GraphError, LayerError, LimitError
-from app.core.layers import LAYERS_ADAPTER
+from app.core.layers import LAYERS_ADAPTER, REGISTRY
 from app.core.presets import PRESETS
 
 Layer = dict[str, Any]
@@ -447,3 +447,51 @@ def test_a_concatenation_along_a_spatial_axis_is_not_aligned() -> None:
     assert cat.output_shape == [2, 6, 12]
     assert not cat.receptive_field.aligned
     assert [w.code for w in cat.warnings] == ["receptive_field_not_aligned"]
+
+
+# --- one inference per rule, whatever the ids -------------------------------------------------
+
+
+def test_layers_that_differ_only_in_their_wiring_share_one_rule() -> None:
+    a, b, c = LAYERS_ADAPTER.validate_python(
+        [
+            {**conv(4, 3), "id": "a"},
+            {**conv(4, 3), "id": "b", "inputs": ["a"]},
+            {**conv(4, 5), "id": "c"},
+        ]
+    )
+    assert a.rule_key() == b.rule_key()
+    assert a.rule_key() != c.rule_key()
+    # The wiring's two fields come first in every kind's fields, so rule_key skips them.
+    for kind in REGISTRY:
+        assert list(kind.model_fields)[:2] == ["id", "inputs"], kind.__name__
+
+
+def test_a_graph_infers_each_rule_once_per_input_shape(monkeypatch: pytest.MonkeyPatch) -> None:
+    conv_kind = type(LAYERS_ADAPTER.validate_python([conv(4, 3)])[0])
+    calls: list[tuple[int, ...]] = []
+    infer = conv_kind.infer
+
+    def counted(self: Any, x: tuple[int, ...]) -> Any:
+        calls.append(x)
+        return infer(self, x)
+
+    monkeypatch.setattr(conv_kind, "infer", counted)
+    layers: list[Layer] = [{**conv(4, 3, p=1), "id": f"c{i}"} for i in range(50)]
+    layers.append({"type": "add", "inputs": ["c49", "c0"]})
+    a = analyze([4, 8, 8], layers)
+    # The first reads 4×8×8 and every other 4×8×8 too: one shape, one inference.
+    assert calls == [(4, 8, 8)]
+    assert [r.receptive_field.size for r in a.layers[:3]] == [[3, 3], [5, 5], [7, 7]]
+    # The add sees the hull of c49 (101 pixels) and c0 (3): 101, centred alike.
+    assert a.layers[-1].receptive_field.size == [101, 101]
+    assert a.layers[-1].receptive_field.aligned
+    assert a.layers[-1].input_shape == [4, 8, 8]
+
+
+def test_reports_do_not_share_their_shape_lists() -> None:
+    a = analyze([4, 8, 8], [conv(4, 3, p=1), conv(4, 3, p=1)])
+    first, second = a.layers
+    assert first.output_shape == second.input_shape
+    assert first.output_shape is not second.input_shape
+    assert first.weight_shape is not second.weight_shape

@@ -16,10 +16,20 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum, unique
 from fractions import Fraction
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
+from itertools import islice
+from typing import (
+    TYPE_CHECKING,
+    Annotated,
+    Any,
+    ClassVar,
+    Literal,
+    Union,
+    get_args,
+    get_origin,
+)
 
 from pydantic import (
     AliasChoices,
@@ -349,6 +359,11 @@ class Window:
     span: Number
     stride: Number
     offset: Number
+    plain: bool = field(init=False, compare=False, repr=False)
+    """No ``Fraction`` among the three (the receptive field's fast path)."""
+
+    def __post_init__(self) -> None:
+        self.plain = Fraction not in (type(self.span), type(self.stride), type(self.offset))
 
 
 IDENTITY = Window(0, 1, 0)
@@ -388,7 +403,12 @@ class Step:
 
 
 Measurement = Literal[
-    "as_is", "window_average", "adaptive_average", "across_channels", "identity", "whole_input"
+    "as_is",
+    "window_average",
+    "adaptive_average",
+    "across_channels",
+    "identity",
+    "whole_input",
 ]
 """How the receptive-field measurement (``app.verify.torch_backend``) builds a kind.
 
@@ -545,6 +565,15 @@ class LayerSpec(Wired):
     def kind(self) -> str:
         """The lower-case ``type`` tag as given."""
         return str(getattr(self, "type"))  # noqa: B009 - every registered kind declares it
+
+    def rule_key(self) -> tuple[Any, ...]:
+        """What the layer's rule reads: its class and its fields but ``id`` and ``inputs``.
+
+        Two layers with the same key answer the same for the same inputs (the analysis
+        infers each key once per input). ``Wired``'s two fields come first in every kind's
+        ``__dict__`` (pydantic puts a base's fields first), so they are the two skipped.
+        """
+        return (type(self), *islice(self.__dict__.values(), 2, None))
 
     expands: ClassVar[bool] = False
     """A block (``sequential``, ``residual``, ``parallel``), expanded to layers before analysis."""
