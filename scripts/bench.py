@@ -3,6 +3,12 @@
     python -m scripts.bench                  # every case and tool, about a minute
     python -m scripts.bench --cases lenet5,vgg16 --tools core,meta
     python -m scripts.bench --json bench.json
+    python -m scripts.bench --cases resnet50,graph1k,graph10k   # the graph cases
+
+Graph cases: ResNet-50 (the ``resnet50`` preset, 3×224×224; torchinfo and the meta forward
+run ``tests/torch/reference_networks.resnet50``, the same network in plain torch), and
+synthetic graphs of 1,000 and 10,000 layers (``graph_layers``) analysed by the core alone: no
+torch model is built for them, and the service's 2,048-layer limit keeps them off HTTP.
 
 Each (case, tool) pair runs in its own subprocess, so that imports, caches and peak memory do
 not leak between them. Times are the median of several rounds after a warm-up call; peak
@@ -70,18 +76,61 @@ def _small_cnn() -> list[dict[str, Any]]:
     ]
 
 
+def graph_layers(count: int) -> list[dict[str, Any]]:
+    """``count`` layers of residual units, every layer with an ``id``, every add two ``inputs``.
+
+    A unit is conv 3×3 (16 channels, padding 1), batch norm, ReLU, conv, batch norm, the
+    ``add`` of that and the unit's input, ReLU: seven layers and eight edges, so the edges
+    grow with the layers. Every id differs, so no two layers are the same entry.
+    """
+    conv = {"type": "conv2d", "out_channels": 16, "kernel_size": 3, "padding": 1}
+    unit: list[dict[str, Any]] = [
+        conv,
+        {"type": "batchnorm2d"},
+        {"type": "relu"},
+        conv,
+        {"type": "batchnorm2d"},
+    ]
+    layers: list[dict[str, Any]] = []
+    unit_input = "input"
+    while len(layers) < count:
+        n = len(layers)
+        body = [{**layer, "id": f"u{n}.{i}"} for i, layer in enumerate(unit)]
+        add = {"type": "add", "id": f"u{n}.add", "inputs": [body[-1]["id"], unit_input]}
+        relu = {"type": "relu", "id": f"u{n}.out"}
+        layers += [*body, add, relu]
+        unit_input = relu["id"]
+    return layers[:count]
+
+
+GRAPH_MODELS = {"resnet50": "resnet50"}
+"""Graph cases whose torch model is ``tests/torch/reference_networks``' network of that name."""
+
+
 def cases() -> dict[str, tuple[str, list[int], list[dict[str, Any]]]]:
     """Name -> (label, input shape, layers)."""
     from app.core.examples import EXAMPLES
+    from app.core.presets import PRESETS
 
     lenet, vgg = EXAMPLES["lenet5_course"], EXAMPLES["vgg16"]
+    resnet50 = PRESETS["resnet50"]
     return {
         "lenet5": ("LeNet-5, 1×28×28", lenet["input_shape"], lenet["layers"]),
         "vgg16": ("VGG-16, 3×224×224", vgg["input_shape"], vgg["layers"]),
         "deep1000": ("1,000-layer stack, 16×32×32", [16, 32, 32], _deep_stack()),
         "small32": ("small CNN, 3×32×32", [3, 32, 32], _small_cnn()),
         "small100k": ("small CNN, 3×100000×100000", [3, 100_000, 100_000], _small_cnn()),
+        "resnet50": ("ResNet-50 graph, 3×224×224", resnet50["input_shape"], resnet50["layers"]),
+        "graph1k": ("1,000-layer graph, 16×32×32", [16, 32, 32], graph_layers(1_000)),
+        "graph10k": ("10,000-layer graph, 16×32×32", [16, 32, 32], graph_layers(10_000)),
     }
+
+
+def core_limits(layers: list[dict[str, Any]]) -> Any:
+    """The core's limits, with room for the 10,000-layer graph (the service keeps 2,048)."""
+    from app.core import Limits
+
+    return Limits(max_layers=max(Limits().max_layers, 2 * len(layers)))
 
 
 # --- measurement ---------------------------------------------------------------------------
@@ -129,9 +178,21 @@ def _torch() -> Any:
 
 
 def build_model(torch: Any, shape: Sequence[int], layers: list[dict[str, Any]], device: str) -> Any:
-    """The stack as ``nn.Sequential``, each module made from its kind's PyTorch mapping."""
+    """The stack as ``nn.Sequential``, each module made from its kind's PyTorch mapping.
+
+    A graph case is built from its plain-torch network (``GRAPH_MODELS``); the synthetic
+    graphs have none.
+    """
     from app.core import analyze
     from app.core.layers import LAYERS_ADAPTER
+
+    if CASE in GRAPH_MODELS:
+        from tests.torch.reference_networks import REFERENCES
+
+        with torch.device(device):
+            return REFERENCES[GRAPH_MODELS[CASE]]().eval()
+    if CASE.startswith("graph"):
+        raise NoModel("a synthetic graph: no torch model is built for it")
 
     specs = LAYERS_ADAPTER.validate_python(layers)
     analysis = analyze(shape, specs)
@@ -149,12 +210,13 @@ def run_core(shape: list[int], layers: list[dict[str, Any]]) -> dict[str, Any]:
     from app.core import analyze
     from app.core.layers import LAYERS_ADAPTER
 
+    limits = core_limits(layers)
     baseline = reset_peak()
-    result = timed(lambda: analyze(shape, layers))
+    result = timed(lambda: analyze(shape, layers, limits=limits))
     specs = LAYERS_ADAPTER.validate_python(layers)  # a library user's specs, validated once
-    result["specs_ms"] = timed(lambda: analyze(shape, specs))["ms"]
+    result["specs_ms"] = timed(lambda: analyze(shape, specs, limits=limits))["ms"]
     tracemalloc.start()
-    analysis = analyze(shape, layers)
+    analysis = analyze(shape, layers, limits=limits)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return {
@@ -340,11 +402,26 @@ RUNNERS: dict[str, Callable[[list[int], list[dict[str, Any]]], dict[str, Any]]] 
 }
 
 
+class NoModel(Exception):
+    """A case that a tool cannot run (a synthetic graph has no torch model)."""
+
+
+CASE = ""
+"""The case the worker measures (``build_model`` picks a graph's network by it)."""
+
+
 def worker(tool: str, case: str) -> None:
     """Run one measurement and print it as one JSON line."""
+    global CASE
+    CASE = case
     _, shape, layers = cases()[case]
+    if case.startswith("graph") and tool in ("asgi", "uvicorn") and len(layers) > 2048:
+        print(json.dumps({"skipped": "over the service's limit of 2,048 layers"}))
+        return
     try:
         result = RUNNERS[tool](shape, layers)
+    except NoModel as why:
+        result = {"skipped": str(why)}
     except Exception as error:  # reported in the table, never hidden
         result = {"error": f"{type(error).__name__}: {error}"[:200]}
     print(json.dumps(result))
