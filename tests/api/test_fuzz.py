@@ -79,7 +79,10 @@ def one_level_of_blocks(document: dict[str, Any]) -> dict[str, Any]:
     collecting. Fuzzing blocks one level deep keeps every block and every layer in play.
     """
     document = copy.deepcopy(document)
-    refs = {f"#/components/schemas/{name}" for name in BLOCKS}
+    schemas = document["components"]["schemas"]
+    # A block's schema may be split in two, as read and as answered (``Sequential-Input``).
+    blocks = [name for name in schemas if name.split("-")[0] in BLOCKS]
+    refs = {f"#/components/schemas/{name}" for name in blocks}
 
     def prune(node: Any) -> None:
         if isinstance(node, dict):
@@ -91,8 +94,9 @@ def one_level_of_blocks(document: dict[str, Any]) -> dict[str, Any]:
             for value in node:
                 prune(value)
 
-    for name in BLOCKS:
-        prune(document["components"]["schemas"][name])
+    assert blocks, "the blocks' schemas are named after their classes"
+    for name in blocks:
+        prune(schemas[name])
     return document
 
 

@@ -190,3 +190,21 @@ def test_a_merge_whose_shapes_do_not_add_names_its_inputs_in_french(client: Test
     r = client.post("/v1/analyze", json={"input_shape": [4, 6, 6], "layers": wrong, "lang": "fr"})
     message = r.json()["errors"][0]["msg"]
     assert message.startswith("entrées 'a' et 'input' : la taille du tenseur a (8)"), message
+
+
+def test_a_graph_comes_back_as_understood_with_its_wiring(client: TestClient) -> None:
+    layers: list[Layer] = [
+        {**CONV, "id": "a"},
+        {"type": "ADD", "inputs": ["a", "input"]},
+        {"type": "residual", "layers": [{"type": "relu"}]},
+    ]
+    r = client.post("/v1/analyze", json={"input_shape": [4, 6, 6], "layers": layers})
+    assert r.status_code == 200, r.text
+    understood = r.json()["layers_as_understood"]
+    assert understood[0]["id"] == "a"
+    assert "inputs" not in understood[0]
+    assert understood[1] == {"type": "add", "inputs": ["a", "input"]}
+    assert understood[2]["type"] == "residual"
+    assert understood[2]["layers"] == [{"type": "relu", "inplace": False}]
+    again = client.post("/v1/analyze", json={"input_shape": [4, 6, 6], "layers": understood})
+    assert again.json()["layers"] == r.json()["layers"]

@@ -459,6 +459,11 @@ LayerId = Annotated[str, Strict(), StringConstraints(pattern=ID_PATTERN)]
 Ref = Annotated[str, Strict(), StringConstraints(pattern=REF_PATTERN)]
 
 
+def _not_given(value: object) -> bool:
+    """An ``id`` or ``inputs`` left out: a layer is written back without it (a chain's are)."""
+    return value is None
+
+
 class Wired(BaseModel):
     """What any entry of a network may say about its place: its ``id`` and its ``inputs``.
 
@@ -471,6 +476,7 @@ class Wired(BaseModel):
 
     id: LayerId | None = Field(
         None,
+        exclude_if=_not_given,
         description=(
             "A name for this entry's output, unique in its scope, matching "
             "`[A-Za-z_][A-Za-z0-9_.-]{0,63}`; `input` is reserved for the network's input."
@@ -478,6 +484,7 @@ class Wired(BaseModel):
     )
     inputs: tuple[Ref, ...] | None = Field(
         None,
+        exclude_if=_not_given,
         min_length=1,
         max_length=MAX_INPUTS,
         description=(
