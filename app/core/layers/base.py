@@ -518,9 +518,13 @@ class LayerSpec(BaseModel):
             FieldError: the class depends on the spatial axes and ``x`` has none (a short
                 form such as ``adaptiveavgpool`` on a vector): there is no ``…0d`` class.
         """
-        if "{d}" in self.torch_class and self.dims(x) < 1:
+        name = self.torch_class
+        if "{d}" not in name:
+            return name
+        d = self.dims(x)
+        if d < 1:
             self.expect_spatial(x)
-        return self.torch_class.format(d=self.dims(x))
+        return name.format(d=d)
 
     @classmethod
     def tag_name(cls, tag: str) -> str:
