@@ -156,9 +156,9 @@ class Analysis:
 
 def as_number(value: Number) -> int | float:
     """An exact value for JSON: an int when whole, a float otherwise."""
-    if type(value) is Fraction:  # not isinstance: Fraction's ABC check costs more than the call
-        return value.numerator if value.denominator == 1 else float(value)
-    return value
+    if isinstance(value, int | float):  # first: a Fraction's check goes through its ABC
+        return value
+    return value.numerator if value.denominator == 1 else float(value)
 
 
 def check_input(input_shape: Sequence[int], batch_size: int, limits: Limits) -> tuple[int, ...]:
@@ -423,6 +423,8 @@ def _check_output(
 
 def _remarks(index: int, step: Step, names: tuple[str, ...]) -> list[LayerWarning]:
     """The layer rule's notes, and a teacher's remark wherever a stride leaves a remainder."""
+    if not step.notes and not step.axes:  # most layers: nothing to remark
+        return []
     out = [_warning(index, note.code, note.params) for note in step.notes]
     for axis, a in enumerate(step.axes):
         if a.exact:
