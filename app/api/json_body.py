@@ -62,12 +62,12 @@ def _checked_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     """
     if len(pairs) > MAX_KEYS:
         raise TooLargeError
-    for _, value in pairs:
-        if type(value) is list and _too_long(value):
-            raise TooLargeError
     out = dict(pairs)
     if len(out) != len(pairs):
         raise DuplicateKeyError
+    values = out.values()
+    if list in map(type, values) and any(_too_long(v) for v in values if type(v) is list):
+        raise TooLargeError
     return out
 
 
@@ -75,7 +75,8 @@ def _too_long(items: list[Any]) -> bool:
     """Whether ``items``, or an array directly nested in it, is over ``MAX_ITEMS``."""
     if len(items) > MAX_ITEMS:
         return True
-    return any(type(item) is list and _too_long(item) for item in items)
+    # ``list in map(type, …)`` scans in C: most arrays (shapes, layers) hold no array.
+    return list in map(type, items) and any(_too_long(item) for item in items if type(item) is list)
 
 
 def too_deep(body: bytes, max_depth: int) -> bool:
