@@ -40,6 +40,9 @@ class Settings:
         work_timeout_s: how long a request waits for its validation, analysis, grading,
             solving or export (run off the event loop); past it, a 503 with ``Retry-After``.
         max_concurrent_work: threads doing that work at once; more wait, within the deadline.
+        inline_work_us: work estimated at no more than this many microseconds (an analysis
+            of a dozen layers without explanations) runs on the event loop, without the hop
+            to a thread (``app.api.work``); 0: everything goes to the threads.
         cors_origins: origins allowed by CORS (``*``: any, credentials never allowed).
         access_log: one JSON line per request on stderr.
         header_timeout_s: how long a new connection may take to send its first request's
@@ -57,6 +60,7 @@ class Settings:
     verify_warm_workers: int = 1
     work_timeout_s: float = 5.0
     max_concurrent_work: int = 4
+    inline_work_us: float = 300.0
     cors_origins: tuple[str, ...] = ("*",)
     access_log: bool = True
     header_timeout_s: float = 10.0

@@ -63,7 +63,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.limits = settings.limits
     app.state.verify_pool = VerifyPool.from_settings(settings)
-    app.state.work = WorkPool(settings.max_concurrent_work, settings.work_timeout_s)
+    app.state.work = WorkPool(
+        settings.max_concurrent_work, settings.work_timeout_s, settings.inline_work_us
+    )
     install_problem_handlers(app)
     install_middleware(app, settings)
     app.include_router(router)

@@ -2,11 +2,15 @@
 
 Every route that takes a JSON body is a ``JsonBodyRoute``: a body that does not say it is
 JSON is a 415; one that is not UTF-8, nests deeper than ``max_json_depth``, is not JSON,
-holds an over-long number or a key twice in one object is a 422 (``parse_json``), the same
-answer on every path. Deep nesting and duplicate keys are valid JSON that parsers accept
-silently (the last duplicate wins), so the route would never see them.
+holds an over-long number, a key twice in one object, an object of more than ``MAX_KEYS``
+keys or an array of more than ``MAX_ITEMS`` items is a 422 (``parse_json``), the same answer
+on every path. Deep nesting and duplicate keys are valid JSON that parsers accept silently
+(the last duplicate wins), so the route would never see them; the counts bound, before any
+validation, how many errors a body can make the schema report (1 MiB of unknown keys in one
+object, about 100,000 schema errors, took seconds of the event loop).
 
-The body is parsed once, by ``json.loads`` with a hook that refuses a key seen twice; the
+The body is parsed once, by ``json.loads`` with a hook that refuses a key seen twice and
+counts each object's keys and arrays as the parser builds it; the
 document is handed to FastAPI through ``JsonRequest.json``, which FastAPI calls to read a
 JSON body (FastAPI's documented way to customise the request: a ``Request`` subclass made
 by the route's handler). FastAPI then validates the document against the route's model.
@@ -24,6 +28,7 @@ from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
 from app.api.problems import body_lang, excerpt, header_lang, problem, title_of
+from app.api.schemas import LAYERS_CEILING
 from app.core.messages import Msg, msg, render
 
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
@@ -33,15 +38,45 @@ _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b"[]{}")))
 
 
+MAX_KEYS: Final = 64
+"""The most keys of one JSON object: a layer has at most 16 fields (with an alias each, at
+most 32 keys), a request envelope fewer; an object with more is refused while it is parsed."""
+MAX_ITEMS: Final = LAYERS_CEILING
+"""The most items of one JSON array: the layer list's ceiling (4,096); ``/v1/check``'s
+answers stop at 2,048, a shape at 4 values, a per-axis value at 3."""
+
+
 class DuplicateKeyError(ValueError):
     """A JSON object holds the same key twice."""
 
 
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+class TooLargeError(ValueError):
+    """A JSON object has more than ``MAX_KEYS`` keys or holds an array over ``MAX_ITEMS``."""
+
+
+def _checked_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """One object of the document, as the parser builds it: counts checked before it is kept.
+
+    Each array is checked by the object that holds it (arrays nested in arrays too), so every
+    array of a request object is counted once, as soon as it is read.
+    """
+    if len(pairs) > MAX_KEYS:
+        raise TooLargeError
     out = dict(pairs)
     if len(out) != len(pairs):
         raise DuplicateKeyError
+    values = out.values()
+    if list in map(type, values) and any(_too_long(v) for v in values if type(v) is list):
+        raise TooLargeError
     return out
+
+
+def _too_long(items: list[Any]) -> bool:
+    """Whether ``items``, or an array directly nested in it, is over ``MAX_ITEMS``."""
+    if len(items) > MAX_ITEMS:
+        return True
+    # ``list in map(type, …)`` scans in C: most arrays (shapes, layers) hold no array.
+    return list in map(type, items) and any(_too_long(item) for item in items if type(item) is list)
 
 
 def too_deep(body: bytes, max_depth: int) -> bool:
@@ -89,9 +124,11 @@ def parse_json(body: bytes, max_depth: int) -> Any:
 
     Refused, in this order: not UTF-8; nested deeper than ``max_depth``; not JSON (with the
     line and column) or a number past the interpreter's 4,300-digit conversion limit; a key
-    twice in one object (its place, or a later syntax error, found by a second reading on
-    that path only); a string escaping half of a UTF-16 pair (a lone ``\ud800``), which no
-    answer could encode back. Each is a 422, the same on every path.
+    twice in one object, an object over ``MAX_KEYS`` keys or an array over ``MAX_ITEMS``
+    items (its place, or a later syntax error, found by a second reading on that path only;
+    the first reading stops at the first such object); a string escaping half of a UTF-16
+    pair (a lone ``\ud800``), which no answer could encode back. Each is a 422, the same on
+    every path.
 
     Raises:
         JsonFaultError: what is wrong, as a ``JsonFault``.
@@ -107,9 +144,20 @@ def parse_json(body: bytes, max_depth: int) -> Any:
             JsonFault(422, [], msg("json_too_deep", depth=max_depth), "json_too_deep")
         )
     try:
-        document = json.loads(text, object_pairs_hook=_unique_keys)
+        document = json.loads(text, object_pairs_hook=_checked_object)
+        if type(document) is list and _too_long(document):
+            raise TooLargeError
     except DuplicateKeyError:
         pass  # a syntax error may still follow: the second reading finds it
+    except TooLargeError:
+        # The place, from a plain reading (three times as fast as one in pairs); none is
+        # found there when the object also holds a key twice, which the pairs then show.
+        try:
+            found = _find_fault(json.loads(text), [])
+        except ValueError as error:
+            raise JsonFaultError(_syntax_fault(error)) from None
+        if found is not None:
+            raise JsonFaultError(found) from None
     except ValueError as error:
         raise JsonFaultError(_syntax_fault(error)) from None
     except RecursionError:  # unbalanced brackets, which ``too_deep`` leaves to the parser
@@ -121,13 +169,10 @@ def parse_json(body: bytes, max_depth: int) -> Any:
             raise JsonFaultError(JsonFault(422, [], msg("json_lone_surrogate"), "json_invalid"))
         return document
     try:
-        where = _find_duplicate(json.loads(text, object_pairs_hook=list), [])
+        found = _find_fault(json.loads(text, object_pairs_hook=list), [])
     except ValueError as error:
         raise JsonFaultError(_syntax_fault(error)) from None
-    key = excerpt(str(where[-1])) if where else "?"
-    raise JsonFaultError(
-        JsonFault(422, where or [], msg("json_duplicate_key", key=key), "duplicate_key")
-    )
+    raise JsonFaultError(found or JsonFault(422, [], msg("json_not_acceptable"), "json_invalid"))
 
 
 def _lone_surrogate(node: Any) -> bool:
@@ -174,24 +219,52 @@ JSON_ERRORS: Final = {
 fixed phrase of ``json.decoder`` and of its C scanner, the position given apart)."""
 
 
-def _find_duplicate(node: Any, path: list[str | int]) -> list[str | int] | None:
-    if (
-        isinstance(node, list)
-        and node
-        and all(isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) for p in node)
-    ):
+def _is_object(node: Any) -> bool:
+    """Whether ``node`` is an object read with ``object_pairs_hook=list``: a list of pairs.
+
+    Only pairs are tuples there (arrays are lists), so the first item tells.
+    """
+    return isinstance(node, list) and bool(node) and type(node[0]) is tuple
+
+
+def _find_fault(node: Any, path: list[str | int]) -> JsonFault | None:
+    """The first object over ``MAX_KEYS`` or with a key twice, or array over ``MAX_ITEMS``.
+
+    ``node`` is the document read plainly (objects as dicts) or with
+    ``object_pairs_hook=list`` (each object a list of pairs, where a key twice shows); the
+    fault names its place.
+    """
+    where = ".".join(str(part) for part in path) if path else Msg("word_body")
+    if isinstance(node, dict) or _is_object(node):
+        pairs = node.items() if isinstance(node, dict) else node
+        if len(pairs) > MAX_KEYS:
+            return JsonFault(
+                422,
+                path,
+                msg("json_too_many_keys", where=where, count=len(pairs), limit=MAX_KEYS),
+                "json_too_many_keys",
+            )
         seen: set[str] = set()
-        for key, value in node:
+        for key, value in pairs:
             if key in seen:
-                return [*path, key]
+                return JsonFault(
+                    422, [*path, key], msg("json_duplicate_key", key=excerpt(key)), "duplicate_key"
+                )
             seen.add(key)
-            found = _find_duplicate(value, [*path, key])
+            found = _find_fault(value, [*path, key])
             if found is not None:
                 return found
         return None
     if isinstance(node, list):
+        if len(node) > MAX_ITEMS:
+            return JsonFault(
+                422,
+                path,
+                msg("json_too_many_items", where=where, count=len(node), limit=MAX_ITEMS),
+                "json_too_many_items",
+            )
         for index, item in enumerate(node):
-            found = _find_duplicate(item, [*path, index])
+            found = _find_fault(item, [*path, index])
             if found is not None:
                 return found
     return None
@@ -251,6 +324,8 @@ class JsonBodyRoute(APIRoute):
 
 
 __all__ = [
+    "MAX_ITEMS",
+    "MAX_KEYS",
     "JsonBodyRoute",
     "JsonFaultError",
     "JsonRequest",

@@ -22,6 +22,7 @@ import json
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from http import HTTPStatus
+from itertools import islice
 from typing import Any, Final, cast
 
 from fastapi import FastAPI, Request, Response
@@ -32,7 +33,7 @@ from starlette.types import Send
 
 from app.core import TYPE_INDEX, CnnCalcError, LayerError
 from app.core.layers import BLOCK_INDEX
-from app.core.layers.base import UNION_LABELS
+from app.core.layers.base import MAX_ERRORS, UNION_LABELS
 from app.core.messages import CATALOGUES, Lang, Msg, lang_of, msg, render, schema_message
 
 PROBLEM_JSON = "application/problem+json"
@@ -63,8 +64,9 @@ class Problem(BaseModel):
 
 EXCERPT: Final = 80
 """The most characters of a string from the request that an answer repeats."""
-MAX_ENTRIES: Final = 50
-"""The most ``errors`` entries in one answer; ``detail`` counts the rest."""
+MAX_ENTRIES: Final = MAX_ERRORS
+"""The most ``errors`` entries in one answer (50, as many as a stack's validation collects);
+``detail`` counts the rest."""
 MAX_MESSAGE: Final = 1000
 """The most characters of a ``detail`` or a ``msg``."""
 
@@ -218,9 +220,12 @@ def _json_safe(value: Any) -> Any:
 def validation_entries(
     errors: Iterable[Any], prefix: tuple[str, ...] = (), lang: str = "en"
 ) -> list[dict[str, Any]]:
-    """Pydantic errors as problem entries: clean ``loc``, message, type; never the input."""
+    """Pydantic errors as problem entries: clean ``loc``, message, type; never the input.
+
+    Only the first ``MAX_ENTRIES`` are read, the most an answer lists.
+    """
     entries = []
-    for error in errors:
+    for error in islice(errors, MAX_ENTRIES):
         entry: dict[str, Any] = {
             "loc": clean_loc((*prefix, *error["loc"])),
             "msg": excerpt(schema_message(error, lang), MAX_MESSAGE),
@@ -248,11 +253,21 @@ def at_place(loc: Sequence[str | int], message: str, lang: str) -> str:
     return render(msg("at_place", where=place(loc), message=message), lang)
 
 
-def validation_problem(entries: list[dict[str, Any]], lang: str = "en") -> Response:
-    """A 422 for schema errors, its ``detail`` naming the first few places."""
+def validation_problem(
+    entries: list[dict[str, Any]], lang: str = "en", total: int | None = None
+) -> Response:
+    """A 422 for schema errors, its ``detail`` naming the first few places.
+
+    ``total`` counts the errors found when ``entries`` holds only the first ``MAX_ENTRIES``.
+    From ``MAX_ENTRIES`` on, validation may have stopped looking (a stack's validation stops
+    there), so the rest is counted as "at least".
+    """
+    total = len(entries) if total is None else total
     detail = "; ".join(at_place(e["loc"], e["msg"], lang) for e in entries[:3])
-    if len(entries) > 3:
-        detail += render(msg("and_more", count=len(entries) - 3), lang)
+    if total >= MAX_ENTRIES:
+        detail += render(msg("and_at_least_more", count=total - 3), lang)
+    elif total > 3:
+        detail += render(msg("and_more", count=total - 3), lang)
     return problem(422, title_of(422, lang), detail, entries)
 
 
@@ -295,7 +310,7 @@ async def _on_validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError | ValidationError)
     lang = request_lang(request)
     errors = cast("list[Any]", exc.errors())
-    return validation_problem(validation_entries(errors, lang=lang), lang)
+    return validation_problem(validation_entries(errors, lang=lang), lang, len(errors))
 
 
 async def _on_http_error(request: Request, exc: Exception) -> Response:

@@ -3,20 +3,27 @@
 ``POST /v1/analyze`` is an ordinary FastAPI route declared with its body model, so OpenAPI
 documents it from the declaration. Its body is checked and parsed once (``JsonBodyRoute``),
 then validated by FastAPI on the event loop; the analysis, the explanations and the
-serialisation run off the loop (``WorkPool``), and the handler returns the serialised bytes.
+serialisation run in the ``WorkPool``: at once on the loop when their estimated cost is
+under ``Settings.inline_work_us`` (``estimated_us``: a dozen layers without explanations),
+in a worker thread otherwise. The handler returns the serialised bytes.
 
-FastAPI's validation runs on the event loop. Measured (``python -m scripts.request_path
---largest``, median of 3, 2 shared CPUs, load about 2): the largest valid body, 4,096
+FastAPI's validation runs on the event loop, and so is bounded by counts: the parse refuses
+an object of more than 64 keys and an array over the layer list's ceiling (``json_body``),
+the lists of layers, per-axis values, shapes and answers stop at their first bad item, and
+later bad layers are validated one by one only up to 50 errors (``validate_layers``), so a
+body makes pydantic report at most about a hundred errors. Measured (``python -m
+scripts.request_path --largest``, 2 shared CPUs): the largest valid body, 4,096
 convolutions with every field given (700 KB; refused after validation, over ``max_layers``),
-17 ms of validation (LeNet-5's body 11 µs, VGG-16's 41 µs). The worst accepted by size, 1 MiB of
-unknown keys (about 100,000 schema errors), 1.1 s of validation and 2.5–3.2 s for the whole
-answer, the error list built and cut to 50 entries on the loop as well; ``/v1/check`` takes
-1.8 s on the same body.
+17 ms of validation (LeNet-5's body 11 µs, VGG-16's 41 µs); the worst 1 MiB bodies (100,000
+unknown keys in one object, 2,000 layers of 60 unknown keys, 60 layers of 4,096 bad
+per-axis values, 2,000 bad answers) are answered in 0.1–0.4 s, against 1 to 32 s when
+every error was reported (``docs/benchmarks.md``).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import platform
 from dataclasses import fields, replace
 from functools import cache, partial
@@ -75,12 +82,35 @@ async def analyze_stack(
     request.state.lang = req.lang  # the problem handlers answer in it
     settings: Settings = request.app.state.settings
     work: WorkPool = request.app.state.work
-    outcome = await work.run(partial(_analyze, req, settings.limits))
+    outcome = await work.run(partial(_analyze, req, settings.limits), estimated_us(req))
     if isinstance(outcome, Response):
         return outcome
     specs, analysis = outcome
     verification = await _verify(request, settings, req, specs, analysis)
     return await work.run(partial(_answer, analysis, specs, verification))
+
+
+ANSWER_US = 30.0
+"""Estimated CPU of an analysis and its answer, besides its layers (µs)."""
+LAYER_US = 20.0
+"""Estimated CPU per layer of an analysis with its answer serialised (µs). Measured
+(``time.process_time``, best of 7, 2 shared CPUs at load 5): LeNet-5's 10 layers 202 µs,
+VGG-16's 40 layers 499 µs, with French warnings 227 and 787 µs."""
+EXPLAINED_LAYER_US = 160.0
+"""The same with explanations: LeNet-5 1,251 µs, VGG-16 3,853 µs (4,919 µs in French)."""
+
+
+def estimated_us(req: AnalyzeRequest) -> float:
+    """The work of ``req`` estimated before it starts (µs), for ``WorkPool.run``.
+
+    ``ANSWER_US`` plus ``LAYER_US`` (``EXPLAINED_LAYER_US`` with explanations or another
+    language) per layer; text (its layers known only once it is read, repeats expanded) and
+    the torch check are not estimated, so they always run in the pool.
+    """
+    if isinstance(req.layers, str) or req.verify:
+        return math.inf
+    teach = req.explain or req.lang != Lang.EN
+    return ANSWER_US + len(req.layers) * (EXPLAINED_LAYER_US if teach else LAYER_US)
 
 
 def _analyze(req: AnalyzeRequest, limits: Limits) -> Response | tuple[list[LayerSpec], Analysis]:

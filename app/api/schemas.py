@@ -20,6 +20,7 @@ from pydantic import Tag as UnionTag
 from app.core import Analysis, AnyLayer, DType, LayerSpec, Limits, analyze
 from app.core.analysis import parse_layers
 from app.core.layers import validate_layers
+from app.core.layers.base import FAIL_FAST
 from app.verify import Verification
 
 
@@ -49,7 +50,7 @@ before any layer is validated (``max_layers``, 2,048 by default, is checked afte
 
 Layers = Annotated[
     Union[  # noqa: UP007 - members labelled for the errors' loc
-        Annotated[list[AnyLayer], UnionTag("list"), Field(max_length=LAYERS_CEILING)],
+        Annotated[list[AnyLayer], UnionTag("list"), Field(max_length=LAYERS_CEILING), FAIL_FAST],
         Annotated[str, UnionTag("text"), Field(max_length=200_000)],
     ],
     Field(
@@ -69,7 +70,9 @@ class StackRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
-    input_shape: list[Annotated[int, Strict(), Field(ge=1), BeforeValidator(integral)]] = Field(
+    input_shape: Annotated[
+        list[Annotated[int, Strict(), Field(ge=1), BeforeValidator(integral)]], FAIL_FAST
+    ] = Field(
         min_length=1,
         max_length=4,
         description="`[C, L]`, `[C, H, W]`, `[C, D, H, W]` or `[F]`; the batch is excluded.",

@@ -13,7 +13,14 @@ from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Request, Response
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    ValidationError,
+)
 
 from app.api.json_body import JsonBodyRoute
 from app.api.problems import PROBLEM_RESPONSES, located
@@ -29,6 +36,7 @@ from app.api.work import WorkPool
 from app.core import AnyLayer, Limits
 from app.core.export import render_pytorch
 from app.core.grading import CheckResult, grade
+from app.core.layers.base import FAIL_FAST
 from app.core.solve import CEILINGS, DEFAULT_BOUNDS, MAX_SIZE, SolveResult, solve
 
 router = APIRouter(tags=["teaching"], route_class=JsonBodyRoute)
@@ -36,7 +44,7 @@ router = APIRouter(tags=["teaching"], route_class=JsonBodyRoute)
 Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 Text = Annotated[str, Field(max_length=200)]
 ShapeAnswer = Annotated[
-    list[Whole | Number] | Whole | Text,
+    Annotated[list[Whole | Number], FAIL_FAST] | Whole | Text,
     Field(
         description="A list, or text as students write it: `10x32x32`, `10 × 32 × 32`, "
         "`(10, 32, 32)`.",
@@ -72,7 +80,7 @@ class Answer(BaseModel):
 class CheckRequest(StackRequest):
     """``POST /v1/check``: a stack and a student's answers."""
 
-    answers: list[Answer] = Field(default_factory=list, max_length=2048)
+    answers: Annotated[list[Answer], FAIL_FAST] = Field(default_factory=list, max_length=2048)
     total_params: CountAnswer | None = Field(
         None, description="The answer for the whole stack's number of parameters."
     )

@@ -5,6 +5,13 @@ of threads (``Settings.max_concurrent_work``), each request under ``Settings.wor
 so the event loop keeps answering ``/healthz`` and reading other requests meanwhile (a
 thread doing pure-Python work gives the GIL back every few milliseconds).
 
+Work whose cost, estimated before it starts, is under ``inline_us`` (``Settings.inline_work_us``,
+300 µs by default) runs at once on the event loop instead: for a small stack the hop to a
+thread (a slot, the executor's queue, waking the thread, the future's callback, the GIL
+passed back and forth) costs as much as the work itself. The estimate is the caller's (for
+an analysis, from the number of layers and whether explanations are asked); unestimated
+work always goes to the pool. The loop is never held longer than that bound, in estimate.
+
 A thread cannot be stopped, so the deadline does not bound the work: the limits checked
 before the work starts do (``max_layers`` counted while parsing, the solver's search bound,
 …). The deadline bounds how long a client waits. A slot is held until the work really ends,
@@ -39,19 +46,28 @@ class BusyError(HTTPException):
 
 
 class WorkPool:
-    """At most ``threads`` calls at once, each awaited for at most ``timeout_s`` seconds."""
+    """At most ``threads`` calls at once, each awaited for at most ``timeout_s`` seconds.
 
-    def __init__(self, threads: int, timeout_s: float) -> None:
+    A call estimated at no more than ``inline_us`` microseconds of work runs on the loop.
+    """
+
+    def __init__(self, threads: int, timeout_s: float, inline_us: float = 0.0) -> None:
         self.timeout_s = timeout_s
+        self.inline_us = inline_us
         self._executor = ThreadPoolExecutor(threads, thread_name_prefix="cnncalc-work")
         self._slots = asyncio.Semaphore(threads)
 
-    async def run(self, call: Callable[[], T]) -> T:
-        """``call()`` in a worker thread; its exceptions are raised here.
+    async def run(self, call: Callable[[], T], cost_us: float = math.inf) -> T:
+        """``call()`` in a worker thread, or at once when ``cost_us`` is at most ``inline_us``.
+
+        ``cost_us`` is the work estimated before it starts, in microseconds of CPU; its
+        exceptions are raised here either way.
 
         Raises:
             BusyError: no slot came free, or the call did not end, within the deadline.
         """
+        if cost_us <= self.inline_us:
+            return call()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.timeout_s
         try:

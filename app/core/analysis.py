@@ -593,6 +593,8 @@ def _check_output(
 
 def _remarks(index: int, step: Step, names: tuple[str, ...]) -> list[LayerWarning]:
     """The layer rule's notes, and a teacher's remark wherever a stride leaves a remainder."""
+    if not step.notes and not step.axes:  # most layers: nothing to remark
+        return []
     out = [_warning(index, note.code, note.params) for note in step.notes]
     for axis, a in enumerate(step.axes):
         if a.exact:

@@ -77,12 +77,6 @@ def effective_kernel(kernel: int, dilation: int) -> int:
     return dilation * (kernel - 1) + 1
 
 
-def _unread(n: int, pad_l: int, out: int, stride: int, k_eff: int) -> int:
-    """Input positions (padding excluded) after the last window: ``N + P_l - ((O-1)S + k_eff)``."""
-    last_read = (out - 1) * stride + k_eff - pad_l  # one past the last input index read
-    return max(0, n - last_read)
-
-
 def conv_out(n: int, k: int, s: int, pad_l: int, pad_r: int, d: int) -> AxisOutput:
     """Convolution: ``O = floor((N + P_l + P_r - D(K-1) - 1) / S) + 1``.
 
@@ -92,7 +86,7 @@ def conv_out(n: int, k: int, s: int, pad_l: int, pad_r: int, d: int) -> AxisOutp
         FieldError: the padded input is smaller than the effective kernel (PyTorch: "Kernel
             size can't be greater than actual input size").
     """
-    k_eff = effective_kernel(k, d)
+    k_eff = d * (k - 1) + 1
     padded = n + pad_l + pad_r
     if padded < k_eff:
         code = "kernel_too_large" if d == 1 else "dilated_kernel_too_large"
@@ -103,7 +97,9 @@ def conv_out(n: int, k: int, s: int, pad_l: int, pad_r: int, d: int) -> AxisOutp
         )
     span = padded - k_eff
     out = span // s + 1
-    return AxisOutput(out, span, s, _unread(n, pad_l, out, s, k_eff))
+    # Input positions after the last window: N + P_l - ((O - 1) S + k_eff), at least 0.
+    unread = n + pad_l - (out - 1) * s - k_eff
+    return AxisOutput(out, span, s, unread if unread > 0 else 0)
 
 
 def pool_out(n: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> AxisOutput:
@@ -124,7 +120,7 @@ def pool_out(n: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> AxisOut
             msg("pool_padding_too_large", padding=p, kernel=k, dilation=d),
             ErrorCode.PADDING_TOO_LARGE,
         )
-    k_eff = effective_kernel(k, d)
+    k_eff = d * (k - 1) + 1
     span = n + 2 * p - k_eff
     # Python's // floors like ATen's div_rtn, so a negative span is handled as torch does:
     # with ceil_mode a kernel up to S - 1 larger than the padded input still gives one window.
@@ -137,7 +133,8 @@ def pool_out(n: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> AxisOut
             msg("pool_kernel_too_large", kernel=k_eff, padded=n + 2 * p),
             ErrorCode.KERNEL_TOO_LARGE,
         )
-    return AxisOutput(out, span, s, _unread(n, p, out, s, k_eff))
+    unread = n + p - (out - 1) * s - k_eff  # as in ``conv_out``
+    return AxisOutput(out, span, s, unread if unread > 0 else 0)
 
 
 def conv_transpose_out(n: int, k: int, s: int, p: int, op: int, d: int) -> AxisOutput:

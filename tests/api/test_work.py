@@ -109,3 +109,37 @@ async def test_a_request_cut_off_by_the_shutdown_grace_gets_a_503_problem() -> N
     assert (b"content-type", b"application/problem+json") in sent[0]["headers"]
     assert (b"retry-after", b"1") in sent[0]["headers"]
     assert b'"title":"Service Unavailable"' in sent[1]["body"]
+
+
+@pytest.mark.anyio
+async def test_work_estimated_under_the_threshold_runs_on_the_loop_and_above_in_a_thread() -> None:
+    pool = WorkPool(threads=1, timeout_s=1.0, inline_us=300.0)
+    loop_thread = threading.get_ident()
+    assert await pool.run(threading.get_ident, cost_us=300.0) == loop_thread
+    assert await pool.run(threading.get_ident, cost_us=301.0) != loop_thread
+    assert await pool.run(threading.get_ident) != loop_thread  # unestimated: the pool
+
+    def fail() -> None:
+        raise ValueError("on the loop")
+
+    with pytest.raises(ValueError, match="on the loop"):
+        await pool.run(fail, cost_us=1.0)
+    pool.close()
+
+
+def test_an_analysis_is_estimated_from_its_layers_and_explanations() -> None:
+    from app.api.routes import estimated_us
+    from app.api.schemas import AnalyzeRequest
+
+    relu = {"type": "relu"}
+    small = AnalyzeRequest.model_validate({"input_shape": [3, 8, 8], "layers": [relu] * 10})
+    assert estimated_us(small) == 30 + 10 * 20  # under the default 300 µs: on the loop
+    explained = small.model_copy(update={"explain": True})
+    assert estimated_us(explained) == 30 + 10 * 160
+    assert estimated_us(small.model_copy(update={"lang": "fr"})) == 30 + 10 * 160
+    large = AnalyzeRequest.model_validate({"input_shape": [3, 8, 8], "layers": [relu] * 14})
+    assert estimated_us(large) > Settings().inline_work_us
+    text = AnalyzeRequest.model_validate({"input_shape": [3, 8, 8], "layers": "ReLU"})
+    assert estimated_us(text) == float("inf")
+    checked = small.model_copy(update={"verify": True})
+    assert estimated_us(checked) == float("inf")

@@ -34,6 +34,7 @@ from app.core.layers import (  # noqa: F401 - registers kinds
     resample,
 )
 from app.core.layers.base import (
+    FAIL_FAST,
     REGISTRY,
     TYPE_INDEX,
     LayerSpec,
@@ -42,6 +43,7 @@ from app.core.layers.base import (
     is_lower,
     lowered_types,
     one_error_per_field,
+    with_later_errors,
 )
 from app.core.layers.blocks import BLOCK_INDEX, BLOCKS, BlockSpec
 
@@ -101,7 +103,9 @@ def validate_layers(layers: Any, handler: ValidatorFunctionWrapHandler) -> Any:
     kinds' union matches lower-case tags exactly. A stack is mostly written in one style, so
     when its first ``type`` is in lower case (nearly always) the list is validated as it is,
     and again with its tags lowered only if that fails and one is not in lower case;
-    otherwise the tags are lowered first.
+    otherwise the tags are lowered first. The list fails fast; the errors of the layers
+    after the first bad one are added, one layer at a time, up to ``MAX_ERRORS``
+    (``with_later_errors``), so the work on a bad stack is bounded too.
     """
     if not isinstance(layers, list | tuple):
         if isinstance(layers, str | bytes | Mapping) or not isinstance(layers, Iterable):
@@ -122,7 +126,8 @@ def validate_layers(layers: Any, handler: ValidatorFunctionWrapHandler) -> Any:
             return handler(lowered)
         except ValidationError as error:
             failed = error
-    raise one_error_per_field(failed) from None
+    later = with_later_errors(failed, lowered, ONE_LAYER.validate_python)
+    raise one_error_per_field(later) from None
 
 
 if TYPE_CHECKING:
@@ -134,11 +139,15 @@ else:
         Discriminator("type"),
         _UnknownType(),
     ]
-    LayerList = Annotated[list[AnyLayer], WrapValidator(validate_layers)]
+    LayerList = Annotated[list[AnyLayer], FAIL_FAST, WrapValidator(validate_layers)]
     """A list of entries (layers, merges, blocks), each matched on its ``type`` in any case
-    (``Conv2d``, ``CONV2D``)."""
+    (``Conv2d``, ``CONV2D``); it stops at the first bad entry, and ``validate_layers`` adds
+    the next ones' errors."""
     for _block in BLOCKS:  # their lists hold any entry, blocks included
         _block.model_rebuild(_types_namespace={"LayerList": LayerList})
+
+ONE_LAYER: TypeAdapter[LayerSpec] = TypeAdapter(AnyLayer)
+"""One entry of any kind: the entries after the first bad one are validated alone."""
 
 LAYERS_ADAPTER: TypeAdapter[list[LayerSpec]] = TypeAdapter(LayerList)
 

@@ -15,7 +15,7 @@ much, and several are built for every layer of every request.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum, unique
 from fractions import Fraction
@@ -25,6 +25,7 @@ from typing import (
     Annotated,
     Any,
     ClassVar,
+    Final,
     Literal,
     Union,
     get_args,
@@ -73,6 +74,26 @@ def _list_or_tuple(schema: CoreSchema) -> CoreSchema:
 
 
 @dataclass(frozen=True, slots=True)
+class StopAtFirst:
+    """A list or tuple that stops at its first bad item (pydantic's ``fail_fast``).
+
+    pydantic's own ``FailFast`` cannot be hashed, so it cannot annotate a member of a union.
+    A list of thousands of bad values then costs one error, not thousands.
+    """
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        schema = handler(source)
+        if schema["type"] not in ("list", "tuple"):
+            raise TypeError(f"StopAtFirst annotates a list or a tuple, not {source}")
+        return {**schema, "fail_fast": True}
+
+
+FAIL_FAST = StopAtFirst()
+
+
+@dataclass(frozen=True, slots=True)
 class _PerAxis:
     """The schema of ``axes_of``: a left-to-right union labelled ``int``, ``tuple``, ``str``.
 
@@ -90,7 +111,7 @@ class _PerAxis:
     ) -> CoreSchema:
         choices: list[CoreSchema | tuple[CoreSchema, str]] = [
             (handler.generate_schema(self.item), "int"),
-            (_list_or_tuple(handler.generate_schema(self.items)), "tuple"),
+            (_list_or_tuple(handler.generate_schema(Annotated[self.items, FAIL_FAST])), "tuple"),
         ]
         if self.names is not None:
             choices.append((handler.generate_schema(self.names), "str"))
@@ -227,6 +248,50 @@ def _line(entry: ErrorDetails) -> InitErrorDetails:
         return line
     custom = PydanticCustomError(entry["type"], entry["msg"], ctx)
     return {"type": custom, "loc": entry["loc"], "input": entry["input"]}
+
+
+MAX_ERRORS: Final = 50
+"""The most errors a stack's validation collects past its first bad layer (the answer lists
+as many): lists of layers and per-axis values fail fast, and later layers are validated one
+by one only until this many errors are found, so 1 MiB of bad layers costs what one does."""
+
+
+def with_later_errors(
+    error: ValidationError, layers: Sequence[Any], validate: Callable[[Any], Any]
+) -> ValidationError:
+    """``error``, which stops at the first bad layer, with the errors of the layers after it.
+
+    The list fails fast, so ``error`` holds one layer's errors (at most ``MAX_KEYS`` fields
+    of the body, each failing fast too). Each later layer is then validated alone
+    (``validate``) until ``MAX_ERRORS`` errors are gathered in all; its errors take the
+    first one's place in the list (``loc`` prefix and index).
+    """
+    errors = error.errors()
+    first = next(
+        (
+            (entry["loc"][:at], part)
+            for entry in errors
+            for at, part in enumerate(entry["loc"])
+            if type(part) is int
+        ),
+        None,
+    )
+    if first is None:
+        return error
+    prefix, bad = first
+    lines = [_line(entry) for entry in errors]
+    found = sum(1 for entry in errors if entry["loc"][: len(prefix) + 1] == (*prefix, bad))
+    for index in range(bad + 1, len(layers)):
+        if found >= MAX_ERRORS:
+            break
+        try:
+            validate(layers[index])
+        except ValidationError as later:
+            for entry in later.errors():
+                entry["loc"] = (*prefix, index, *entry["loc"])
+                lines.append(_line(entry))
+            found += later.error_count()
+    return ValidationError.from_exception_data(error.title, lines)
 
 
 def is_lower(tag: Any) -> bool:
@@ -621,9 +686,13 @@ class LayerSpec(Wired):
             FieldError: the class depends on the spatial axes and ``x`` has none (a short
                 form such as ``adaptiveavgpool`` on a vector): there is no ``…0d`` class.
         """
-        if "{d}" in self.torch_class and self.dims(x) < 1:
+        name = self.torch_class
+        if "{d}" not in name:
+            return name
+        d = self.dims(x)
+        if d < 1:
             self.expect_spatial(x)
-        return self.torch_class.format(d=self.dims(x))
+        return name.format(d=d)
 
     @classmethod
     def tag_name(cls, tag: str) -> str:

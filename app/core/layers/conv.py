@@ -89,6 +89,8 @@ class ConvFamily(LayerSpec):
                 msg("in_channels_mismatch", given=self.in_channels, actual=c_in, shape=fmt(x)),
                 ErrorCode.CHANNELS,
             )
+        if self.groups == 1:
+            return c_in
         for name, count in (("in_channels", c_in), ("out_channels", self.out_channels)):
             if count % self.groups:
                 raise FieldError(
@@ -181,6 +183,8 @@ class Conv(ConvFamily):
         Raises:
             FieldError: ``"same"`` with a stride other than 1 (PyTorch's own rule).
         """
+        if isinstance(self.padding, int):
+            return [(self.padding, self.padding)] * d
         if self.padding == "valid":
             return [(0, 0)] * d
         if self.padding == "same":
@@ -235,43 +239,51 @@ class Conv(ConvFamily):
                 )
 
     def infer(self, x: Shape) -> Step:
-        """Output, weight, params, MACs and windows of the convolution."""
+        """Output, weight, params, MACs and windows of the convolution.
+
+        One pass over the axes builds each axis's geometry, output and window once; a
+        window spans ``k_eff - 1 = D(K - 1)`` and is offset by ``(D(K - 1) - 2 P_left) / 2``.
+        """
         d, k, s, dil = self.geometry(x)
         c_in = self.channels(x)
         pads = self.pads(d, k, s, dil)
-        self.check_padding_mode(x[1:], pads)
+        if self.padding_mode != "zeros":
+            self.check_padding_mode(x[1:], pads)
+        geometry: list[AxisGeometry] = []
         axes: list[AxisOutput] = []
         windows: list[Window] = []
+        sizes: list[int] = []
         notes: list[Note] = []
-        geometry: list[AxisGeometry] = []
-        for axis, (n, kk, ss, dl, (left, right)) in enumerate(
-            zip(x[1:], k, s, dil, pads, strict=True)
-        ):
-            geometry.append(AxisGeometry(n, kk, ss, left, right, dl))
+        for axis in range(d):
+            n, kk, ss, dl = x[axis + 1], k[axis], s[axis], dil[axis]
+            left, right = pads[axis]
             try:
                 out = conv_out(n, kk, ss, left, right, dl)
             except FieldError as error:
                 error.axis = axis
                 raise
+            reach = dl * (kk - 1)
+            geometry.append(AxisGeometry(n, kk, ss, left, right, dl))
             axes.append(out)
-            k_eff = effective_kernel(kk, dl)
-            windows.append(Window(k_eff - 1, ss, half(k_eff - 1 - 2 * left)))
+            windows.append(Window(reach, ss, half(reach - 2 * left)))
+            sizes.append(out.size)
             if left != right:
                 notes.append(
                     Note(
                         WarningCode.ASYMMETRIC_SAME,
-                        {"axis": axis, "left": left, "right": right, "kernel": k_eff},
+                        {"axis": axis, "left": left, "right": right, "kernel": reach + 1},
                     )
                 )
-        weight = (self.out_channels, c_in // self.groups, *k)
-        bias = (self.out_channels,) if self.bias else None
-        out_spatial = tuple(a.size for a in axes)
+        c_out = self.out_channels
+        weight = (c_out, c_in // self.groups, *k)
+        weights = prod(weight)
+        out_spatial = tuple(sizes)
         return Step(
-            output=(self.out_channels, *out_spatial),
+            output=(c_out, *out_spatial),
             weight=weight,
-            bias=bias,
-            params=prod(weight) + (self.out_channels if self.bias else 0),
-            macs=prod(out_spatial) * prod(weight),
+            bias=(c_out,) if self.bias else None,
+            params=weights + c_out if self.bias else weights,
+            macs=prod(out_spatial) * weights,
             windows=tuple(windows),
             axes=tuple(axes),
             geometry=tuple(geometry),

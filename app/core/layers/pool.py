@@ -48,7 +48,6 @@ from app.core.shapes import (
     AxisOutput,
     Shape,
     adaptive_max_window,
-    effective_kernel,
     pool_out,
 )
 
@@ -88,30 +87,38 @@ class PoolFamily(LayerSpec):
         return window_course_call(self.course_name or self.torch_name(x), values, "")
 
     def pool(self, x: Shape, dilation: PosAxes) -> Step:
-        """Shared rule: per axis ``pool_out``; no parameters; windows like a convolution."""
+        """Shared rule: per axis ``pool_out``; no parameters; windows like a convolution.
+
+        One pass over the axes builds each axis's geometry, output and window once; a window
+        spans ``k_eff - 1 = D(K - 1)`` and is offset by ``(D(K - 1) - 2P) / 2``.
+        """
         d = self.expect_spatial(x)
         k = self.per_axis("kernel_size", self.kernel_size, d)
         s = k if self.stride is None else self.per_axis("stride", self.stride, d)
         p = self.per_axis("padding", self.padding, d)
         dil = self.per_axis("dilation", dilation, d)
+        ceil_mode = self.ceil_mode
+        geometry: list[AxisGeometry] = []
         axes: list[AxisOutput] = []
         windows: list[Window] = []
+        sizes: list[int] = []
         notes: list[Note] = []
-        geometry: list[AxisGeometry] = []
-        for axis, (n, kk, ss, pp, dl) in enumerate(zip(x[1:], k, s, p, dil, strict=True)):
-            geometry.append(AxisGeometry(n, kk, ss, pp, pp, dl))
+        for axis in range(d):
+            n, kk, ss, pp, dl = x[axis + 1], k[axis], s[axis], p[axis], dil[axis]
             try:
-                out = pool_out(n, kk, ss, pp, dl, self.ceil_mode)
+                out = pool_out(n, kk, ss, pp, dl, ceil_mode)
             except FieldError as error:
                 error.axis = axis
                 raise
+            reach = dl * (kk - 1)
+            geometry.append(AxisGeometry(n, kk, ss, pp, pp, dl))
             axes.append(out)
-            k_eff = effective_kernel(kk, dl)
-            windows.append(Window(k_eff - 1, ss, half(k_eff - 1 - 2 * pp)))
-            if self.ceil_mode and (out.size - 1) * ss + k_eff > n + 2 * pp:
+            windows.append(Window(reach, ss, half(reach - 2 * pp)))
+            sizes.append(out.size)
+            if ceil_mode and (out.size - 1) * ss + reach + 1 > n + 2 * pp:
                 notes.append(Note(WarningCode.CEIL_EXTRA_WINDOW, {"axis": axis}))
         return Step(
-            output=(x[0], *(a.size for a in axes)),
+            output=(x[0], *sizes),
             windows=tuple(windows),
             axes=tuple(axes),
             geometry=tuple(geometry),

@@ -648,6 +648,7 @@ TEXT: Final[dict[str, str]] = {
     "at_layer": "layer {index}",
     "at_layer_field": "layer {index}, {field}",
     "and_more": "; and {count} more",
+    "and_at_least_more": "; and at least {count} more",
     "unexpected_error": "an unexpected error occurred; it has been logged",
     "body_not_json": "send the body as application/json",
     "body_too_large": "the request body is over the limit of {limit} bytes",
@@ -663,6 +664,13 @@ TEXT: Final[dict[str, str]] = {
     "json_lone_surrogate": "a string in the JSON holds a lone surrogate (\\ud800 to \\udfff)",
     "json_long_number": "a number in the JSON has too many digits",
     "json_duplicate_key": "the key {key!r} appears twice in the same JSON object",
+    "json_too_many_keys": (
+        "the JSON object at {where} has {count} keys; no object of a request has more than {limit}"
+    ),
+    "json_too_many_items": (
+        "the JSON array at {where} has {count} items; no array of a request has more than {limit}"
+    ),
+    "json_not_acceptable": "the JSON is not acceptable",
     "json_expecting_value": "Expecting value",
     "json_expecting_name": "Expecting property name enclosed in double quotes",
     "json_expecting_colon": "Expecting ':' delimiter",

@@ -693,6 +693,7 @@ TEXT: Final[dict[str, str]] = {
     "at_layer": "couche {index}",
     "at_layer_field": "couche {index}, {field}",
     "and_more": " ; et {count} de plus",
+    "and_at_least_more": " ; et au moins {count} de plus",
     "unexpected_error": "une erreur inattendue s'est produite ; elle a été consignée",
     "body_not_json": "envoyez le corps en application/json",
     "body_too_large": "le corps de la requête dépasse la limite de {limit} octets",
@@ -710,6 +711,14 @@ TEXT: Final[dict[str, str]] = {
     ),
     "json_long_number": "un nombre du JSON a trop de chiffres",
     "json_duplicate_key": "la clé {key!r} apparaît deux fois dans le même objet JSON",
+    "json_too_many_keys": (
+        "l'objet JSON en {where} a {count} clés ; aucun objet d'une requête n'en a plus de {limit}"
+    ),
+    "json_too_many_items": (
+        "le tableau JSON en {where} a {count} éléments ; aucun tableau d'une requête n'en a "
+        "plus de {limit}"
+    ),
+    "json_not_acceptable": "le JSON n'est pas acceptable",
     "json_expecting_value": "une valeur était attendue",
     "json_expecting_name": "un nom de propriété entre guillemets doubles était attendu",
     "json_expecting_colon": "le séparateur ':' était attendu",
