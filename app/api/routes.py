@@ -190,12 +190,20 @@ async def layers() -> list[dict[str, Any]]:
     return catalogue()
 
 
-@router.get("/v1/examples", summary="Built-in example stacks (the course's LeNet-5, VGG-16, …)")
+@router.get(
+    "/v1/examples",
+    summary="Built-in examples: the course's chains (LeNet-5, VGG-16, …) and branching presets "
+    "(ResNet-18/50, MobileNetV2, DenseNet-121, GoogLeNet, SqueezeNet 1.1, EfficientNet-B0, U-Net)",
+)
 async def examples() -> dict[str, Any]:
-    """Named request bodies ready to send to ``POST /v1/analyze``."""
-    from app.core.examples import EXAMPLES
+    """Named request bodies ``{"title", "title_fr", "input_shape", "layers"}``.
 
-    return EXAMPLES
+    ``input_shape`` and ``layers`` are ready to send to ``POST /v1/analyze``; the presets use
+    the graph form (blocks, ``id`` and ``inputs``).
+    """
+    from app.core.examples import ALL_EXAMPLES
+
+    return ALL_EXAMPLES
 
 
 @cache

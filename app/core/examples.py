@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.core.presets import PRESETS
+
 Body = dict[str, Any]
 
 
@@ -38,6 +40,7 @@ def _vgg16() -> list[dict[str, Any]]:
 EXAMPLES: dict[str, Body] = {
     "lenet5_course": {
         "title": "LeNet-5 as in the course (1×28×28, 1,256,080 parameters)",
+        "title_fr": "LeNet-5 comme dans le cours (1×28×28, 1\u202f256\u202f080 paramètres)",
         "input_shape": [1, 28, 28],
         "layers": [
             {"type": "conv2d", "C_out": 20, "K": 5, "P": 2, "S": 1},
@@ -56,21 +59,29 @@ EXAMPLES: dict[str, Body] = {
         "title": (
             "The course's 3×32×32 input with ten 5×5 filters, stride 1, padding 2 (760 parameters)"
         ),
+        "title_fr": (
+            "L'entrée 3×32×32 du cours avec dix filtres 5×5, pas 1, remplissage 2 (760 paramètres)"
+        ),
         "input_shape": [3, 32, 32],
         "layers": [{"type": "conv2d", "C_out": 10, "K": 5, "P": 2, "S": 1}],
     },
     "course_7x7": {
         "title": "The course's 7×7 input with a 3×3 filter, stride 1 (5×5 output)",
+        "title_fr": "L'entrée 7×7 du cours avec un filtre 3×3, pas 1 (sortie 5×5)",
         "input_shape": [1, 7, 7],
         "layers": [{"type": "conv2d", "C_out": 1, "K": 3, "S": 1}],
     },
     "course_7x7_stride2": {
         "title": "The course's 7×7 input with a 3×3 filter, stride 2 (3×3 output)",
+        "title_fr": "L'entrée 7×7 du cours avec un filtre 3×3, pas 2 (sortie 3×3)",
         "input_shape": [1, 7, 7],
         "layers": [{"type": "conv2d", "C_out": 1, "K": 3, "S": 2}],
     },
     "lenet5_original": {
         "title": "LeNet-5 as LeCun et al. (1998) drew it (1×32×32, tanh, average pooling)",
+        "title_fr": (
+            "LeNet-5 tel que LeCun et al. (1998) l'ont dessiné (1×32×32, tanh, pooling moyen)"
+        ),
         "input_shape": [1, 32, 32],
         "layers": [
             {"type": "conv2d", "out_channels": 6, "kernel_size": 5},
@@ -89,6 +100,9 @@ EXAMPLES: dict[str, Body] = {
     },
     "alexnet": {
         "title": "AlexNet as torchvision builds it (3×224×224, 61,100,840 parameters)",
+        "title_fr": (
+            "AlexNet tel que torchvision le construit (3×224×224, 61\u202f100\u202f840 paramètres)"
+        ),
         "input_shape": [3, 224, 224],
         "layers": [
             {"type": "conv2d", "out_channels": 64, "kernel_size": 11, "stride": 4, "padding": 2},
@@ -117,11 +131,17 @@ EXAMPLES: dict[str, Body] = {
     },
     "vgg16": {
         "title": "VGG-16 as torchvision builds it (3×224×224, 138,357,544 parameters)",
+        "title_fr": (
+            "VGG-16 tel que torchvision le construit (3×224×224, 138\u202f357\u202f544 paramètres)"
+        ),
         "input_shape": [3, 224, 224],
         "layers": _vgg16(),
     },
     "text_cnn_1d": {
         "title": "A 1-D text CNN: 300-dimensional embeddings of 64 tokens, two classes",
+        "title_fr": (
+            "Un CNN 1-D pour le texte : plongements de dimension 300 de 64 mots, deux classes"
+        ),
         "input_shape": [300, 64],
         "layers": [
             {"type": "conv1d", "out_channels": 128, "kernel_size": 5, "padding": "same"},
@@ -137,6 +157,7 @@ EXAMPLES: dict[str, Body] = {
     },
     "video_cnn_3d": {
         "title": "A 3-D video CNN (C3D-like): 16 RGB frames of 112×112, 101 classes",
+        "title_fr": "Un CNN 3-D pour la vidéo (façon C3D) : 16 images RVB de 112×112, 101 classes",
         "input_shape": [3, 16, 112, 112],
         "layers": [
             {"type": "conv3d", "out_channels": 64, "kernel_size": 3, "padding": 1},
@@ -155,6 +176,10 @@ EXAMPLES: dict[str, Body] = {
     },
     "unet_decoder": {
         "title": "A small U-Net-like decoder: 256×8×8 features up to a 2-class 64×64 mask",
+        "title_fr": (
+            "Un petit décodeur façon U-Net : des caractéristiques "
+            "256×8×8 jusqu'à un masque 64×64 à 2 classes"
+        ),
         "input_shape": [256, 8, 8],
         "layers": [
             {"type": "convtranspose2d", "out_channels": 128, "kernel_size": 2, "stride": 2},
@@ -179,6 +204,10 @@ EXAMPLES: dict[str, Body] = {
         ],
     },
 }
-"""Named request bodies: ``{"title", "input_shape", "layers"}``."""
+"""Named chain bodies: ``{"title", "title_fr", "input_shape", "layers"}``."""
 
-__all__ = ["EXAMPLES"]
+ALL_EXAMPLES: dict[str, Body] = {**EXAMPLES, **PRESETS}
+"""The chains and the branching presets (``app.core.presets``), as ``GET /v1/examples`` serves
+them and the command line and the page offer them."""
+
+__all__ = ["ALL_EXAMPLES", "EXAMPLES"]
