@@ -1,13 +1,16 @@
 """``cnncalc``: the command line.
 
-    cnncalc analyze STACK.json [--format table|json|markdown] [--lang en|fr] [--verify]
+    cnncalc analyze STACK.json|EXAMPLE [--format table|json|markdown] [--lang en|fr] [--verify]
+    cnncalc examples [--lang en|fr]
     cnncalc layers
     cnncalc serve [--host 127.0.0.1] [--port 8000] [--workers 1]
     cnncalc check STACK.json ANSWERS.json [--lang en|fr] [--json]
     cnncalc solve --in 32 --out 32 [-K 5] [-S 1] [-P 2] [-D 1] [--layer conv|pool]
     cnncalc selfcheck [--samples 300] [--seed N] [--timings [EXAMPLE ...]]
 
-``STACK.json`` is the body of ``POST /v1/analyze`` (``-`` reads standard input). Exit codes:
+``STACK.json`` is the body of ``POST /v1/analyze`` (``-`` reads standard input); ``EXAMPLE`` is
+the name of a built-in example or preset (``cnncalc examples`` lists them), read when no file
+has that name. The table gains an inputs column for a graph. Exit codes:
 0 done, 1 invalid stack (the problem on stderr), 2 usage.
 """
 
@@ -18,6 +21,7 @@ import json
 import sys
 from collections.abc import Sequence
 from dataclasses import fields
+from pathlib import Path
 from typing import Any, TextIO
 
 from pydantic import TypeAdapter, ValidationError
@@ -31,6 +35,7 @@ HEADERS = {
     "en": ("Layer", "Output size", "Weight size", "Params", "RF", "MACs"),
     "fr": ("Couche", "Taille Sortie", "Taille Poids", "Paramètres", "Champ réceptif", "MACs"),
 }
+INPUTS_HEADER = {"en": "Inputs", "fr": "Entrées"}
 TOTALS = {
     "en": ("Input", "Total parameters", "Total MACs", "Memory (params / activations)"),
     "fr": (
@@ -48,33 +53,55 @@ def times(shape: Sequence[int] | None) -> str:
 
 
 def layer_label(report: LayerReport) -> str:
-    """``Conv2d`` and its output channels, for the table's first column."""
-    return f"{report.index} {report.torch_class}"
+    """The table's first column: index, id unless it is the index, name if not the id, class.
+
+    ``0 Conv2d`` for a chain; ``9 4.0.0 torch.add`` or ``5 enc1 ReLU`` in a graph.
+    """
+    label = str(report.index)
+    if report.id != label:
+        label += f" {report.id}"
+    if report.name != report.id:
+        label += f" ({report.name})"
+    return f"{label} {report.torch_class}"
 
 
-def rows(analysis: Analysis, lang: str) -> list[tuple[str, ...]]:
-    """The course's table: layer, output size, weight size, params, receptive field, MACs."""
-    out: list[tuple[str, ...]] = [(TOTALS[lang][0], times(analysis.input_shape), "", "", "", "")]
+def is_graph(analysis: Analysis) -> bool:
+    """Whether some layer reads anything but the layer before it (the input, for the first)."""
+    previous = "input"
+    for r in analysis.layers:
+        if r.inputs != [previous]:
+            return True
+        previous = r.id
+    return False
+
+
+def rows(analysis: Analysis, lang: str, graph: bool = False) -> list[tuple[str, ...]]:
+    """The course's table: layer, output size, weight size, params, receptive field, MACs.
+
+    With ``graph``, a last column lists the ids each layer reads (``input``: the network's).
+    """
+    first = (TOTALS[lang][0], times(analysis.input_shape), "", "", "", "")
+    out: list[tuple[str, ...]] = [(*first, "") if graph else first]
     for r in analysis.layers:
         rf = r.receptive_field
         field = "global" if rf.global_ else " x ".join(f"{s:g}" for s in rf.size)
-        out.append(
-            (
-                layer_label(r),
-                times(r.output_shape),
-                times(r.weight_shape),
-                f"{r.params:,}",
-                field,
-                f"{r.macs:,}",
-            )
+        row = (
+            layer_label(r),
+            times(r.output_shape),
+            times(r.weight_shape),
+            f"{r.params:,}",
+            field,
+            f"{r.macs:,}",
         )
+        out.append((*row, ", ".join(r.inputs)) if graph else row)
     return out
 
 
 def table(analysis: Analysis, lang: str, markdown: bool) -> str:
     """The per-layer table and the totals, as plain text or Markdown."""
-    header = HEADERS[lang]
-    body = rows(analysis, lang)
+    graph = is_graph(analysis)
+    header = (*HEADERS[lang], INPUTS_HEADER[lang]) if graph else HEADERS[lang]
+    body = rows(analysis, lang, graph)
     if markdown:
         lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         lines += ["| " + " | ".join(row) + " |" for row in body]
@@ -99,7 +126,7 @@ def cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
     """Analyse a stack file and print the table (or the API's JSON body)."""
     from app.api.schemas import ANALYZE_RESPONSE, AnalyzeRequest, AnalyzeResponse
 
-    body = read_json(args.stack)
+    body = read_stack(args.stack)
     if not isinstance(body, dict):
         raise SystemExit("the stack file must hold a JSON object like the API's request body")
     if args.verify:
@@ -138,6 +165,30 @@ def cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
         print(f"PyTorch: {verification.status}" + _verification_detail(verification), file=out)
         if verification.status == "failed":
             return 1
+    return 0
+
+
+def read_stack(source: str) -> Any:
+    """The JSON in the file ``source`` (``-``: standard input), or else the example so named.
+
+    An example's body is its ``input_shape`` and ``layers``, without its titles.
+    """
+    from app.core.examples import ALL_EXAMPLES
+
+    if source != "-" and source in ALL_EXAMPLES and not Path(source).exists():
+        example = ALL_EXAMPLES[source]
+        return {"input_shape": list(example["input_shape"]), "layers": example["layers"]}
+    return read_json(source)
+
+
+def cmd_examples(args: argparse.Namespace, out: TextIO) -> int:
+    """List the built-in examples and presets: name and title."""
+    from app.core.examples import ALL_EXAMPLES
+
+    key = "title_fr" if args.lang == "fr" else "title"
+    width = max(len(name) for name in ALL_EXAMPLES)
+    for name, example in ALL_EXAMPLES.items():
+        print(f"{name:<{width}}  {example[key]}", file=out)
     return 0
 
 
@@ -185,11 +236,17 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("analyze", help="analyse a stack (the JSON body of POST /v1/analyze)")
-    p.add_argument("stack", help="a JSON file, or - for standard input")
+    p.add_argument(
+        "stack", help="a JSON file, - for standard input, or an example's name (cnncalc examples)"
+    )
     p.add_argument("--format", choices=("table", "json", "markdown"), default="table")
     p.add_argument("--lang", choices=("en", "fr"), default=None)
     p.add_argument("--verify", action="store_true", help="also run the stack in PyTorch")
     p.set_defaults(handler=cmd_analyze)
+
+    p = sub.add_parser("examples", help="list the built-in examples and presets by name")
+    p.add_argument("--lang", choices=("en", "fr"), default="en")
+    p.set_defaults(handler=cmd_examples)
 
     p = sub.add_parser("layers", help="list the layer kinds, their fields and defaults")
     p.add_argument("--json", action="store_true")
