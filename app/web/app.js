@@ -164,10 +164,57 @@ function rowOf(spec) {
   return row;
 }
 
+const BLOCKS = new Set(["sequential", "residual", "parallel"]);
+
+/** The entry of a list of specs that a segment of a dotted name stands for: its id, or its position. */
+function entryOf(list, segment) {
+  if (!Array.isArray(list)) return undefined;
+  return /^\d+$/.test(segment) ? list[Number(segment)] : list.find((spec) => spec && spec.id === segment);
+}
+
+/**
+ * The spec the server read for a layer of the report, found by its dotted name among the
+ * blocks (docs/graphs.md, "Names and ids"); undefined for a block's own merge.
+ */
+function specOf(layer, report) {
+  const specs = report.layers_as_understood || [];
+  if (!String(layer.name).includes(".")) {
+    const spec = entryOf(specs, layer.name) || (specs.length === report.layers.length ? specs[layer.index] : undefined);
+    return spec && !BLOCKS.has(spec.type) ? spec : undefined;
+  }
+  const parts = String(layer.name).split(".");
+  let spec = entryOf(specs, parts.shift());
+  while (spec && BLOCKS.has(spec.type) && parts.length) {
+    let list = spec.layers;
+    if (spec.type === "sequential" && (spec.repeat || 1) > 1) parts.shift();
+    else if (spec.type === "residual" && parts[0] === "shortcut") list = spec.shortcut, parts.shift();
+    else if (spec.type === "parallel") list = (spec.branches || [])[Number(parts.shift())];
+    spec = parts.length ? entryOf(list, parts.shift()) : undefined;
+  }
+  return spec && !parts.length && !BLOCKS.has(spec.type) ? spec : undefined;
+}
+
+/** Whether the layer reads something else than the layer listed just before it. */
+function branches(layer, report) {
+  const previous = layer.index === 0 ? "input" : report.layers[layer.index - 1].id;
+  return !(layer.inputs && layer.inputs.length === 1 && layer.inputs[0] === previous);
+}
+
+/** A graph layer's place and wiring under its label: ``layer1.0.conv1 ← 3, layer1.0.bn2``. */
+function layerWiring(layer, report = analysis) {
+  const spec = specOf(layer, report);
+  // An id given to a top-level layer is already in its label (rowOf keeps it).
+  const named = layer.name !== undefined && layer.name !== String(layer.index) && !(spec && spec.id === layer.name);
+  const wired = layer.inputs !== undefined && branches(layer, report);
+  if (!named && !wired) return null;
+  return h("span", { class: "layer-wiring" },
+    named ? h("code", { class: "layer-name" }, layer.name) : null,
+    wired ? h("span", { class: "layer-inputs", title: t("inputsTitle") }, ` ← ${layer.inputs.join(", ")}`) : null);
+}
+
 /** The label of a layer of the table: what the server read, so it never contradicts its numbers. */
 function layerLabel(layer, report = analysis) {
-  const specs = report.layers_as_understood || [];
-  const spec = specs[layer.index];
+  const spec = specOf(layer, report);
   if (!spec) return displayName(layer.type);
   const row = rowOf(spec);
   // A pooling's stride left to PyTorch is its kernel: say it, as the course does.
@@ -752,7 +799,7 @@ function renderTable() {
       else if (c.key === "layer") {
         tr.append(h("th", { scope: "row", class: "c-layer" },
           h("span", { class: "li", "aria-hidden": "true" }, `${layer.index} `),
-          warned ? h("span", { class: "warn-icon", "aria-hidden": "true" }, "⚠ ") : null, layerLabel(layer)));
+          warned ? h("span", { class: "warn-icon", "aria-hidden": "true" }, "⚠ ") : null, layerLabel(layer), layerWiring(layer)));
       }
       else if (state.homework && c.answer) tr.append(h("td", { class: `c-${c.key}` }, answerCell(layer, c)));
       else {
@@ -1192,7 +1239,7 @@ function updateInputLabel() {
 }
 
 function presetTitle(example, name) {
-  const title = example.title;
+  const title = state.lang === "fr" && example.title_fr ? example.title_fr : example.title;
   if (title && typeof title === "object") return title[state.lang] || title.en || name;
   return title || name;
 }

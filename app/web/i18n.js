@@ -52,6 +52,7 @@ export const STRINGS = {
     colMacs: "MACs",
     colMemory: "Memory",
     inputRow: "Input",
+    inputsTitle: "The layers whose outputs this one reads",
     total: "Total",
     global: "all",
     // rows editor
@@ -158,6 +159,7 @@ export const STRINGS = {
     colMacs: "MACs",
     colMemory: "Mémoire",
     inputRow: "Entrée",
+    inputsTitle: "Les couches dont celle-ci lit les sorties",
     total: "Total",
     global: "tout",
     layerN: "Couche {n}",
