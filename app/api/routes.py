@@ -39,7 +39,6 @@ from app.api.problems import PROBLEM_RESPONSES, located
 from app.api.schemas import ANALYZE_RESPONSE, AnalyzeRequest, AnalyzeResponse, Health, Lang
 from app.api.work import WorkPool
 from app.core import Analysis, LayerSpec, Limits, catalogue
-from app.core.graph import build_graph
 from app.core.messages import msg, render
 from app.settings import Settings
 from app.verify import INSTALL_HINT, Verification, VerificationStatus, torch_available
@@ -163,11 +162,8 @@ async def _verify(
 ) -> Verification:
     """The torch check in a worker process (``app.verify.pool``), bounded before it starts.
 
-    It runs chains; a graph's check comes next, and is said to be unavailable meanwhile.
+    A chain and a graph alike (``verify_stack``).
     """
-    if not build_graph(specs, len(analysis.layers)).chain:
-        reason = render(msg("torch_graph"), req.lang)
-        return Verification(VerificationStatus.UNAVAILABLE, reason=reason)
     if not torch_available():
         reason = render(msg("torch_missing", hint=INSTALL_HINT), req.lang)
         return Verification(VerificationStatus.UNAVAILABLE, reason=reason)

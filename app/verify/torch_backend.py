@@ -35,7 +35,10 @@ from typing import Any
 
 from app.core.analysis import Analysis, ReceptiveField, analyze, as_number, parse_layers
 from app.core.errors import CnnCalcError, ErrorCode, FieldError
+from app.core.graph import INPUT as GRAPH_INPUT
+from app.core.graph import Graph, build_graph
 from app.core.layers.base import LayerSpec, Step, WarningCode, prod
+from app.core.layers.merge import Add, Concat, Mul
 from app.verify import INSTALL_HINT, Mismatch, Verification, VerificationStatus
 from app.verify.budget import (
     RF_MAX_UNITS,
@@ -310,7 +313,7 @@ def run_torch(
     device: str,
     max_elements: int | None = None,
 ) -> TorchSide:
-    """Build and run every layer on ``device``, stopping at the first error torch raises.
+    """Build and run every layer of a chain on ``device``, stopping at torch's first error.
 
     Each layer's MACs are ``FlopCounterMode``'s FLOPs during its call over ``FLOPS_PER_MAC``
     (it counts from shapes, so on the meta device too).
@@ -319,22 +322,63 @@ def run_torch(
         OverflowError: a layer's output (whole batch) holds more than ``max_elements``.
         CheckError: the check cannot build a layer's kind.
     """
+    nodes = [(spec, (index - 1,)) for index, spec in enumerate(specs)]
+    return run_nodes(
+        torch,
+        input_shape,
+        nodes,
+        batch_size=batch_size,
+        device=device,
+        max_elements=max_elements,
+    )
+
+
+def run_nodes(
+    torch: ModuleType,
+    input_shape: Sequence[int],
+    nodes: Sequence[tuple[LayerSpec, tuple[int, ...]]],
+    *,
+    batch_size: int,
+    device: str,
+    max_elements: int | None = None,
+) -> TorchSide:
+    """Run a graph's nodes in order, each on the outputs of its inputs (``-1``: the input).
+
+    A primitive node is built as a chain's layer (``build_layer``) and called on its one
+    input; a merge is ``torch.add``, ``torch.mul`` or ``torch.cat(xs, dim)`` over its inputs
+    (one input: the identity), with no parameters. An output is dropped once the last node
+    reading it has run, so a chain holds one tensor at a time.
+
+    Raises:
+        OverflowError: a node's output (whole batch) holds more than ``max_elements``.
+        CheckError: the check cannot build a node's kind.
+    """
     from torch.utils.flop_counter import FlopCounterMode
 
+    last_use: dict[int, int] = {}
+    for index, (_, inputs) in enumerate(nodes):
+        for i in inputs:
+            last_use[i] = index
     layers: list[TorchLayer] = []
+    outputs: dict[int, Any] = {}
     counter = FlopCounterMode(display=False)
     with warnings.catch_warnings(record=True) as caught, torch.no_grad(), counter:
         warnings.simplefilter("always")
         with torch.device(device):
-            x = torch.zeros((batch_size, *input_shape))
-        for index, spec in enumerate(specs):
-            shape = tuple(int(n) for n in x.shape[1:])
+            outputs[GRAPH_INPUT] = torch.zeros((batch_size, *input_shape))
+        for index, (spec, inputs) in enumerate(nodes):
+            xs = [outputs[i] for i in inputs]
             flops = counter.get_total_flops()
+            module: Any = None
             try:
-                with torch.device(device):
-                    module = build_layer(torch, spec, shape, index)
-                module.eval()
-                y = _run_layer(spec, module, x, caught)
+                if spec.merges:
+                    y = _merge(torch, spec, xs, index)
+                else:
+                    shape = tuple(int(n) for n in xs[0].shape[1:])
+                    with torch.device(device):
+                        module = build_layer(torch, spec, shape, index)
+                    module.eval()
+                    y = _run_layer(spec, module, xs[0], caught)
             except CheckError:
                 raise
             except Exception as error:  # torch's own rejection, quoted as it is
@@ -351,13 +395,37 @@ def run_torch(
                     [int(n) for n in y.shape[1:]],
                     _shape_of(getattr(module, "weight", None), torch),
                     _shape_of(getattr(module, "bias", None), torch),
-                    sum(int(p.numel()) for p in module.parameters()),
-                    sum(int(b.numel()) for b in module.buffers()),
+                    0 if module is None else sum(int(p.numel()) for p in module.parameters()),
+                    0 if module is None else sum(int(b.numel()) for b in module.buffers()),
                     _macs(counter.get_total_flops() - flops),
                 )
             )
-            x = y
+            for i in set(inputs):
+                if last_use.get(i) == index:
+                    del outputs[i]
+            outputs[index] = y
     return TorchSide(layers, warnings=_warning_texts(caught))
+
+
+def _merge(torch: ModuleType, spec: LayerSpec, xs: Sequence[Any], index: int) -> Any:
+    """A merge in torch: ``torch.add``/``torch.mul`` folded over ``xs``, or ``torch.cat``.
+
+    Raises:
+        CheckError: a merge kind the check has no torch function for.
+    """
+    if len(xs) == 1:
+        return xs[0]
+    if isinstance(spec, Concat):
+        return torch.cat(list(xs), dim=spec.dim)
+    function = {Add: torch.add, Mul: torch.mul}.get(type(spec))
+    if function is None:
+        raise CheckError(
+            index, "torch_class", f"layer {index} ({spec.kind}): no torch function for it"
+        )
+    y = xs[0]
+    for x in xs[1:]:
+        y = function(y, x)
+    return y
 
 
 def _macs(flops: int) -> int | float:
@@ -473,6 +541,17 @@ def verify_stack(
     torch = load_torch()
     if torch is None:  # pragma: no cover - find_spec saw it a moment ago
         return Verification(VerificationStatus.UNAVAILABLE, reason=INSTALL_HINT)
+    graph = _expanded(specs, analysis)
+    if graph is not None:
+        specs = [node.spec for node in graph.nodes]
+        if not graph.chain and analysis is None:
+            return Verification(
+                VerificationStatus.UNAVAILABLE,
+                engine=engine_name(),
+                reason=f"the graph was refused before its layers were checked: {core_error}",
+            )
+        if graph.chain:
+            graph = None
     core = core_side(input_shape, specs, analysis, batch_size)
     if analysis is None and core.rejected_at is None:
         return Verification(
@@ -494,6 +573,7 @@ def verify_stack(
                 devices,
                 started,
                 max_work,
+                graph,
             )
     except CheckError as error:
         return Verification(
@@ -511,6 +591,28 @@ def verify_stack(
             engine=engine_name(),
             reason=f"the torch check ran out of memory: {type(error).__name__}: {error}",
         )
+
+
+GRAPH_MAX_NODES = 2**16
+"""Nodes a stack cnncalc refused may expand to for the check to tell a chain from a graph."""
+GRAPH_RF = (
+    "the receptive field is not measured for a graph: the check compares its shapes, "
+    "weights, parameters, buffers and MACs"
+)
+"""Why a graph's receptive fields are not measured (they are for a chain)."""
+
+
+def _expanded(specs: Sequence[LayerSpec], analysis: Analysis | None) -> Graph | None:
+    """The stack's nodes (blocks expanded, ids resolved), or ``None`` when they cannot be had.
+
+    A stack cnncalc refused may not expand (a bad id, too many nodes): it is then checked
+    as the chain of its entries, as before graphs.
+    """
+    limit = GRAPH_MAX_NODES if analysis is None else len(analysis.layers)
+    try:
+        return build_graph(specs, limit)
+    except CnnCalcError:
+        return None
 
 
 def _allocation_failed(error: RuntimeError) -> bool:
@@ -531,8 +633,17 @@ def _verify_locked(
     devices: Sequence[str] | None,
     started: float,
     max_work: int,
+    graph: Graph | None = None,
 ) -> Verification:
-    """``verify_stack``'s torch runs, one at a time (``warnings.catch_warnings`` is global)."""
+    """``verify_stack``'s torch runs, one at a time (``warnings.catch_warnings`` is global).
+
+    A ``graph`` (one that branches) runs on the meta device unless ``devices`` say
+    otherwise, node by node (``run_nodes``); its receptive fields are not measured.
+    """
+    if graph is not None:
+        return _verify_graph(
+            torch, input_shape, graph, analysis, core, batch_size, max_elements, devices, started
+        )
     mismatches: list[Mismatch] = []
     torch_error: str | None = None
     meta_only: str | None = None
@@ -587,6 +698,57 @@ def _verify_locked(
         elapsed_ms=round((time.perf_counter() - started) * 1000, 3),
         receptive_field=rf,
         reason=None if meta_only is None else f"checked on the meta device only: {meta_only}",
+    )
+
+
+def _verify_graph(
+    torch: ModuleType,
+    input_shape: Sequence[int],
+    graph: Graph,
+    analysis: Analysis | None,
+    core: CoreSide,
+    batch_size: int,
+    max_elements: int,
+    devices: Sequence[str] | None,
+    started: float,
+) -> Verification:
+    """A branching graph's check: every node's fields compared, each mismatch named by id."""
+    nodes = [(node.spec, node.inputs) for node in graph.nodes]
+    mismatches: list[Mismatch] = []
+    torch_error: str | None = None
+    try:
+        for device in devices or ("meta",):
+            ran = run_nodes(
+                torch,
+                input_shape,
+                nodes,
+                batch_size=batch_size,
+                device=device,
+                max_elements=max_elements,
+            )
+            torch_error = torch_error or ran.message
+            seen = {(m.layer, m.field) for m in mismatches}
+            mismatches += [m for m in compare(core, ran) if (m.layer, m.field) not in seen]
+    except OverflowError as error:
+        return Verification(VerificationStatus.UNAVAILABLE, engine=engine_name(), reason=str(error))
+    where = ", ".join(devices or ("meta",))
+    reasons = [f"a graph, run on {where}; {GRAPH_RF}"]
+    if mismatches:
+        named = dict.fromkeys(
+            f"layer {m.layer} ({graph.nodes[m.layer].id}): {m.field}"
+            for m in mismatches
+            if m.layer is not None and m.layer < len(graph.nodes)
+        )
+        reasons.append("differs at " + "; ".join(named))
+    return Verification(
+        VerificationStatus.FAILED if mismatches else VerificationStatus.PASSED,
+        engine=engine_name(),
+        mismatches=mismatches,
+        compared=["valid", *COMPARED_FIELDS],
+        torch_error=torch_error,
+        elapsed_ms=round((time.perf_counter() - started) * 1000, 3),
+        receptive_field=[{"status": "skipped", "reason": GRAPH_RF}],
+        reason="; ".join(reasons),
     )
 
 
@@ -1046,6 +1208,7 @@ __all__ = [
     "check_layers",
     "load_torch",
     "measure_receptive_fields",
+    "run_nodes",
     "run_torch",
     "torch_import_seconds",
     "verify_stack",

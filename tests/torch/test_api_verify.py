@@ -86,3 +86,18 @@ def test_verify_without_torch_is_unavailable_and_a_200(
     assert v["status"] == "unavailable"
     assert "pip install" in v["reason"]
     assert r.json()["total_params"] == 10
+
+
+@pytest.mark.torch
+def test_verify_runs_a_graph(client: TestClient) -> None:
+    require_torch()
+    conv = {"type": "conv2d", "out_channels": 4, "kernel_size": 3, "padding": 1}
+    layers = [conv, {"type": "residual", "id": "block", "layers": [conv, {"type": "relu"}, conv]}]
+    r = client.post(
+        "/v1/analyze", json={"input_shape": [4, 8, 8], "layers": layers, "verify": True}
+    )
+    assert r.status_code == 200, r.text
+    v = r.json()["verification"]
+    assert v["status"] == "passed", v
+    assert "receptive field is not measured for a graph" in v["reason"]
+    assert [x["id"] for x in r.json()["layers"]] == ["0", "block.0", "block.1", "block.2", "block"]

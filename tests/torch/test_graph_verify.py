@@ -1,0 +1,125 @@
+"""The torch check runs graphs: merges as torch.add, torch.mul and torch.cat, node by node."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from app.core import analyze
+from app.core.layers import LAYERS_ADAPTER
+from app.core.presets import PRESETS
+from app.verify import VerificationStatus
+from app.verify.torch_backend import GRAPH_RF, verify_stack
+from tests.torch_util import require_torch
+
+pytestmark = pytest.mark.torch
+
+Layer = dict[str, Any]
+
+
+def _conv(c: int, k: int = 3, **more: Any) -> Layer:
+    return {"type": "conv2d", "out_channels": c, "kernel_size": k, "padding": k // 2, **more}
+
+
+RESIDUAL: list[Layer] = [
+    _conv(8),
+    {
+        "type": "residual",
+        "id": "block",
+        "layers": [_conv(8), {"type": "batchnorm2d"}, {"type": "relu"}, _conv(8)],
+    },
+    {"type": "relu"},
+]
+INCEPTION: list[Layer] = [
+    {
+        "type": "parallel",
+        "id": "mixed",
+        "branches": [
+            [_conv(4, 1)],
+            [_conv(3, 1), _conv(5, 3)],
+            [_conv(2, 1), _conv(6, 5)],
+            [{"type": "maxpool2d", "kernel_size": 3, "stride": 1, "padding": 1}, _conv(7, 1)],
+        ],
+    },
+]
+SQUEEZE_EXCITATION: list[Layer] = [
+    {"id": "features", **_conv(16)},
+    {"type": "adaptiveavgpool2d", "output_size": 1},
+    _conv(4, 1, padding=0),
+    {"type": "relu"},
+    _conv(16, 1, padding=0),
+    {"type": "sigmoid", "id": "gate"},
+    {"type": "mul", "inputs": ["features", "gate"]},
+]
+
+
+def _check(input_shape: list[int], layers: list[Layer]) -> Any:
+    specs = LAYERS_ADAPTER.validate_python(layers)
+    analysis = analyze(input_shape, specs)
+    return specs, analysis, verify_stack(input_shape, specs, analysis, max_elements=2**50)
+
+
+@pytest.mark.parametrize(
+    ("input_shape", "layers"),
+    [
+        ([3, 16, 16], RESIDUAL),
+        ([3, 12, 12], INCEPTION),
+        ([3, 10, 10], SQUEEZE_EXCITATION),
+        (PRESETS["resnet18"]["input_shape"], PRESETS["resnet18"]["layers"]),
+    ],
+    ids=["residual", "inception", "squeeze_excitation", "resnet18"],
+)
+def test_graphs_pass(input_shape: list[int], layers: list[Layer]) -> None:
+    require_torch()
+    _, _, v = _check(input_shape, layers)
+    assert v.status is VerificationStatus.PASSED, (v.mismatches, v.reason)
+    assert v.compared == [
+        "valid",
+        "output_shape",
+        "weight_shape",
+        "bias_shape",
+        "params",
+        "buffers",
+        "macs",
+    ]
+    assert v.receptive_field == [{"status": "skipped", "reason": GRAPH_RF}]
+    assert "receptive field is not measured for a graph" in (v.reason or "")
+    assert not any(name.startswith("receptive_field") for name in v.compared)
+
+
+def test_resnet18_totals_torchvisions_parameters() -> None:
+    require_torch()
+    _, analysis, v = _check(PRESETS["resnet18"]["input_shape"], PRESETS["resnet18"]["layers"])
+    assert v.status is VerificationStatus.PASSED
+    assert analysis.total_params == 11_689_512
+    assert sum(r.type == "add" for r in analysis.layers) == 8
+
+
+def test_a_wrong_concat_channel_count_fails_naming_the_node() -> None:
+    require_torch()
+    specs, analysis, _ = _check([3, 12, 12], INCEPTION)
+    at = next(i for i, r in enumerate(analysis.layers) if r.id == "mixed")
+    assert analysis.layers[at].output_shape == [4 + 5 + 6 + 7, 12, 12]
+    wrong = replace(analysis.layers[at], output_shape=[21, 12, 12])
+    layers = [wrong if i == at else r for i, r in enumerate(analysis.layers)]
+    v = verify_stack([3, 12, 12], specs, replace(analysis, layers=layers), max_elements=2**50)
+    assert v.status is VerificationStatus.FAILED
+    assert [(m.layer, m.field, m.calculated, m.torch) for m in v.mismatches] == [
+        (at, "output_shape", [21, 12, 12], [22, 12, 12])
+    ]
+    assert f"layer {at} (mixed): output_shape" in (v.reason or "")
+
+
+def test_a_wrong_weight_inside_a_branch_fails_naming_the_node() -> None:
+    require_torch()
+    specs, analysis, _ = _check([3, 16, 16], RESIDUAL)
+    at = next(i for i, r in enumerate(analysis.layers) if r.id == "block.3")
+    wrong = replace(analysis.layers[at], params=analysis.layers[at].params + 1)
+    layers = [wrong if i == at else r for i, r in enumerate(analysis.layers)]
+    v = verify_stack([3, 16, 16], specs, replace(analysis, layers=layers), max_elements=2**50)
+    assert v.status is VerificationStatus.FAILED
+    assert [(m.layer, m.field) for m in v.mismatches] == [(at, "params")]
+    assert v.mismatches[0].torch == 8 * 8 * 9 + 8
+    assert f"layer {at} (block.3): params" in (v.reason or "")
