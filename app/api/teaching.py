@@ -317,7 +317,9 @@ async def export_pytorch(
     """The stack as an ``nn.Sequential`` bound to ``model``, ready to run on ``input_shape``.
 
     ``in_channels`` / ``in_features`` are filled in; ``print(model)`` of it reads back as
-    ``layers`` text.
+    ``layers`` text. A graph that branches is an ``nn.Module`` subclass instead, one
+    submodule per layer and a ``forward`` that follows the graph (merges as ``torch.add``,
+    ``torch.mul``, ``torch.cat``), with the analysis's parameter count.
     """
     request.state.lang = req.lang
     work: WorkPool = request.app.state.work

@@ -10,13 +10,16 @@ equal to PyTorch's defaults are left out, as a person would write them.
 
 from __future__ import annotations
 
+import keyword
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from app.core.analysis import Analysis, LayerReport, analyze, parse_layers
-from app.core.graph import chain_layers
+from app.core.graph import INPUT, Graph, build_graph, chain_layers
 from app.core.layers import LayerSpec
 from app.core.layers.base import literal
+from app.core.layers.merge import Concat, Mul
 from app.core.messages import msg
 
 ALWAYS: Final = frozenset(
@@ -83,12 +86,15 @@ def to_pytorch(
 
 
 def render_pytorch(analysis: Analysis, specs: Sequence[LayerSpec]) -> str:
-    """The source of ``to_pytorch`` for an analysis already made (of a chain).
+    """The source of ``to_pytorch`` for an analysis already made.
 
-    Raises:
-        StackError: ``specs`` branch (the export of graphs comes next).
+    A chain (blocks that expand to one included) is an ``nn.Sequential``; a graph that
+    branches an ``nn.Module`` subclass (``render_graph``).
     """
-    specs = chain_layers(specs, msg("part_export"), len(analysis.layers))
+    graph = build_graph(specs, len(analysis.layers))
+    if not graph.chain:
+        return render_graph(analysis, graph)
+    specs = [node.spec for node in graph.nodes]
     codes = [_constructor(s, r) + "," for s, r in zip(specs, analysis.layers, strict=True)]
     width = max((len(code) for code in codes), default=0)
     body = [
@@ -107,6 +113,116 @@ def render_pytorch(analysis: Analysis, specs: Sequence[LayerSpec]) -> str:
         "model = nn.Sequential(",
         *body,
         ")",
+        "",
+        'if __name__ == "__main__":',
+        "    model.eval()  # BatchNorm uses its running statistics: a batch of 1 runs too",
+        f"    x = torch.randn({shape})",
+        "    print(model)",
+        f"    print(model(x).shape)  # torch.Size([{out}])",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+MODULE_ATTRIBUTES: Final = frozenset(
+    {
+        "T_destination", "add_module", "apply", "bfloat16", "buffers", "call_super_init",
+        "children", "compile", "cpu", "cuda", "double", "dump_patches", "eval", "extra_repr",
+        "float", "forward", "get_buffer", "get_extra_state", "get_parameter", "get_submodule",
+        "half", "ipu", "load_state_dict", "modules", "mtia", "named_buffers", "named_children",
+        "named_modules", "named_parameters", "parameters", "register_backward_hook",
+        "register_buffer", "register_forward_hook", "register_forward_pre_hook",
+        "register_full_backward_hook", "register_full_backward_pre_hook",
+        "register_load_state_dict_post_hook", "register_load_state_dict_pre_hook",
+        "register_module", "register_parameter", "register_state_dict_post_hook",
+        "register_state_dict_pre_hook", "requires_grad_", "set_extra_state", "set_submodule",
+        "share_memory", "state_dict", "to", "to_empty", "train", "training", "type", "xpu",
+        "zero_grad", "self", "x", "torch", "nn",
+    }
+)  # fmt: skip
+"""Names a submodule or a variable of the generated ``forward`` cannot take: ``nn.Module``'s
+attributes (torch 2.13), ``self``, the input ``x`` and the modules imported."""
+
+
+def identifiers(names: Sequence[str]) -> list[str]:
+    """Python identifiers for node names: ``layer1.0.conv1`` → ``layer1_0_conv1``.
+
+    Every character outside ``[A-Za-z0-9_]`` becomes ``_``; a name that starts with a digit
+    or ``_``, is a keyword or one of ``MODULE_ATTRIBUTES`` gets the prefix ``layer_``; a name
+    already taken gets ``_2``, ``_3``, … .
+    """
+    taken: set[str] = set()
+    out: list[str] = []
+    for name in names:
+        ident = re.sub(r"\W", "_", name, flags=re.ASCII)
+        if ident[:1].isdigit() or ident[:1] == "_" or keyword.iskeyword(ident):
+            ident = f"layer_{ident}"
+        if ident in MODULE_ATTRIBUTES:
+            ident = f"layer_{ident}"
+        unique, n = ident, 1
+        while unique in taken:
+            n += 1
+            unique = f"{ident}_{n}"
+        taken.add(unique)
+        out.append(unique)
+    return out
+
+
+def _merge_code(spec: LayerSpec, names: Sequence[str]) -> str:
+    """A merge as a torch expression: ``torch.add(a, b)`` (nested over more), ``torch.cat``."""
+    if len(names) == 1:
+        return names[0]
+    if isinstance(spec, Concat):
+        return f"torch.cat([{', '.join(names)}], dim={spec.dim})"
+    function = "torch.mul" if isinstance(spec, Mul) else "torch.add"
+    code = names[0]
+    for name in names[1:]:
+        code = f"{function}({code}, {name})"
+    return code
+
+
+def render_graph(analysis: Analysis, graph: Graph) -> str:
+    """A graph as an ``nn.Module`` subclass ``Net`` bound to ``model``.
+
+    ``__init__`` holds one submodule per primitive node, named from the node's name
+    (``identifiers``); ``forward(self, x)`` runs the nodes in order, each on its inputs'
+    outputs (``x`` for the network's input), a merge as ``torch.add``, ``torch.mul`` or
+    ``torch.cat``. The parameters are the analysis's: one module per node, none per merge.
+    """
+    names = identifiers([node.id for node in graph.nodes])
+    modules: list[tuple[str, str]] = []
+    steps: list[tuple[str, str]] = []
+    for node, name, report in zip(graph.nodes, names, analysis.layers, strict=True):
+        reads = ["x" if i == INPUT else names[i] for i in node.inputs]
+        note = f"{node.id}: {_shape(report.output_shape)}"
+        if node.spec.merges:
+            steps.append((f"{name} = {_merge_code(node.spec, reads)}", note))
+        else:
+            modules.append((f"self.{name} = {_constructor(node.spec, report)}", note))
+            steps.append((f"{name} = self.{name}({reads[0]})", note))
+    init_width = max((len(code) for code, _ in modules), default=0)
+    step_width = max((len(code) for code, _ in steps), default=0)
+    shape = ", ".join(str(n) for n in (analysis.batch_size, *analysis.input_shape))
+    out = ", ".join(str(n) for n in (analysis.batch_size, *analysis.output_shape))
+    lines = [
+        f'"""A {len(graph.nodes)}-layer graph for a {_shape(analysis.input_shape)} input '
+        f'({analysis.total_params:,} parameters), written by cnncalc."""',
+        "",
+        "import torch",
+        "from torch import nn",
+        "",
+        "",
+        "class Net(nn.Module):",
+        "    def __init__(self) -> None:",
+        "        super().__init__()",
+        *(f"        {code:<{init_width}}  # {note}" for code, note in modules),
+        "",
+        "    def forward(self, x: torch.Tensor) -> torch.Tensor:",
+        *(f"        {code:<{step_width}}  # {note}" for code, note in steps),
+        f"        return {names[-1]}",
+        "",
+        "",
+        "model = Net()",
         "",
         'if __name__ == "__main__":',
         "    model.eval()  # BatchNorm uses its running statistics: a batch of 1 runs too",
@@ -155,7 +271,9 @@ def to_course(
 
 __all__ = [
     "course_layer",
+    "identifiers",
     "literal",
+    "render_graph",
     "render_pytorch",
     "to_course",
     "to_pytorch",
