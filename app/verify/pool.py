@@ -378,10 +378,16 @@ def in_thread(function: Callable[..., T], *args: Any) -> Future[T]:
 async def _wait(future: Future[Any], deadline: float) -> bool:
     """Whether ``future`` finished before ``deadline`` (it is never cancelled)."""
     loop = asyncio.get_running_loop()
-    done, _ = await asyncio.wait(
-        {asyncio.wrap_future(future)}, timeout=max(0.0, deadline - loop.time())
-    )
+    waiting = asyncio.wrap_future(future)
+    # Its outcome is read from ``future``; this copy's, once abandoned, is dropped here.
+    waiting.add_done_callback(_drop_outcome)
+    done, _ = await asyncio.wait({waiting}, timeout=max(0.0, deadline - loop.time()))
     return bool(done)
+
+
+def _drop_outcome(done: asyncio.Future[Any]) -> None:
+    if not done.cancelled():
+        done.exception()
 
 
 def _wake(waiter: asyncio.Future[None]) -> None:
