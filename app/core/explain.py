@@ -31,7 +31,8 @@ from app.core.analysis import (
 )
 from app.core.graph import build_graph
 from app.core.layers import LayerSpec, Step
-from app.core.layers.base import INPUT_ID, Window
+from app.core.layers.base import INPUT_ID, Number, Window
+from app.core.layers.pool import PoolFamily
 from app.core.layers.worked import (
     Line,
     Worked,
@@ -109,14 +110,94 @@ def conv_axis_steps(
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class StrideBreak:
+    """Where the course's ``1 + L × (K − 1)`` stopped applying on one axis, and what it gives.
+
+    Attributes:
+        index: the first layer with a stride other than 1 on the axis.
+        kind: its type tag.
+        stride: its stride on the axis.
+        kernels: the K (``K_eff`` when dilated) of every sliding window so far, this layer's
+            included, as the course's formula counts them: every stride taken as 1.
+        convolutions: the K of those that are no pooling, when every stride other than 1 so
+            far was a pooling's (ignoring the poolings then leaves a stride-1 chain whose
+            field is ``1 + Σ (K − 1)``); ``None`` when a convolution had one too.
+    """
+
+    index: int
+    kind: str
+    stride: Number
+    kernels: tuple[int, ...]
+    convolutions: tuple[int, ...] | None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class FieldChain:
     """Per network-input axis, the kernels of the stride-1 layers up to this one.
 
-    ``None`` for an axis where a stride other than 1 (or a non-sliding layer such as an
-    adaptive pooling or a transposed convolution) has already broken the course's shortcut.
+    ``kernels`` is ``None`` for an axis where a stride other than 1 (or a non-sliding layer
+    such as an adaptive pooling or a transposed convolution) has already broken the course's
+    shortcut; ``past`` then says, for an axis a sliding layer's stride broke, which layer it
+    was and what the course's formula gives past it (``None`` for the other axes).
     """
 
     kernels: tuple[tuple[int, ...] | None, ...]
+    past: tuple[StrideBreak | None, ...] = ()
+
+
+def course_formula(kernels: Sequence[int]) -> tuple[str, str, int]:
+    """The course's ``1 + L × (K − 1)`` over ``kernels``: symbolic, substituted, value.
+
+    With different sizes it is the sum ``1 + (K_1 − 1) + … + (K_L − 1)``, written in the
+    layers' order up to eight terms, and grouped by size (``1 + 13 × (3 − 1) + 4 × (2 − 1)``)
+    beyond.
+    """
+    value = 1 + sum(k - 1 for k in kernels)
+    if len(set(kernels)) == 1:
+        return "1 + L × (K − 1)", f"1 + {len(kernels)} × ({kernels[0]} − 1)", value
+    if len(kernels) <= 8:
+        terms = " + ".join(f"({k} − 1)" for k in kernels)
+    else:
+        counts: dict[int, int] = {}
+        for k in kernels:
+            counts[k] = counts.get(k, 0) + 1
+        terms = " + ".join(f"{n} × ({k} − 1)" for k, n in counts.items())
+    return "1 + (K_1 − 1) + … + (K_L − 1)", f"1 + {terms}", value
+
+
+def _bridge_steps(
+    past: StrideBreak, axes: str, jump: str, size: str, lang: Lang
+) -> list[ExplanationStep]:
+    """Why the course's formula stops applying, and what it gives past the stride.
+
+    Also what it gives without the poolings, when only poolings had a stride.
+    """
+    symbolic, substituted, course = course_formula(past.kernels)
+    steps = [
+        ExplanationStep(
+            say(
+                "rf_course_stops",
+                lang,
+                axes=axes,
+                index=past.index,
+                kind=past.kind,
+                stride=num(past.stride),
+                jump=jump,
+                course=course,
+                general=size,
+            ),
+            f"{symbolic} = {substituted} = {course}",
+        )
+    ]
+    if past.convolutions and len(past.convolutions) < len(past.kernels):
+        symbolic, substituted, alone = course_formula(past.convolutions)
+        steps.append(
+            ExplanationStep(
+                say("rf_course_no_pool", lang, value=alone),
+                f"{symbolic} = {substituted} = {alone}",
+            )
+        )
+    return steps
 
 
 def _field_steps_for_rf(
@@ -145,7 +226,16 @@ def _field_steps_for_rf(
         ]
     steps: list[ExplanationStep] = []
     per_axis: list[
-        tuple[str, str, str, str, str, tuple[int, ...] | None, tuple[str, str, str] | None]
+        tuple[
+            str,
+            str,
+            str,
+            str,
+            str,
+            tuple[int, ...] | None,
+            tuple[str, str, str] | None,
+            StrideBreak | None,
+        ]
     ] = []
     for axis, window in enumerate(windows):
         jump_out = Fraction(rf.jump[axis]).limit_denominator(1 << 20)
@@ -161,11 +251,13 @@ def _field_steps_for_rf(
             moved = Fraction(rf.start[axis]).limit_denominator(1 << 20)
             offset = Fraction(window.offset)
             shift = (num(moved - offset * j_in), num(-offset), num(moved))
+        past = chain.past[axis] if chain is not None and chain.past else None
+        bridge = past if chained is None and shift is None and not spreads else None
         per_axis.append(
-            (num(r_in), num(j_in), num(w_span), num(w_stride), num(r_out), chained, shift)
+            (num(r_in), num(j_in), num(w_span), num(w_stride), num(r_out), chained, shift, bridge)
         )
     for group in group_axes(per_axis):
-        size_in, jump_in, span, stride, size_out, kernels, shift = per_axis[group[0]]
+        size_in, jump_in, span, stride, size_out, kernels, shift, bridge = per_axis[group[0]]
         axes = join_axes([names[a] for a in group], lang)
         if shift is not None:
             start_in, before, start_out = shift
@@ -184,22 +276,15 @@ def _field_steps_for_rf(
             )
             continue
         if kernels:
-            if len(set(kernels)) == 1:
-                k = kernels[0]
-                steps.append(
-                    ExplanationStep(
-                        say("rf_shortcut", lang, axes=axes, k=k, layers=len(kernels)),
-                        f"r = 1 + L × (K − 1) = 1 + {len(kernels)} × ({k} − 1) = {size_out}",
-                    )
-                )
-            else:
-                terms = " + ".join(f"({k} − 1)" for k in kernels)
-                steps.append(
-                    ExplanationStep(
-                        say("rf_sum", lang, axes=axes),
-                        f"r = 1 + (K_1 − 1) + … + (K_L − 1) = 1 + {terms} = {size_out}",
-                    )
-                )
+            # The course's formula holds (every earlier stride is 1): it is told, and said to
+            # agree with the general rule.
+            symbolic, substituted, _ = course_formula(kernels)
+            text = (
+                say("rf_shortcut", lang, axes=axes, k=kernels[0], layers=len(kernels))
+                if len(set(kernels)) == 1
+                else say("rf_sum", lang, axes=axes)
+            )
+            steps.append(ExplanationStep(text, f"r = {symbolic} = {substituted} = {size_out}"))
             continue
         if spreads:
             steps.append(
@@ -216,9 +301,13 @@ def _field_steps_for_rf(
                 )
             )
             continue
+        if bridge is not None:
+            steps.extend(_bridge_steps(bridge, axes, jump_in, size_out, lang))
         steps.append(
             ExplanationStep(
-                say("rf_step", lang, axes=axes, jump=jump_in),
+                say(
+                    "rf_general" if bridge is not None else "rf_step", lang, axes=axes, jump=jump_in
+                ),
                 f"r' = r + (K_eff − 1) × j = {size_in} + {span} × {jump_in} = {size_out}",
             )
         )
@@ -304,10 +393,17 @@ def field_chains(analysis: Analysis, specs: Sequence[LayerSpec]) -> list[FieldCh
     The course's ``1 + L × (K − 1)`` holds while every earlier sliding layer has stride 1
     (the layer's own stride only matters to the layers after it); an axis where that fails,
     or where a layer that is no sliding window changed the field, is ``None`` from then on.
+    Where a sliding layer's stride broke it, ``past`` names that layer and keeps every
+    sliding window's K since the input, so that the explanation can show what the course's
+    formula gives past the stride (``StrideBreak``).
     """
     chains: list[FieldChain | None] = []
     d = len(analysis.input_shape) - 1
     kernels: list[list[int] | None] = [[] for _ in range(d)]
+    # Every sliding window's K so far, stride or not, and whether it is a pooling's.
+    seen: list[list[tuple[int, bool]] | None] = [[] for _ in range(d)]
+    breaks: list[tuple[int, str, Number] | None] = [None] * d
+    strided_conv = [False] * d
     for spec, report in zip(specs, analysis.layers, strict=True):
         step = spec.infer(tuple(report.input_shape))
         windows: tuple[Window, ...] | None = step.windows
@@ -315,22 +411,46 @@ def field_chains(analysis: Analysis, specs: Sequence[LayerSpec]) -> list[FieldCh
         if report.receptive_field.global_ or windows is None:
             if report.receptive_field.global_:
                 kernels = [None] * d
+                seen = [None] * d
             chains.append(None)
             continue
         if len(windows) != d or not sliding:
             kernels = [None] * d
+            seen = [None] * d
             chains.append(None)
             continue
+        pooling = isinstance(spec, PoolFamily)
         for axis, window in enumerate(windows):
             current = kernels[axis]
             if current is not None and window.span != 0:
                 current.append(int(window.span) + 1)
+            so_far = seen[axis]
+            if so_far is not None and window.span != 0:
+                so_far.append((int(window.span) + 1, pooling))
+        past = tuple(
+            _stride_break(breaks[axis], seen[axis], strided_conv[axis]) for axis in range(d)
+        )
         # This layer's stride only spreads the units of the layers after it.
-        chains.append(FieldChain(tuple(tuple(k) if k else None for k in kernels)))
+        chains.append(FieldChain(tuple(tuple(k) if k else None for k in kernels), past))
         for axis, window in enumerate(windows):
             if window.stride != 1:
                 kernels[axis] = None
+                if breaks[axis] is None:
+                    breaks[axis] = (report.index, report.type, window.stride)
+                strided_conv[axis] = strided_conv[axis] or not pooling
     return chains
+
+
+def _stride_break(
+    where: tuple[int, str, Number] | None,
+    seen: Sequence[tuple[int, bool]] | None,
+    strided_conv: bool,
+) -> StrideBreak | None:
+    if where is None or not seen:
+        return None
+    index, kind, stride = where
+    convolutions = None if strided_conv else tuple(k for k, pooling in seen if not pooling)
+    return StrideBreak(index, kind, stride, tuple(k for k, _ in seen), convolutions)
 
 
 def explain_fields(analysis: Analysis, specs: Sequence[LayerSpec], lang: str) -> list[FieldSteps]:
@@ -387,6 +507,8 @@ __all__ = [
     "LANGS",
     "FieldChain",
     "Lang",
+    "StrideBreak",
+    "course_formula",
     "explain_analysis",
     "explain_fields",
     "explain_layer",

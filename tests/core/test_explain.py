@@ -409,7 +409,11 @@ def test_after_a_stride_the_general_recurrence_is_used() -> None:
     analysis, specs = analysed("lenet5_course")
     fields = explain_fields(analysis, specs, "en")
     second_conv = [s.formula for s in fields[3]["receptive_field"]]
-    assert second_conv == ["r' = r + (K_eff − 1) × j = 6 + 4 × 2 = 14", "j' = j × S = 2 × 1 = 2"]
+    # After the course's formula and what it would give (tests/core/test_course_bridge.py).
+    assert second_conv[-2:] == [
+        "r' = r + (K_eff − 1) × j = 6 + 4 × 2 = 14",
+        "j' = j × S = 2 × 1 = 2",
+    ]
 
 
 def test_a_floor_is_said_and_shown() -> None:

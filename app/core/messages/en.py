@@ -192,11 +192,13 @@ TEXT: Final[dict[str, str]] = {
     "rf_shortcut": (
         "Receptive field along {axes}: the layers so far have filters of size K = {k} and the "
         "earlier ones stride 1, so the course's formula applies: after L layers (here L = "
-        "{layers}) a unit sees 1 + L × (K − 1) input pixels."
+        "{layers}) a unit sees 1 + L × (K − 1) input pixels. It agrees with the general rule "
+        "r' = r + (K − 1) × j, j' = j × S, since every jump j is 1 up to this layer."
     ),
     "rf_sum": (
         "Receptive field along {axes}: the earlier layers have stride 1, so each layer adds K − "
-        "1 pixels to the first one."
+        "1 pixels to the first one: the course's formula, which agrees with the general rule "
+        "r' = r + (K − 1) × j, j' = j × S, since every jump j is 1 up to this layer."
     ),
     "rf_step": (
         "Receptive field along {axes}: r grows by (K_eff − 1) × j, where j = {jump} is the "
@@ -236,6 +238,25 @@ TEXT: Final[dict[str, str]] = {
     "rf_merge": (
         "This layer takes several paths; its units see the union of what they see: from the "
         "first to the last input pixel any path reaches, on each axis."
+    ),
+    # --- the course's receptive field and the general rule, side by side
+    "rf_course_stops": (
+        "Receptive field along {axes}: the course's formula 1 + L × (K − 1) no longer applies "
+        "here. It holds only while every earlier layer has stride 1, and layer {index} ({kind}) "
+        "has stride S = {stride}: after it, neighbouring units are more than one input pixel "
+        "apart (here j = {jump}), so each K − 1 counts j input pixels. Used past that stride, as "
+        "if every stride were 1, the course's formula gives {course}; the general rule gives "
+        "{general}."
+    ),
+    "rf_course_no_pool": (
+        "Counting only the convolutions, as if the pooling layers were not there, the course's "
+        "formula gives {value}; but a pooling is a window too: it widens the field by "
+        "(K − 1) × j, and its stride spreads the units after it."
+    ),
+    "rf_general": (
+        "The general rule, true for any stride, along {axes}: r grows by (K_eff − 1) × j, where "
+        "j = {jump} is the distance, in input pixels, between neighbouring units before this "
+        "layer; j is then multiplied by the stride."
     ),
     "dim_implicit": "(implicit)",
     "or_join": "{head} or {last}",

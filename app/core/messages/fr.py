@@ -215,11 +215,15 @@ TEXT: Final[dict[str, str]] = {
     "rf_shortcut": (
         "Champ réceptif selon {axes} : les couches jusqu'ici ont des filtres de taille K = {k} "
         "et les précédentes un pas de 1, donc la formule du cours s'applique : après L couches "
-        "(ici L = {layers}), une sortie « voit » 1 + L × (K − 1) pixels de l'entrée."
+        "(ici L = {layers}), une sortie « voit » 1 + L × (K − 1) pixels de l'entrée. Elle "
+        "concorde avec la règle générale r' = r + (K − 1) × j, j' = j × S, car jusqu'à cette "
+        "couche chaque saut j vaut 1."
     ),
     "rf_sum": (
         "Champ réceptif selon {axes} : les couches précédentes ont un pas de 1, donc chaque "
-        "couche ajoute K − 1 pixels au premier."
+        "couche ajoute K − 1 pixels au premier : c'est la formule du cours, qui concorde avec "
+        "la règle générale r' = r + (K − 1) × j, j' = j × S, car jusqu'à cette couche chaque "
+        "saut j vaut 1."
     ),
     "rf_step": (
         "Champ réceptif selon {axes} : r augmente de (K_eff − 1) × j, où j = {jump} est "
@@ -261,6 +265,25 @@ TEXT: Final[dict[str, str]] = {
     "rf_merge": (
         "Cette couche reçoit plusieurs chemins ; ses unités voient la réunion de ce qu'ils "
         "voient : du premier au dernier pixel d'entrée atteint par un chemin, sur chaque axe."
+    ),
+    # --- the course's receptive field and the general rule, side by side
+    "rf_course_stops": (
+        "Champ réceptif selon {axes} : la formule du cours 1 + L × (K − 1) ne s'applique plus "
+        "ici. Elle suppose que toutes les couches précédentes ont un pas (stride) de 1, or la "
+        "couche {index} ({kind}) a un pas S = {stride} : après elle, on fait des sauts de plus "
+        "d'un pixel de l'entrée entre deux sorties voisines (ici j = {jump}), donc chaque K − 1 "
+        "compte pour j pixels de l'entrée. Utilisée au-delà de ce pas, comme si tous les pas "
+        "valaient 1, la formule du cours donne {course} ; la règle générale donne {general}."
+    ),
+    "rf_course_no_pool": (
+        "En ne comptant que les convolutions, comme si les couches de pooling n'étaient pas là, "
+        "la formule du cours donne {value} ; mais un pooling est aussi une fenêtre : il élargit "
+        "le champ de (K − 1) × j, et son pas écarte les sorties qui le suivent."
+    ),
+    "rf_general": (
+        "La règle générale, valable pour tout pas, selon {axes} : r augmente de (K_eff − 1) × j, "
+        "où j = {jump} est l'écart (le saut), en pixels de l'entrée, entre deux sorties voisines "
+        "avant cette couche ; j est ensuite multiplié par le pas."
     ),
     "dim_implicit": "(implicite)",
     "or_join": "{head} ou {last}",
