@@ -13,7 +13,8 @@ A wrong answer that a classic mistake explains is named (``Mistake``): the bias 
 (any layer with a bias); the rest are each kind's own (``LayerSpec.size_mistakes``,
 ``param_mistakes``, ``weight_mistakes``, its weight notes):
 the padding forgotten (``2P``) or counted once, ``C_out`` multiplied twice, ``K`` used
-instead of ``K − 1`` in the receptive field, the floor forgotten or rounded up, and a few
+instead of ``K − 1`` in the receptive field, the pooling layers ignored there or the
+course's ``1 + L × (K − 1)`` used past a stride, the floor forgotten or rounded up, and a few
 more. Each mistake is recomputed from the stack, never guessed from the numbers' look.
 """
 
@@ -39,6 +40,8 @@ from app.core.explain import FieldSteps, Lang, field_chains, field_steps, lang_o
 from app.core.graph import chain_layers
 from app.core.layers import LayerSpec, Step
 from app.core.layers.base import Mistake, prod
+from app.core.layers.padding import PadFamily
+from app.core.layers.pool import AdaptivePoolFamily, PoolFamily
 from app.core.messages import msg
 
 ANSWER_FIELDS: Final = ("output_shape", "weight_shape", "bias_shape", "params", "receptive_field")
@@ -108,10 +111,22 @@ MISTAKES: Final[dict[Mistake, tuple[str, str]]] = {
         "The 1 is forgotten: 1 + L × (K − 1) starts from the single pixel.",
         "Le 1 est oublié : 1 + L × (K − 1) part du pixel seul.",
     ),
+    # The course's receptive field past a stride (see _rf_mistakes for which is named when).
     Mistake.IGNORED_STRIDE: (
-        "The strides are ignored: after a stride S, each pixel of K − 1 counts S input pixels.",
-        "Les pas sont ignorés : après un pas S, chaque pixel de K − 1 compte pour S pixels de "
-        "l'entrée.",
+        "The course's formula is used past a stride: 1 + L × (K − 1) holds only while the "
+        "earlier strides are 1; after a stride S, neighbouring units are S input pixels apart "
+        "and each K − 1 counts that many: r' = r + (K − 1) × j, j' = j × S.",
+        "La formule du cours est utilisée après un pas (stride) : 1 + L × (K − 1) ne vaut que "
+        "tant que les pas précédents valent 1 ; après un pas S, on fait des sauts de S pixels "
+        "de l'entrée et chaque K − 1 compte pour autant : r' = r + (K − 1) × j, j' = j × S.",
+    ),
+    Mistake.IGNORED_POOLING: (
+        "The pooling layers are ignored: 1 + L × (K − 1) over the convolutions alone leaves out "
+        "that each pooling widens the field by (K − 1) × j and that its stride S spreads the "
+        "units after it (j' = j × S).",
+        "Les couches de pooling sont ignorées : 1 + L × (K − 1) sur les seules convolutions "
+        "oublie que chaque pooling élargit le champ de (K − 1) × j et que son pas (stride) S "
+        "écarte les sorties qui le suivent (j' = j × S).",
     ),
     Mistake.WRONG_ORDER: (
         "The right sizes in the wrong order: PyTorch writes channels first.",
@@ -265,8 +280,9 @@ def _plain(values: Sequence[Fraction]) -> list[int | float]:
 # --- the expected values and their classic mistakes -----------------------------------------
 
 
-RfChain = tuple[tuple[Fraction, ...], tuple[Fraction, ...]]
-"""Per axis, the receptive field with ``K`` for ``K − 1``, and with the strides ignored."""
+RfChain = tuple[tuple[Fraction, ...], tuple[Fraction, ...], tuple[Fraction, ...]]
+"""Per axis, the receptive field with ``K`` for ``K − 1``, with the strides ignored, and with
+the poolings taken as absent."""
 
 
 @dataclass(slots=True)
@@ -298,29 +314,41 @@ def _param_mistakes(spec: LayerSpec, report: LayerReport, step: Step) -> dict[Mi
 
 
 def _rf_chains(specs: Sequence[LayerSpec], analysis: Analysis) -> list[RfChain | None]:
-    """For every layer, in one pass, the receptive fields two classic mistakes give.
+    """For every layer, in one pass, the receptive fields three classic mistakes give.
 
     Per axis, over the windows up to and with the layer: ``K`` for ``K − 1`` gives
-    ``1 + Σ (span + 1) × jump`` (``jump`` the product of the strides before), and ignoring
-    the strides gives ``1 + Σ span``. ``None`` from the first layer whose windows have
-    another number of axes than the input.
+    ``1 + Σ (span + 1) × jump`` (``jump`` the product of the strides before; a padding layer
+    has no kernel and adds nothing), ignoring the strides gives ``1 + Σ span`` (the course's
+    formula past a stride), and ignoring the poolings (max, average, adaptive) gives the
+    general rule ``r' = r + span × j``, ``j' = j × S`` over the other windows (for LeNet-5's
+    second convolution ``1 + 4 + 4 = 9``, the course's formula over the convolutions alone).
+    ``None`` from the first layer whose windows have another number of axes than the input.
     """
     d = len(analysis.input_shape) - 1
     k_size = [Fraction(1)] * d
     k_jump = [Fraction(1)] * d
     flat = [Fraction(1)] * d
+    bare = [Fraction(1)] * d
+    bare_jump = [Fraction(1)] * d
     chains: list[RfChain | None] = []
     broken = False
     for spec, report in zip(specs, analysis.layers, strict=True):
         windows = None if broken else spec.infer(tuple(report.input_shape)).windows
+        # A padding layer's window only moves the field: it has no kernel whose K to misuse.
+        kernel = not isinstance(spec, PadFamily)
+        pooling = isinstance(spec, PoolFamily | AdaptivePoolFamily)
         if windows is not None and len(windows) != d:
             broken = True
         elif windows is not None:
             for a, w in enumerate(windows):
-                k_size[a] += (Fraction(w.span) + 1) * k_jump[a]
+                if kernel:
+                    k_size[a] += (Fraction(w.span) + 1) * k_jump[a]
                 k_jump[a] *= Fraction(w.stride)
                 flat[a] += Fraction(w.span)
-        chains.append(None if broken else (tuple(k_size), tuple(flat)))
+                if not pooling:
+                    bare[a] += Fraction(w.span) * bare_jump[a]
+                    bare_jump[a] *= Fraction(w.stride)
+        chains.append(None if broken else (tuple(k_size), tuple(flat), tuple(bare)))
     return chains
 
 
@@ -336,7 +364,13 @@ def _rf_mistakes(ctx: _Context, index: int) -> dict[Mistake, tuple[Fraction, ...
     out: dict[Mistake, tuple[Fraction, ...]] = {}
     if not report.receptive_field.global_ and chain is not None:
         sizes = tuple(Fraction(s).limit_denominator(1 << 20) for s in report.receptive_field.size)
+        # Tried in this order, the first that gives the answer is named. The poolings
+        # ignored comes first: it is also the course's 1 + L × (K − 1) over the convolutions
+        # alone (9 for LeNet-5's second convolution), and it names what was left out. The
+        # course's formula past a stride (every window's K − 1, strides taken as 1) is
+        # IGNORED_STRIDE (10 there).
         candidates = {
+            Mistake.IGNORED_POOLING: chain[2],
             Mistake.K_NOT_K_MINUS_1: chain[0],
             Mistake.FORGOT_ONE: tuple(s - 1 for s in sizes),
             Mistake.IGNORED_STRIDE: chain[1],

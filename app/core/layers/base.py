@@ -363,6 +363,7 @@ class Mistake(StrEnum):
     K_NOT_K_MINUS_1 = "k_instead_of_k_minus_1"
     FORGOT_ONE = "forgot_the_1"
     IGNORED_STRIDE = "ignored_stride"
+    IGNORED_POOLING = "ignored_pooling"
     WRONG_ORDER = "wrong_order"
     UNREADABLE = "unreadable"
 
