@@ -117,18 +117,20 @@ class StrideBreak:
         index: the first layer with a stride other than 1 on the axis.
         kind: its type tag.
         stride: its stride on the axis.
-        kernels: the K (``K_eff`` when dilated) of every sliding window so far, this layer's
-            included, as the course's formula counts them: every stride taken as 1.
-        convolutions: the K of those that are no pooling, when every stride other than 1 so
-            far was a pooling's (ignoring the poolings then leaves a stride-1 chain whose
-            field is ``1 + Σ (K − 1)``); ``None`` when a convolution had one too.
+        course: the course's formula (``course_formula``) over the K (``K_eff`` when
+            dilated) of every sliding window so far, this layer's included: every stride
+            taken as 1.
+        convolutions: the same over the windows that are no pooling, when every stride other
+            than 1 so far was a pooling's (ignoring the poolings then leaves a stride-1 chain
+            whose field is ``1 + Σ (K − 1)``); ``None`` when a convolution had one too, or
+            when every window so far is a pooling's.
     """
 
     index: int
     kind: str
     stride: Number
-    kernels: tuple[int, ...]
-    convolutions: tuple[int, ...] | None
+    course: tuple[str, str, int]
+    convolutions: tuple[str, str, int] | None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -145,24 +147,53 @@ class FieldChain:
     past: tuple[StrideBreak | None, ...] = ()
 
 
-def course_formula(kernels: Sequence[int]) -> tuple[str, str, int]:
-    """The course's ``1 + L × (K − 1)`` over ``kernels``: symbolic, substituted, value.
+IN_ORDER: Final = 8
+"""Up to this many layers the course's sum is written in the layers' order, then grouped."""
 
-    With different sizes it is the sum ``1 + (K_1 − 1) + … + (K_L − 1)``, written in the
-    layers' order up to eight terms, and grouped by size (``1 + 13 × (3 − 1) + 4 × (2 − 1)``)
-    beyond.
+
+@dataclasses.dataclass(slots=True)
+class Tally:
+    """Kernel sizes counted as they come: the first ``IN_ORDER + 1`` and each size's count.
+
+    Enough to write the course's formula at every layer of a long stack in time that does
+    not grow with the layers before.
     """
-    value = 1 + sum(k - 1 for k in kernels)
-    if len(set(kernels)) == 1:
-        return "1 + L × (K − 1)", f"1 + {len(kernels)} × ({kernels[0]} − 1)", value
-    if len(kernels) <= 8:
-        terms = " + ".join(f"({k} − 1)" for k in kernels)
-    else:
-        counts: dict[int, int] = {}
-        for k in kernels:
-            counts[k] = counts.get(k, 0) + 1
-        terms = " + ".join(f"{n} × ({k} − 1)" for k, n in counts.items())
-    return "1 + (K_1 − 1) + … + (K_L − 1)", f"1 + {terms}", value
+
+    first: list[int] = dataclasses.field(default_factory=list)
+    counts: dict[int, int] = dataclasses.field(default_factory=dict)
+    layers: int = 0
+
+    def add(self, k: int) -> None:
+        """Count one more layer of size ``k``."""
+        if self.layers <= IN_ORDER:
+            self.first.append(k)
+        self.counts[k] = self.counts.get(k, 0) + 1
+        self.layers += 1
+
+    def formula(self) -> tuple[str, str, int]:
+        """The course's ``1 + L × (K − 1)`` over the sizes: symbolic, substituted, value.
+
+        With different sizes it is the sum ``1 + (K_1 − 1) + … + (K_L − 1)``, written in the
+        layers' order up to ``IN_ORDER`` terms, and grouped by size beyond
+        (``1 + 13 × (3 − 1) + 4 × (2 − 1)``).
+        """
+        value = 1 + sum((k - 1) * n for k, n in self.counts.items())
+        if len(self.counts) == 1:
+            (k,) = self.counts
+            return "1 + L × (K − 1)", f"1 + {self.layers} × ({k} − 1)", value
+        if self.layers <= IN_ORDER:
+            terms = " + ".join(f"({k} − 1)" for k in self.first)
+        else:
+            terms = " + ".join(f"{n} × ({k} − 1)" for k, n in self.counts.items())
+        return "1 + (K_1 − 1) + … + (K_L − 1)", f"1 + {terms}", value
+
+
+def course_formula(kernels: Sequence[int]) -> tuple[str, str, int]:
+    """The course's ``1 + L × (K − 1)`` over ``kernels`` (``Tally.formula``)."""
+    tally = Tally()
+    for k in kernels:
+        tally.add(k)
+    return tally.formula()
 
 
 def _bridge_steps(
@@ -172,7 +203,7 @@ def _bridge_steps(
 
     Also what it gives without the poolings, when only poolings had a stride.
     """
-    symbolic, substituted, course = course_formula(past.kernels)
+    symbolic, substituted, course = past.course
     steps = [
         ExplanationStep(
             say(
@@ -189,8 +220,8 @@ def _bridge_steps(
             f"{symbolic} = {substituted} = {course}",
         )
     ]
-    if past.convolutions and len(past.convolutions) < len(past.kernels):
-        symbolic, substituted, alone = course_formula(past.convolutions)
+    if past.convolutions is not None:
+        symbolic, substituted, alone = past.convolutions
         steps.append(
             ExplanationStep(
                 say("rf_course_no_pool", lang, value=alone),
@@ -393,15 +424,15 @@ def field_chains(analysis: Analysis, specs: Sequence[LayerSpec]) -> list[FieldCh
     The course's ``1 + L × (K − 1)`` holds while every earlier sliding layer has stride 1
     (the layer's own stride only matters to the layers after it); an axis where that fails,
     or where a layer that is no sliding window changed the field, is ``None`` from then on.
-    Where a sliding layer's stride broke it, ``past`` names that layer and keeps every
+    Where a sliding layer's stride broke it, ``past`` names that layer and counts every
     sliding window's K since the input, so that the explanation can show what the course's
     formula gives past the stride (``StrideBreak``).
     """
     chains: list[FieldChain | None] = []
     d = len(analysis.input_shape) - 1
     kernels: list[list[int] | None] = [[] for _ in range(d)]
-    # Every sliding window's K so far, stride or not, and whether it is a pooling's.
-    seen: list[list[tuple[int, bool]] | None] = [[] for _ in range(d)]
+    # Every sliding window's K so far, stride or not, and those that are no pooling's.
+    seen: list[tuple[Tally, Tally] | None] = [(Tally(), Tally()) for _ in range(d)]
     breaks: list[tuple[int, str, Number] | None] = [None] * d
     strided_conv = [False] * d
     for spec, report in zip(specs, analysis.layers, strict=True):
@@ -426,7 +457,9 @@ def field_chains(analysis: Analysis, specs: Sequence[LayerSpec]) -> list[FieldCh
                 current.append(int(window.span) + 1)
             so_far = seen[axis]
             if so_far is not None and window.span != 0:
-                so_far.append((int(window.span) + 1, pooling))
+                so_far[0].add(int(window.span) + 1)
+                if not pooling:
+                    so_far[1].add(int(window.span) + 1)
         past = tuple(
             _stride_break(breaks[axis], seen[axis], strided_conv[axis]) for axis in range(d)
         )
@@ -443,14 +476,17 @@ def field_chains(analysis: Analysis, specs: Sequence[LayerSpec]) -> list[FieldCh
 
 def _stride_break(
     where: tuple[int, str, Number] | None,
-    seen: Sequence[tuple[int, bool]] | None,
+    seen: tuple[Tally, Tally] | None,
     strided_conv: bool,
 ) -> StrideBreak | None:
-    if where is None or not seen:
+    if where is None or seen is None or not seen[0].layers:
         return None
     index, kind, stride = where
-    convolutions = None if strided_conv else tuple(k for k, pooling in seen if not pooling)
-    return StrideBreak(index, kind, stride, tuple(k for k, _ in seen), convolutions)
+    every, convolutions = seen
+    told = not strided_conv and 0 < convolutions.layers < every.layers
+    return StrideBreak(
+        index, kind, stride, every.formula(), convolutions.formula() if told else None
+    )
 
 
 def explain_fields(analysis: Analysis, specs: Sequence[LayerSpec], lang: str) -> list[FieldSteps]:
@@ -508,6 +544,7 @@ __all__ = [
     "FieldChain",
     "Lang",
     "StrideBreak",
+    "Tally",
     "course_formula",
     "explain_analysis",
     "explain_fields",
