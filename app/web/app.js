@@ -7,6 +7,19 @@ import { useCatalogue } from "./kinds.js";
 import { displayName, formatLayer, formatText } from "./notation.js";
 import { draw, fieldOf } from "./picture.js";
 
+/** graph.js and the layout library it imports, loaded the first time a network branches. */
+let graphModule = null;
+let graphLoading = null;
+let drawCount = 0;
+
+function loadGraph() {
+  graphLoading ||= import("./graph.js").then((module) => {
+    graphModule = module;
+    return module;
+  });
+  return graphLoading;
+}
+
 const $ = (id) => document.getElementById(id);
 const DEBOUNCE_MS = 200;
 /** Fields shown on the row itself, in this order; the others go under "more". */
@@ -149,6 +162,7 @@ const rank = (name) => (PRIMARY.includes(name) ? PRIMARY.indexOf(name) : PRIMARY
  * different from the default, or a convolution's P and S), the primary ones first.
  */
 function rowOf(spec) {
+  if (spec && BLOCKS.has(spec.type)) return blockRowOf(spec);
   const kind = kindOf(spec.type);
   if (!kind) return { ...spec };
   const conv = kind.fields.some((f) => f.name === "out_channels");
@@ -165,6 +179,21 @@ function rowOf(spec) {
 }
 
 const BLOCKS = new Set(["sequential", "residual", "parallel"]);
+
+/** A block as the server read it, its layers as rows (what a link and the JSON view carry). */
+function blockRowOf(spec) {
+  const row = {};
+  for (const [key, value] of Object.entries(spec)) {
+    if (value === null || value === undefined) continue;
+    if (key === "layers" || key === "shortcut") row[key] = Array.isArray(value) ? value.map(rowOf) : value;
+    else if (key === "branches") row[key] = Array.isArray(value) ? value.map((list) => (Array.isArray(list) ? list.map(rowOf) : list)) : value;
+    else if (!(key === "repeat" && value === 1)) row[key] = value;
+  }
+  return row;
+}
+
+/** Whether a list of layers (rows or JSON) describes a graph: a block, an id or inputs. */
+const branchy = (layers) => layers.some((l) => l && (BLOCKS.has(l.type) || l.inputs !== undefined));
 
 /** The entry of a list of specs that a segment of a dotted name stands for: its id, or its position. */
 function entryOf(list, segment) {
@@ -200,6 +229,11 @@ function branches(layer, report) {
   return !(layer.inputs && layer.inputs.length === 1 && layer.inputs[0] === previous);
 }
 
+/** Whether the analysed network branches: some layer reads another than the one before it. */
+function isGraphReport(report) {
+  return report.layers.some((layer) => layer.inputs !== undefined && branches(layer, report));
+}
+
 /** A graph layer's place and wiring under its label: ``layer1.0.conv1 ← 3, layer1.0.bn2``. */
 function layerWiring(layer, report = analysis) {
   const spec = specOf(layer, report);
@@ -225,6 +259,39 @@ function layerLabel(layer, report = analysis) {
 
 // ---------- URL state ----------
 
+/** JSON longer than this goes into the link deflated (`#z=`): ResNet-50's is 7 kB, deflated 0.7 kB. */
+const LONG_STATE = 2000;
+
+function base64url(bytes) {
+  let binary = "";
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function unbase64url(text) {
+  const b64 = text.replace(/-/g, "+").replace(/_/g, "/");
+  const binary = atob(b64 + "===".slice((b64.length + 3) % 4));
+  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
+}
+
+/** Bytes through a (de)compression stream of the browser: "deflate-raw", no library. */
+async function throughStream(bytes, stream) {
+  const out = new Blob([bytes]).stream().pipeThrough(stream);
+  return new Uint8Array(await new Response(out).arrayBuffer());
+}
+
+/**
+ * The address of the state on screen: `#s=` and base64url JSON, or for a long state (a
+ * graph) `#z=` and the same JSON deflated, so that a ResNet-50, edited or not, fits in a
+ * link of about a thousand characters and reopens without the preset it came from.
+ */
+async function stateHash() {
+  const json = encodeState();
+  const bytes = new TextEncoder().encode(json);
+  if (json.length <= LONG_STATE || typeof CompressionStream !== "function") return `#s=${base64url(bytes)}`;
+  return `#z=${base64url(await throughStream(bytes, new CompressionStream("deflate-raw")))}`;
+}
+
 function encodeState() {
   const data = { v: 1, i: state.input, l: state.layers, lang: state.lang };
   if (state.source === "text") data.t = state.text;
@@ -233,19 +300,16 @@ function encodeState() {
   if (state.preset) data.p = state.preset;
   if (state.sel !== null) data.sel = state.sel;
   if (state.unit) data.u = state.unit;
-  const bytes = new TextEncoder().encode(JSON.stringify(data));
-  let binary = "";
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return JSON.stringify(data);
 }
 
-function decodeState(hash) {
-  const m = /^#s=([A-Za-z0-9_-]+)$/.exec(hash);
+async function decodeState(hash) {
+  const m = /^#([sz])=([A-Za-z0-9_-]+)$/.exec(hash);
   if (!m) return null;
   try {
-    const b64 = m[1].replace(/-/g, "+").replace(/_/g, "/");
-    const binary = atob(b64 + "===".slice((b64.length + 3) % 4));
-    const data = JSON.parse(new TextDecoder().decode(Uint8Array.from(binary, (c) => c.charCodeAt(0))));
+    let bytes = unbase64url(m[2]);
+    if (m[1] === "z") bytes = await throughStream(bytes, new DecompressionStream("deflate-raw"));
+    const data = JSON.parse(new TextDecoder().decode(bytes));
     if (!data || !Array.isArray(data.l) || !Array.isArray(data.i)) return null;
     return data;
   } catch {
@@ -268,8 +332,13 @@ function applyDecoded(data) {
   state.grades = {};
 }
 
-function writeUrl() {
-  const hash = `#s=${encodeState()}`;
+let urlSeq = 0;
+
+/** Keep the address on the state on screen (the latest call wins; compressing is async). */
+async function writeUrl() {
+  const mine = ++urlSeq;
+  const hash = await stateHash();
+  if (mine !== urlSeq) return;
   if (hash !== location.hash) {
     lastHash = hash;
     history.replaceState(null, "", hash);
@@ -373,10 +442,9 @@ function adoptRows(body) {
   adopt = false;
   if (typeof body.layers === "string") rowsText = body.layers;
   if (state.view === "rows") renderRows();
-  else if (state.source === "rows") {
-    state.text = textFromRows();
-    $("stack-text").value = state.text;
-  }
+  else if (state.view === "json") {
+    if (state.source !== "json") fillJson();
+  } else if (state.source === "rows") showView("text");
   updateFoldLabel();
   writeUrl();
 }
@@ -440,9 +508,10 @@ function placeError(err) {
     return;
   }
   const field = typeof loc[2] === "string" ? loc[2] : null;
-  if (state.source === "text") {
-    $("stack-text").setAttribute("aria-invalid", "true");
-    $("stack-text-error").textContent = `${t("layerN", { n: index })}${field ? ` (${field})` : ""}: ${msg}`;
+  if (state.source === "text" || state.source === "json") {
+    const where = loc.slice(2).filter((part) => part !== field).join(".");
+    $(`stack-${state.source}`).setAttribute("aria-invalid", "true");
+    $(`stack-${state.source}-error`).textContent = `${t("layerN", { n: index })}${where ? ` › ${where}` : ""}${field ? ` (${field})` : ""}: ${msg}`;
   }
   const row = document.querySelector(`#rows .row[data-index="${index}"]`);
   if (!row) return;
@@ -631,6 +700,7 @@ function newNetwork() {
   state.text = "";
   $("stack-text").value = "";
   edited();
+  if (state.view === "json") fillJson();
   state.sel = null;
   state.unit = null;
   state.answers = {};
@@ -695,7 +765,8 @@ function updateRowsNote() {
   const waiting = behind && textTried !== state.text;
   $("view-rows").inert = waiting;
   $("rows").classList.toggle("behind", behind);
-  $("rows-note").textContent = waiting ? t("rowsWaiting") : behind ? t("rowsStale") : "";
+  const graph = !behind && branchy(state.layers);
+  $("rows-note").textContent = waiting ? t("rowsWaiting") : behind ? t("rowsStale") : graph ? t("rowsGraph") : "";
 }
 
 function textFromRows() {
@@ -703,24 +774,90 @@ function textFromRows() {
   return formatText(state.layers, inputs);
 }
 
+const VIEWS = ["rows", "text", "json"];
+
 function showView(view) {
   state.view = view;
-  const rows = view === "rows";
-  $("tab-rows").setAttribute("aria-selected", String(rows));
-  $("tab-text").setAttribute("aria-selected", String(!rows));
-  $("tab-rows").tabIndex = rows ? 0 : -1;
-  $("tab-text").tabIndex = rows ? -1 : 0;
-  $("view-rows").hidden = !rows;
-  $("view-text").hidden = rows;
-  if (rows) {
+  for (const name of VIEWS) {
+    const on = name === view;
+    $(`tab-${name}`).setAttribute("aria-selected", String(on));
+    $(`tab-${name}`).tabIndex = on ? 0 : -1;
+    $(`view-${name}`).hidden = !on;
+  }
+  if (view === "rows") {
     renderRows();
     updateRowsNote();
     // Text typed a moment ago: ask the server now rather than after the pause.
     if (state.source === "text" && rowsText !== state.text && textTried !== state.text) runAnalysis();
-  } else if (state.source === "rows") {
-    state.text = textFromRows();
-    $("stack-text").value = state.text;
+  } else if (view === "text") {
+    // The course's notation writes chains: a graph's text would lose its wiring.
+    const graph = state.source !== "text" && branchy(state.layers);
+    $("text-graph-note").hidden = !graph;
+    if (state.source !== "text") {
+      state.text = graph ? "" : textFromRows();
+      $("stack-text").value = state.text;
+    }
+  } else if (state.source !== "json") fillJson();
+}
+
+/**
+ * The layers in JSON, one layer a line, a block's lists indented under it: what
+ * POST /v1/analyze takes, and readable enough to edit a ResNet by hand.
+ */
+function jsonText(value, indent = "") {
+  const isList = Array.isArray(value) && value.length && value.every((v) => v && typeof v === "object");
+  if (isList) {
+    const inner = `${indent}  `;
+    return `[\n${value.map((v) => inner + jsonText(v, inner)).join(",\n")}\n${indent}]`;
   }
+  if (value && typeof value === "object" && !Array.isArray(value)) {
+    return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${jsonText(v, indent)}`).join(", ")}}`;
+  }
+  return JSON.stringify(value).replace(/,/g, ", ");
+}
+
+function fillJson() {
+  $("stack-json").value = jsonText(state.layers.map(cleanLayer));
+  $("stack-json").removeAttribute("aria-invalid");
+  $("stack-json-error").textContent = "";
+}
+
+/** A JSON edit: a list of layers, or a body {"input_shape": …, "layers": […]}. */
+function readJson() {
+  typing = null;
+  const box = $("stack-json");
+  box.removeAttribute("aria-invalid");
+  $("stack-json-error").textContent = "";
+  let data;
+  try {
+    data = JSON.parse(box.value);
+  } catch (error) {
+    data = undefined;
+    $("stack-json-error").textContent = t("jsonInvalid", { e: error.message });
+  }
+  const layers = Array.isArray(data) ? data : data && Array.isArray(data.layers) ? data.layers : null;
+  if (!layers) {
+    if (data !== undefined) $("stack-json-error").textContent = t("jsonShape");
+    box.setAttribute("aria-invalid", "true");
+    clearTimeout(timer);
+    analysisOk = false;
+    markStale(true);
+    return;
+  }
+  if (!Array.isArray(data) && Array.isArray(data.input_shape) && data.input_shape.every(Number.isInteger)) {
+    state.input = data.input_shape;
+    $("input-shape").value = fmtShape(state.input);
+    updateInputLabel();
+  }
+  state.layers = layers;
+  state.source = "json";
+  state.preset = "";
+  state.grades = {};
+  $("preset").value = "";
+  // The rows follow the server's reading of this JSON; the JSON itself stays as typed.
+  adopt = true;
+  updateFoldLabel();
+  schedule();
 }
 
 // ---------- results ----------
@@ -815,7 +952,7 @@ function renderTable() {
     }
     body.append(tr);
     if (warned) {
-      body.append(h("tr", { class: "warning-row" }, h("td", { colspan: cols.length }, layer.warnings.map((w) => h("p", { class: "warning", "data-code": w.code }, `⚠ ${w.message}`)))));
+      body.append(h("tr", { class: "warning-row" }, h("td", { colspan: cols.length }, layer.warnings.map((w) => h("p", { class: "warning", "data-code": w.code }, ...warningContent(w))))));
     }
   }
   const foot = table.tFoot;
@@ -833,10 +970,36 @@ function renderTable() {
   });
   foot.append(h("tr", {}, totalCells));
   const stack = $("stack-warnings");
-  stack.replaceChildren(...(analysis.warnings || []).filter((w) => w.layer === null || w.layer === undefined).map((w) => h("li", { class: "warning" }, `⚠ ${w.message}`)));
+  stack.replaceChildren(...(analysis.warnings || []).filter((w) => w.layer === null || w.layer === undefined).map((w) => h("li", { class: "warning", "data-code": w.code }, ...warningContent(w))));
   $("homework-bar").hidden = !state.homework;
   $("reveal").textContent = state.reveal ? t("hide") : t("reveal");
   updateScrollCue();
+}
+
+/** A warning's text, and for an input written channels last the one click that mends it. */
+function warningContent(w) {
+  const parts = [`⚠ ${w.message}`];
+  const suggested = w.code === "channels_last" && w.params && w.params.suggested;
+  if (Array.isArray(suggested) && suggested.every((n) => Number.isInteger(n) && n > 0)) {
+    parts.push(" ", h("button", { type: "button", class: "suggest", id: "channels-last-fix", onclick: () => useInputShape(suggested) },
+      t("channelsLastFix", { shape: fmtShape(suggested) })));
+  }
+  return parts;
+}
+
+/** Take an input shape the server suggested (channels first), and analyse again. */
+function useInputShape(shape) {
+  state.input = [...shape];
+  $("input-shape").value = fmtShape(state.input);
+  $("input-shape").removeAttribute("aria-invalid");
+  $("input-shape-error").textContent = "";
+  updateInputLabel();
+  state.preset = "";
+  $("preset").value = "";
+  state.grades = {};
+  state.sel = null;
+  state.unit = null;
+  schedule(0);
 }
 
 function answerKey(layerIndex, field) {
@@ -1024,8 +1187,21 @@ function keepSelection() {
 function renderPicture(follow = false) {
   if (!analysis) return;
   const names = { input: t("inputRow"), layer: (l) => displayName(l.type) };
-  draw($("net"), {
+  const graph = isGraphReport(analysis);
+  const svg = $("net");
+  svg.parentElement.classList.toggle("graph", graph);
+  const help = $("picture-help");
+  help.dataset.i18n = graph ? "pictureGraphHelp" : "pictureHelp";
+  help.textContent = t(help.dataset.i18n);
+  if (graph && !graphModule) {
+    // The layout library is fetched the first time a network branches, then kept.
+    loadGraph().then(() => renderPicture(follow), (error) => setStatus(t("offline", { e: error.message })));
+    return;
+  }
+  const drawIt = graph ? graphModule.drawGraph : draw;
+  const drawn = drawIt(svg, {
     analysis,
+    avail: svg.parentElement.clientWidth - 2,
     selected: state.sel ?? -1,
     unit: state.unit,
     names,
@@ -1054,20 +1230,48 @@ function renderPicture(follow = false) {
       keepSelection();
       renderPicture(true);
       writeUrl();
-      const node = document.querySelector("#net .block.selected");
+      const node = document.querySelector("#net .block.selected, #net .g-node.selected");
       if (node) node.focus();
     },
   });
+  svg.dataset.kind = graph ? "graph" : "chain";
+  svg.dataset.drawn = String(++drawCount);
+  if (graph && !drawn) {
+    svg.replaceChildren();
+    $("rf-caption").textContent = t("graphTooBig", { n: analysis.layers.length });
+    return;
+  }
   renderCaption();
   // Keep the chosen block in view inside the picture's own scroll box (not the page's); on
   // its own the picture starts at the input, where the receptive field is drawn.
   const wrap = $("net").parentElement;
-  const chosen = $("net").querySelector(".block.selected");
-  if (follow && chosen && wrap.scrollWidth > wrap.clientWidth) {
+  if (graph) centreOnInput(wrap);
+  const chosen = $("net").querySelector(".block.selected, .g-node.selected");
+  if (follow && chosen) {
     const box = chosen.getBoundingClientRect();
     const view = wrap.getBoundingClientRect();
     if (box.left < view.left || box.right > view.right) wrap.scrollLeft += box.left - view.left - (view.width - box.width) / 2;
+    if (box.top < view.top || box.bottom > view.bottom) wrap.scrollTop += box.top - view.top - (view.height - box.height) / 2;
   }
+}
+
+let centredOn = "";
+
+/**
+ * A new graph opens at its input, centred across: on a phone a wide graph (GoogLeNet's four
+ * branches) would otherwise open on its leftmost branch, away from the main path.
+ */
+function centreOnInput(wrap) {
+  const layers = analysis.layers;
+  const key = `${layers.length}|${layers.length ? layers[layers.length - 1].id : ""}|${fmtShape(analysis.input_shape)}`;
+  if (key === centredOn) return;
+  centredOn = key;
+  const node = $("net").querySelector(".g-node[data-node='input']");
+  if (!node) return;
+  const box = node.getBoundingClientRect();
+  const view = wrap.getBoundingClientRect();
+  wrap.scrollTop = 0;
+  wrap.scrollLeft += box.left + box.width / 2 - (view.left + view.width / 2);
 }
 
 function renderCaption() {
@@ -1328,12 +1532,13 @@ function wire() {
   PHONE.addEventListener("change", () => setFolded(PHONE.matches));
   $("table-wrap").addEventListener("scroll", updateScrollCue, { passive: true });
   new ResizeObserver(updateScrollCue).observe($("table-wrap"));
-  $("tab-rows").addEventListener("click", () => showView("rows"));
-  $("tab-text").addEventListener("click", () => showView("text"));
-  for (const tab of [$("tab-rows"), $("tab-text")]) {
-    tab.addEventListener("keydown", (event) => {
+  for (const name of VIEWS) $(`tab-${name}`).addEventListener("click", () => showView(name));
+  $("stack-json").addEventListener("input", readJson);
+  for (const name of VIEWS) {
+    $(`tab-${name}`).addEventListener("keydown", (event) => {
       if (event.key === "ArrowLeft" || event.key === "ArrowRight") {
-        const next = state.view === "rows" ? "text" : "rows";
+        const step = event.key === "ArrowRight" ? 1 : VIEWS.length - 1;
+        const next = VIEWS[(VIEWS.indexOf(state.view) + step) % VIEWS.length];
         showView(next);
         $(`tab-${next}`).focus();
       }
@@ -1373,19 +1578,19 @@ function wire() {
   $("verify").addEventListener("click", verify);
   $("export").addEventListener("click", exportCode);
   $("copy-code").addEventListener("click", () => copyText($("export-code").textContent, t("copied")));
-  $("share").addEventListener("click", () => {
-    writeUrl();
+  $("share").addEventListener("click", async () => {
+    await writeUrl();
     copyText(location.href, t("linkCopied"));
   });
   $("explain-close").addEventListener("click", closeExplain);
   $("explain").addEventListener("keydown", (event) => {
     if (event.key === "Escape") closeExplain();
   });
-  window.addEventListener("hashchange", (event) => {
+  window.addEventListener("hashchange", async (event) => {
     // The address followed, not the one an answer may have written since (replaceState).
     const hash = new URL(event.newURL).hash;
     if (hash === lastHash) return;
-    const data = decodeState(hash);
+    const data = await decodeState(hash);
     if (!data) return;
     applyDecoded(data);
     state.layers = normalizeAll(state.layers);
@@ -1397,7 +1602,7 @@ function wire() {
 
 async function start() {
   wire();
-  const fromUrl = decodeState(location.hash);
+  const fromUrl = await decodeState(location.hash);
   state.lang = fromUrl && (fromUrl.lang === "fr" || fromUrl.lang === "en") ? fromUrl.lang : browserLang();
   t = translator(state.lang);
   try {
@@ -1426,7 +1631,7 @@ async function start() {
   document.body.dataset.ready = "1";
   showVerify();
   await pending;
-  writeUrl();
+  await writeUrl();
 }
 
 /** "Check with PyTorch" only where the server can run it (GET /healthz says `verify`). */
