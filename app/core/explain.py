@@ -5,12 +5,14 @@ student, and the formula alone so that a page can typeset it. Each layer kind te
 steps (``LayerSpec.explain``) as message codes with parameters and formulas
 (``app.core.layers.worked``); this module renders them from the catalogues of
 ``app.core.messages``, and tells the receptive field from the layer's windows.
-Formulas are the same in both languages and use the course's notation (``(N - K + 2P) / S + 1``,
+Formulas use the course's notation in both languages (``(N - K + 2P) / S + 1``,
 ``C_out × (C_in × K_h × K_w + 1)``, ``1 + L × (K − 1)``); the French sentences use the
 course's words (couche, noyau/filtre, pas, rembourrage/padding, champ réceptif, taille de
 sortie, nombre de paramètres). Every number comes from the layer's own ``infer()`` and from
 ``shapes.py``, the functions ``analyze()`` uses, so an explanation cannot disagree with the
 analysis; a division that is not exact is said to be so and shown with its floor (or ceil).
+The formulas' numbers are written as the language writes them (``format_formula``):
+``1,225,500`` in English, ``1 225 500`` in French.
 
 Formulas chain ``symbolic = substituted = … = result``: every part without letters
 evaluates to the same number.
@@ -44,7 +46,15 @@ from app.core.layers.worked import (
     shape_formula,
     window_formula,
 )
-from app.core.messages import LANGS, Lang, Msg, join_axes, lang_of, warning_message
+from app.core.messages import (
+    LANGS,
+    Lang,
+    Msg,
+    format_formula,
+    join_axes,
+    lang_of,
+    warning_message,
+)
 from app.core.messages import render as render_message
 from app.core.shapes import AxisOutput
 
@@ -65,10 +75,21 @@ def message(msg: Msg, lang: Lang) -> str:
 
 
 def render(lines: Sequence[Line], lang: Lang) -> list[ExplanationStep]:
-    """A kind's worked lines as steps in ``lang``."""
+    """A kind's worked lines as steps in ``lang``, their formulas' numbers as it writes them."""
     return [
-        ExplanationStep("" if line.text is None else message(line.text, lang), line.formula)
+        ExplanationStep(
+            "" if line.text is None else message(line.text, lang),
+            None if line.formula is None else format_formula(line.formula, lang),
+        )
         for line in lines
+    ]
+
+
+def formulas_in(steps: list[ExplanationStep], lang: Lang) -> list[ExplanationStep]:
+    """``steps`` with the numbers of their formulas written as ``lang`` writes them."""
+    return [
+        ExplanationStep(s.text, None if s.formula is None else format_formula(s.formula, lang))
+        for s in steps
     ]
 
 
@@ -389,15 +410,17 @@ def field_steps(
         xs = (x,) if inputs is None else tuple(inputs)
         step = spec.infer_many(xs)
         fields = render_worked(spec.explain_many(xs, step), language)
-        fields["receptive_field"] = _field_steps_for_rf(report, step, language, None)
+        fields["receptive_field"] = formulas_in(
+            _field_steps_for_rf(report, step, language, None), language
+        )
         if not report.receptive_field.global_ and len(xs) > 1:
             fields["receptive_field"].insert(0, ExplanationStep(say("rf_merge", language)))
         return fields
     if step is None:
         step = spec.infer(x)
     fields = render_worked(spec.explain(x, step), language)
-    fields["receptive_field"] = _field_steps_for_rf(
-        report, step, language, chain, spreads=spec.spreads
+    fields["receptive_field"] = formulas_in(
+        _field_steps_for_rf(report, step, language, chain, spreads=spec.spreads), language
     )
     return fields
 

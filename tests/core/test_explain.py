@@ -13,7 +13,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from app.core import REGISTRY, LayerError, analyze
-from app.core.analysis import Analysis, parse_layers
+from app.core.analysis import Analysis, ExplanationStep, parse_layers
 from app.core.errors import ErrorCode
 from app.core.examples import EXAMPLES
 from app.core.explain import (
@@ -285,8 +285,16 @@ def test_every_number_equals_the_analysis_on_random_stacks(
     check_numbers(analysis, specs, lang)
 
 
+def ungrouped(step: ExplanationStep, lang: str) -> ExplanationStep:
+    """The step with its formula's thousands separators taken out: ``1 225 500`` -> ``1225500``."""
+    grouped = re.compile("(?<=\\d)" + {"en": ",", "fr": "\u202f"}[lang] + "(?=\\d{3})")
+    formula = None if step.formula is None else grouped.sub("", step.formula)
+    return ExplanationStep(step.text, formula)
+
+
 def check_numbers(analysis: Analysis, specs: list[Any], lang: str) -> None:
-    for report, fields in zip(analysis.layers, explain_fields(analysis, specs, lang), strict=True):
+    for report, written in zip(analysis.layers, explain_fields(analysis, specs, lang), strict=True):
+        fields = {name: [ungrouped(s, lang) for s in steps] for name, steps in written.items()}
         where = f"layer {report.index} ({report.type})"
         assert set(fields) == set(FIELDS)
         steps = [s for f in FIELDS for s in fields[f]]
@@ -456,12 +464,13 @@ def test_wordings_of_the_other_kinds() -> None:
     assert "7 does not divide 10" in texts
     analysis, specs = analysed("lenet5_course")
     flatten = explain_layer(specs[6], analysis.layers[6], "fr")
-    assert flatten[0].formula == "C × H × W = 50 × 7 × 7 = 2450"
+    assert flatten[0].formula == "C × H × W = 50 × 7 × 7 = 2\u202f450"
     linear = explain_layer(specs[7], analysis.layers[7], "fr")
     joined = " ".join(s.text for s in linear)
     assert "2450 x 500" in joined
-    assert "out_features × in_features = 500 × 2450 = 1225000" in [s.formula for s in linear]
-    assert "out × (in + 1) = 500 × (2450 + 1) = 1225500" in [s.formula for s in linear]
+    formulas = [s.formula for s in linear]
+    assert "out_features × in_features = 500 × 2\u202f450 = 1\u202f225\u202f000" in formulas
+    assert "out × (in + 1) = 500 × (2\u202f450 + 1) = 1\u202f225\u202f500" in formulas
     analysis, specs = analysed("conv_inexact_dilated_grouped")
     grouped = explain_layer(specs[1], analysis.layers[1], "en")
     assert "C_in / G = 8 / 4 = 2" in [s.formula for s in grouped]

@@ -409,7 +409,7 @@ def test_click_a_cell_for_its_worked_formula(browse: Browse, screenshot_dir: Pat
     page.select_option("#lang", "fr")
     cell(page, 3, "params").locator("button").click()
     expect(page.locator("#explain-title")).to_contain_text("Couche 3")
-    expect(steps).to_contain_text("50 × (20 × 5 × 5 + 1) = 25050")
+    expect(steps).to_contain_text("50 × (20 × 5 × 5 + 1) = 25\u202f050")
     expect(steps.locator("li.match").last).to_contain_text("Nombre de paramètres")
     cell(page, 5, "rf").locator("button").click()
     expect(steps.locator("li.match").first).to_contain_text("Champ réceptif")

@@ -3,9 +3,10 @@
 A kind's ``explain()`` returns, per field (output shape, weight, bias, parameters), a list of
 ``Line``: a message (a code of the catalogues in ``app.core.messages`` with its parameters)
 and the formula alone. The kind picks the codes and the numbers; ``app.core.explain`` renders
-the messages in English or French. Formulas are the same in both languages and use the
-course's notation; they chain ``symbolic = substituted = … = result``. Nothing here knows
-a language.
+the messages in English or French. Formulas use the course's notation; they chain
+``symbolic = substituted = … = result``. Nothing here knows a language: numbers are written
+with plain digits (``num``), and ``app.core.explain`` writes them as the language does
+(``1 225 500`` in French, ``app.core.messages.numbers.format_formula``).
 """
 
 from __future__ import annotations

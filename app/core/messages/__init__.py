@@ -7,7 +7,9 @@ rules of the core, the worked steps of the layer kinds, the warnings, the notati
 errors, the API's problems and pydantic's own schema errors all go through ``render``; no
 text is ever translated from English. The English catalogue is the reference wording (many
 tests and clients read it); the French one says the same with the course's words, with the
-same placeholders (a test checks both catalogues against each other).
+same placeholders (a test checks both catalogues against each other). Numbers are written
+by ``numbers`` (``format_int``, ``format_bytes``, ``format_formula``): ``1,225,500`` in
+English, ``1 225 500`` in French.
 """
 
 from __future__ import annotations
@@ -18,6 +20,13 @@ from string import Formatter
 from typing import Any, Final, Literal
 
 from app.core.messages import en, fr
+from app.core.messages.numbers import (
+    format_bytes,
+    format_decimal,
+    format_formula,
+    format_int,
+    format_number,
+)
 
 Lang = Literal["en", "fr"]
 LANGS: Final[tuple[Lang, ...]] = ("en", "fr")
@@ -234,6 +243,11 @@ __all__ = [
     "Msg",
     "OneOf",
     "choices",
+    "format_bytes",
+    "format_decimal",
+    "format_formula",
+    "format_int",
+    "format_number",
     "join_axes",
     "lang_of",
     "msg",
