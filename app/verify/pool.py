@@ -46,7 +46,7 @@ from typing import Any, TypeVar
 from app.core.analysis import Analysis
 from app.core.layers.base import LayerSpec, prod
 from app.settings import Settings
-from app.verify import INSTALL_HINT, Verification, VerificationStatus, torch_available
+from app.verify import Verification, torch_available, unavailable
 
 log = logging.getLogger("cnncalc.verify")
 T = TypeVar("T")
@@ -102,10 +102,7 @@ def run(job: Job) -> Verification:
             max_work=job.max_work,
         )
     except Exception as error:  # the worker must answer; the server logs nothing it cannot see
-        return Verification(
-            VerificationStatus.UNAVAILABLE,
-            reason=f"the torch check failed: {type(error).__name__}: {error}",
-        )
+        return unavailable("verify_crashed", kind=type(error).__name__, error=str(error))
 
 
 class WorkerExited(Exception):
@@ -245,13 +242,11 @@ class VerifyPool:
         if refused is not None:
             return refused
         if not torch_available():
-            return unavailable(f"torch is not installed: {INSTALL_HINT}")
+            return unavailable("torch_missing")
         job = Job(list(input_shape), list(specs), analysis, batch_size, max_elements, max_work)
         deadline = asyncio.get_running_loop().time() + self.timeout_s
         if not await self._acquire(deadline):
-            return unavailable(
-                f"no torch check slot came free within {self.timeout_s} s; try again later"
-            )
+            return unavailable("verify_busy", seconds=self.timeout_s)
         try:
             return await self._run(job, deadline)
         finally:
@@ -290,14 +285,9 @@ class VerifyPool:
             raise
         if not started:
             self._idle.append(pending)  # still importing torch: the next check may use it
-            return unavailable(
-                f"the torch check's worker process did not start within {self.timeout_s} s "
-                "(it imports torch); try again"
-            )
+            return unavailable("verify_start_slow", seconds=self.timeout_s)
         if pending.exception() is not None:  # not replaced until a check asks for one
-            return unavailable(
-                f"the torch check's worker process did not start: {pending.exception()}"
-            )
+            return unavailable("verify_start_failed", error=str(pending.exception()))
         return await self._call(pending, job, deadline)
 
     async def _call(self, started: Future[Worker], job: Job, deadline: float) -> Verification:
@@ -307,14 +297,12 @@ class VerifyPool:
         answered = False
         try:
             if not await _wait(call, deadline):
-                return unavailable(
-                    f"the torch check took over {self.timeout_s} s; its worker process was stopped"
-                )
+                return unavailable("verify_timeout", seconds=self.timeout_s)
             error = call.exception()
             if isinstance(error, WorkerExited):
-                return unavailable(f"the torch check's worker process ended ({error})")
+                return unavailable("verify_worker_ended", error=str(error))
             if error is not None:  # pragma: no cover - the pipe itself failed
-                return unavailable(f"the torch check failed: {type(error).__name__}: {error}")
+                return unavailable("verify_crashed", kind=type(error).__name__, error=str(error))
             answered = True
             self._idle.append(started)
             return call.result()
@@ -401,11 +389,6 @@ def _reap(workers: list[Worker]) -> None:
         worker.process.join(timeout=10)
 
 
-def unavailable(reason: str) -> Verification:
-    """An ``unavailable`` verification saying why."""
-    return Verification(VerificationStatus.UNAVAILABLE, reason=reason)
-
-
 def gate(
     input_shape: Sequence[int], analysis: Analysis, batch_size: int, max_elements: int
 ) -> Verification | None:
@@ -416,10 +399,7 @@ def gate(
     shapes = [tuple(input_shape), *(tuple(r.output_shape) for r in analysis.layers)]
     largest = max(batch_size * prod(shape) for shape in shapes)
     if largest > max_elements:
-        return unavailable(
-            f"a tensor of {largest} elements (whole batch) is over the torch check's limit of "
-            f"{max_elements} (max_verify_elements)"
-        )
+        return unavailable("verify_too_large", elements=largest, limit=max_elements)
     return None
 
 

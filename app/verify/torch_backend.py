@@ -39,7 +39,7 @@ from app.core.graph import INPUT as GRAPH_INPUT
 from app.core.graph import Graph, build_graph
 from app.core.layers.base import LayerSpec, Step, WarningCode, prod
 from app.core.layers.merge import Add, Concat, Mul
-from app.verify import INSTALL_HINT, Mismatch, Verification, VerificationStatus
+from app.verify import Mismatch, Verification, VerificationStatus, unavailable
 from app.verify.budget import (
     RF_MAX_UNITS,
     AxisField,
@@ -524,41 +524,26 @@ def verify_stack(
     """
     started = time.perf_counter()
     if find_spec("torch") is None:
-        return Verification(
-            VerificationStatus.UNAVAILABLE,
-            reason=f"torch is not installed; install it with: {INSTALL_HINT}",
-        )
+        return unavailable("torch_missing")
     elements = batch_size * prod(tuple(input_shape))
     largest = max(
         [elements, *(batch_size * prod(tuple(r.output_shape)) for r in _reports(analysis))]
     )
     if largest > max_elements:
-        return Verification(
-            VerificationStatus.UNAVAILABLE,
-            reason=f"a tensor of {largest} elements (whole batch) is over the verification "
-            f"limit of {max_elements}",
-        )
+        return unavailable("verify_too_large", elements=largest, limit=max_elements)
     torch = load_torch()
     if torch is None:  # pragma: no cover - find_spec saw it a moment ago
-        return Verification(VerificationStatus.UNAVAILABLE, reason=INSTALL_HINT)
+        return unavailable("torch_missing")
     graph = _expanded(specs, analysis)
     if graph is not None:
         specs = [node.spec for node in graph.nodes]
         if not graph.chain and analysis is None:
-            return Verification(
-                VerificationStatus.UNAVAILABLE,
-                engine=engine_name(),
-                reason=f"the graph was refused before its layers were checked: {core_error}",
-            )
+            return unavailable("verify_graph_refused", engine_name(), error=core_error)
         if graph.chain:
             graph = None
     core = core_side(input_shape, specs, analysis, batch_size)
     if analysis is None and core.rejected_at is None:
-        return Verification(
-            VerificationStatus.UNAVAILABLE,
-            engine=engine_name(),
-            reason=f"the stack was refused before its layers were checked: {core_error}",
-        )
+        return unavailable("verify_stack_refused", engine_name(), error=core_error)
     try:
         with _run_lock:
             return _verify_locked(
@@ -586,10 +571,8 @@ def verify_stack(
     except (MemoryError, RuntimeError) as error:
         if isinstance(error, RuntimeError) and not _allocation_failed(error):
             raise
-        return Verification(
-            VerificationStatus.UNAVAILABLE,
-            engine=engine_name(),
-            reason=f"the torch check ran out of memory: {type(error).__name__}: {error}",
+        return unavailable(
+            "verify_out_of_memory", engine_name(), kind=type(error).__name__, error=str(error)
         )
 
 
@@ -667,7 +650,7 @@ def _verify_locked(
             if devices is None:
                 break
     except OverflowError as error:
-        return Verification(VerificationStatus.UNAVAILABLE, engine=engine_name(), reason=str(error))
+        return unavailable("verify_overflow", engine_name(), error=str(error))
     rf: list[dict[str, Any]] | None = None
     compared = ["valid", *COMPARED_FIELDS]
     if measure_rf:
@@ -730,7 +713,7 @@ def _verify_graph(
             seen = {(m.layer, m.field) for m in mismatches}
             mismatches += [m for m in compare(core, ran) if (m.layer, m.field) not in seen]
     except OverflowError as error:
-        return Verification(VerificationStatus.UNAVAILABLE, engine=engine_name(), reason=str(error))
+        return unavailable("verify_overflow", engine_name(), error=str(error))
     where = ", ".join(devices or ("meta",))
     reasons = [f"a graph, run on {where}; {GRAPH_RF}"]
     if mismatches:

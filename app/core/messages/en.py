@@ -662,7 +662,7 @@ TEXT: Final[dict[str, str]] = {
     "title_status": "HTTP {status}",
     "title_stack": "Invalid layer stack",
     "title_limit": "Limit exceeded",
-    "torch_missing": "torch is not installed: {hint}",
+    "torch_missing": "the server cannot check with PyTorch: it is not installed there",
     "torch_graph": "the torch check runs chains of layers; branching networks come next",
     "cli_invalid_request": "invalid request: {errors}",
     "at_place": "{where}: {message}",
@@ -764,4 +764,36 @@ TEXT: Final[dict[str, str]] = {
         "unknown or missing layer type; the catalogue (GET /v1/layers) lists them all"
     ),
     "pydantic.other": "{message}",
+    # --- numbers, the CLI's words and the torch check's reasons, said to a student
+    "cli_line": "{label}: {value}",
+    "cli_right": "ok",
+    "cli_wrong": "NO",
+    "cli_score": "Score: {correct}/{total}",
+    "cli_pytorch": "PyTorch: {status}",
+    "cli_mismatch": "layer {layer} {field}: cnncalc {calculated}, torch {torch}",
+    "cli_stack_object": "the stack file must hold a JSON object like the API's request body",
+    "cli_unreadable": "cannot read {path}: {reason}",
+    "cli_no_file": "no such file",
+    "cli_no_access": "permission denied",
+    "cli_is_directory": "it is a directory",
+    "verify_status_passed": "passed",
+    "verify_status_failed": "failed",
+    "verify_status_unavailable": "unavailable",
+    "verify_too_large": (
+        "a tensor of {elements} elements (whole batch) is over the torch check's limit of "
+        "{limit} (max_verify_elements)"
+    ),
+    "verify_busy": "no torch check slot came free within {seconds} s; try again later",
+    "verify_start_slow": (
+        "the torch check's worker process did not start within {seconds} s (it imports torch); "
+        "try again"
+    ),
+    "verify_start_failed": "the torch check's worker process did not start: {error}",
+    "verify_timeout": "the torch check took over {seconds} s; its worker process was stopped",
+    "verify_worker_ended": "the torch check's worker process ended ({error})",
+    "verify_crashed": "the torch check failed: {kind}: {error}",
+    "verify_out_of_memory": "the torch check ran out of memory: {kind}: {error}",
+    "verify_graph_refused": "the graph was refused before its layers were checked: {error}",
+    "verify_stack_refused": "the stack was refused before its layers were checked: {error}",
+    "verify_overflow": "{error}",
 }

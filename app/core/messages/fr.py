@@ -706,7 +706,7 @@ TEXT: Final[dict[str, str]] = {
     "title_status": "Erreur HTTP {status}",
     "title_stack": "Pile de couches invalide",
     "title_limit": "Limite dépassée",
-    "torch_missing": "torch n'est pas installé : {hint}",
+    "torch_missing": "le serveur ne peut pas vérifier avec PyTorch : il n'y est pas installé",
     "torch_graph": (
         "la vérification par torch prend des suites de couches ; les réseaux à branches "
         "viendront ensuite"
@@ -809,4 +809,48 @@ TEXT: Final[dict[str, str]] = {
         "type de couche inconnu ou absent ; le catalogue (GET /v1/layers) les liste tous"
     ),
     "pydantic.other": "valeur refusée ({message})",
+    # --- numbers, the CLI's words and the torch check's reasons, said to a student
+    "cli_line": "{label} : {value}",
+    "cli_right": "juste",
+    "cli_wrong": "faux",
+    "cli_score": "Note : {correct}/{total}",
+    "cli_pytorch": "PyTorch : {status}",
+    "cli_mismatch": "couche {layer} {field} : cnncalc {calculated}, torch {torch}",
+    "cli_stack_object": (
+        "le fichier du réseau doit contenir un objet JSON, comme le corps d'une requête à l'API"
+    ),
+    "cli_unreadable": "impossible de lire {path} : {reason}",
+    "cli_no_file": "ce fichier n'existe pas",
+    "cli_no_access": "permission refusée",
+    "cli_is_directory": "c'est un dossier",
+    "verify_status_passed": "d'accord",
+    "verify_status_failed": "en désaccord",
+    "verify_status_unavailable": "indisponible",
+    "verify_too_large": (
+        "un tenseur de {elements} éléments (tout le batch) dépasse la limite de {limit} de la "
+        "vérification par PyTorch (max_verify_elements)"
+    ),
+    "verify_busy": (
+        "aucune vérification par PyTorch ne s'est libérée en {seconds:g} s ; réessayez plus tard"
+    ),
+    "verify_start_slow": (
+        "le processus de vérification par PyTorch n'a pas démarré en {seconds:g} s (il charge "
+        "torch) ; réessayez"
+    ),
+    "verify_start_failed": (
+        "le processus de vérification par PyTorch n'a pas pu démarrer : {error}"
+    ),
+    "verify_timeout": (
+        "la vérification par PyTorch a pris plus de {seconds:g} s ; son processus a été arrêté"
+    ),
+    "verify_worker_ended": "le processus de vérification par PyTorch s'est arrêté ({error})",
+    "verify_crashed": "la vérification par PyTorch a échoué : {kind} : {error}",
+    "verify_out_of_memory": ("la vérification par PyTorch a manqué de mémoire : {kind} : {error}"),
+    "verify_graph_refused": (
+        "le réseau a été refusé avant que ses couches soient vérifiées : {error}"
+    ),
+    "verify_stack_refused": (
+        "la pile a été refusée avant que ses couches soient vérifiées : {error}"
+    ),
+    "verify_overflow": "un tenseur dépasse la limite de la vérification par PyTorch ({error})",
 }
