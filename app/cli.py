@@ -17,6 +17,7 @@ has that name. The table gains an inputs column for a graph. Exit codes:
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import sys
 from collections.abc import Sequence
@@ -28,7 +29,8 @@ from pydantic import TypeAdapter, ValidationError
 
 from app.cli_io import body_lang, problem_text, read_json
 from app.core import DEFAULT_LIMITS, Analysis, CnnCalcError, LayerReport, catalogue
-from app.core.messages import msg, render
+from app.core.explain import warning_in
+from app.core.messages import Msg, format_bytes, format_int, format_number, msg, render
 from app.teaching_cli import add_commands
 
 HEADERS = {
@@ -84,14 +86,14 @@ def rows(analysis: Analysis, lang: str, graph: bool = False) -> list[tuple[str, 
     out: list[tuple[str, ...]] = [(*first, "") if graph else first]
     for r in analysis.layers:
         rf = r.receptive_field
-        field = "global" if rf.global_ else " x ".join(f"{s:g}" for s in rf.size)
+        field = "global" if rf.global_ else " x ".join(format_number(s, lang) for s in rf.size)
         row = (
             layer_label(r),
             times(r.output_shape),
             times(r.weight_shape),
-            f"{r.params:,}",
+            format_int(r.params, lang),
             field,
-            f"{r.macs:,}",
+            format_int(r.macs, lang),
         )
         out.append((*row, ", ".join(r.inputs)) if graph else row)
     return out
@@ -112,14 +114,22 @@ def table(analysis: Analysis, lang: str, markdown: bool) -> str:
         lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in body]
         lines = [line.rstrip() for line in lines]
     names = TOTALS[lang]
+    memory = " / ".join(
+        format_bytes(n, lang, exact=True) for n in (analysis.param_bytes, analysis.activation_bytes)
+    )
     lines += [
         "",
-        f"{names[1]}: {analysis.total_params:,}",
-        f"{names[2]}: {analysis.total_macs:,}",
-        f"{names[3]}: {analysis.param_bytes:,} B / {analysis.activation_bytes:,} B",
+        say("cli_line", lang, label=names[1], value=format_int(analysis.total_params, lang)),
+        say("cli_line", lang, label=names[2], value=format_int(analysis.total_macs, lang)),
+        say("cli_line", lang, label=names[3], value=memory),
     ]
-    lines += [f"! {w.message}" for w in analysis.warnings]
+    lines += [f"! {warning_in(w, lang).message}" for w in analysis.warnings]
     return "\n".join(lines)
+
+
+def say(code: str, lang: str, **params: object) -> str:
+    """The message ``code`` in ``lang`` (``app.core.messages``)."""
+    return render(Msg(code, params), lang)
 
 
 def cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
@@ -128,7 +138,7 @@ def cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
 
     body = read_stack(args.stack)
     if not isinstance(body, dict):
-        raise SystemExit("the stack file must hold a JSON object like the API's request body")
+        raise SystemExit(say("cli_stack_object", args.lang or "en"))
     if args.verify:
         body["verify"] = True
     if args.lang:
@@ -142,7 +152,7 @@ def cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
         return 1
     verification = None
     if req.verify:
-        from app.verify import INSTALL_HINT, Verification, VerificationStatus, torch_available
+        from app.verify import in_lang, torch_available, unavailable
 
         if torch_available():
             from app.verify.torch_backend import verify_stack
@@ -151,8 +161,8 @@ def cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
                 req.input_shape, specs, analysis, batch_size=req.batch_size, max_elements=2**50
             )
         else:
-            reason = render(msg("torch_missing", hint=INSTALL_HINT), req.lang)
-            verification = Verification(VerificationStatus.UNAVAILABLE, reason=reason)
+            verification = unavailable("torch_missing")
+        verification = in_lang(verification, req.lang)
     if args.format == "json":
         response = AnalyzeResponse(
             **{f.name: getattr(analysis, f.name) for f in fields(Analysis)},
@@ -162,7 +172,8 @@ def cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
         return 0
     print(table(analysis, req.lang, args.format == "markdown"), file=out)
     if verification is not None:
-        print(f"PyTorch: {verification.status}" + _verification_detail(verification), file=out)
+        status = say("cli_pytorch", req.lang, status=Msg(f"verify_status_{verification.status}"))
+        print(status + _verification_detail(verification, req.lang), file=out)
         if verification.status == "failed":
             return 1
     return 0
@@ -192,13 +203,12 @@ def cmd_examples(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _verification_detail(verification: Any) -> str:
+def _verification_detail(verification: Any, lang: str) -> str:
     if verification.reason:
         return f" ({verification.reason})"
     if verification.mismatches:
         return "".join(
-            f"\n  layer {m.layer} {m.field}: cnncalc {m.calculated}, torch {m.torch}"
-            for m in verification.mismatches
+            "\n  " + say("cli_mismatch", lang, **vars_of(m)) for m in verification.mismatches
         )
     return f" ({verification.engine})" if verification.engine else ""
 
@@ -280,6 +290,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.close()  # piped into head: nothing more to say
         return 0
     except (OSError, json.JSONDecodeError) as error:
-        print(f"cnncalc: {error}", file=sys.stderr)
+        lang = getattr(args, "lang", None) or "en"
+        print(
+            say("cli_line", lang, label="cnncalc", value=read_error(error, lang)), file=sys.stderr
+        )
         return 2
     return code
+
+
+def vars_of(mismatch: Any) -> dict[str, Any]:
+    """A mismatch's fields by name (``layer``, ``field``, ``calculated``, ``torch``)."""
+    return {f.name: getattr(mismatch, f.name) for f in fields(mismatch)}
+
+
+def read_error(error: OSError | json.JSONDecodeError, lang: str) -> str:
+    """Why a file could not be read, in ``lang``: the file missing, locked, or not JSON."""
+    from app.api.json_body import JSON_ERRORS
+
+    if isinstance(error, json.JSONDecodeError):
+        what = JSON_ERRORS.get(error.msg)
+        syntax = Msg(what) if what else msg("json_other", text=error.msg)
+        return say("json_syntax", lang, error=syntax, line=error.lineno, column=error.colno)
+    words = {
+        errno.ENOENT: Msg("cli_no_file"),
+        errno.EACCES: Msg("cli_no_access"),
+        errno.EISDIR: Msg("cli_is_directory"),
+    }
+    reason: Msg | str = words.get(error.errno or 0, error.strerror or str(error))
+    path = error.filename if error.filename is not None else "-"
+    return say("cli_unreadable", lang, path=path, reason=reason)

@@ -23,19 +23,26 @@ from app.core import CnnCalcError
 from app.core.analysis import ExplanationStep
 from app.core.export import to_course, to_pytorch
 from app.core.grading import CheckResult, FieldResult, grade
+from app.core.messages import format_int, msg, render
 from app.core.solve import DEFAULT_BOUNDS, SolveResult, solve
 
 WORDS = {
-    "en": {"score": "Score", "expected": "expected", "none": "none", "found": "solution(s)"},
-    "fr": {"score": "Note", "expected": "attendu", "none": "aucune", "found": "solution(s)"},
+    "en": {"expected": "expected", "none": "none", "found": "solution(s)"},
+    "fr": {"expected": "attendu", "none": "aucune", "found": "solution(s)"},
 }
 
 
-def _value(value: Any) -> str:
+def _value(value: Any, lang: str = "en") -> str:
+    """An answer as the CLI prints it; a count grouped in French (``1 225 500``).
+
+    English keeps the plain digits it always printed.
+    """
     if value is None:
         return "-"
     if isinstance(value, list):
         return " x ".join(str(v) for v in value)
+    if lang == "fr" and isinstance(value, int) and not isinstance(value, bool):
+        return format_int(value, lang)
     return str(value)
 
 
@@ -51,20 +58,24 @@ def _steps(steps: list[ExplanationStep], indent: str) -> list[str]:
 
 def render_check(result: CheckResult, lang: str) -> str:
     """The marked answers as text: one line per field, the formula under a wrong one."""
-    words = WORDS["fr" if lang == "fr" else "en"]
+    language = "fr" if lang == "fr" else "en"
     lines = []
     for r in result.results:
-        lines.extend(_result_lines(r, words))
-    lines.append(f"{words['score']}: {result.score.correct}/{result.score.total}")
+        lines.extend(_result_lines(r, language))
+    score = result.score
+    lines.append(render(msg("cli_score", correct=score.correct, total=score.total), language))
     return "\n".join(lines)
 
 
-def _result_lines(r: FieldResult, words: dict[str, str]) -> list[str]:
+def _result_lines(r: FieldResult, lang: str) -> list[str]:
+    words = WORDS[lang]
+    marks = [render(msg(code), lang) for code in ("cli_right", "cli_wrong")]
+    width = max(len(m) for m in marks) + 1  # the marks in one column: "ok ", "juste "
     where = "total" if r.layer is None else f"{r.layer}"
-    mark = "ok " if r.correct else "NO "
-    head = f"{mark} {where:>5} {r.field:<16} {_value(r.given)}"
+    mark = (marks[0] if r.correct else marks[1]).ljust(width)
+    head = f"{mark} {where:>5} {r.field:<16} {_value(r.given, lang)}"
     if not r.correct:
-        head += f"  ({words['expected']} {_value(r.expected)})"
+        head += f"  ({words['expected']} {_value(r.expected, lang)})"
     lines = [head]
     if r.note:
         lines.append(f"          {r.note}")
@@ -80,7 +91,7 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     stack = read_json(args.stack)
     answers = read_json(args.answers)
     if not isinstance(stack, dict):
-        raise SystemExit("the stack file must hold a JSON object like the API's request body")
+        raise SystemExit(render(msg("cli_stack_object"), args.lang or "en"))
     body = {k: v for k, v in stack.items() if k not in ("verify", "explain")}
     if isinstance(answers, dict):
         body.update(answers)
@@ -163,7 +174,7 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
 
     body = read_json(args.stack)
     if not isinstance(body, dict):
-        raise SystemExit("the stack file must hold a JSON object like the API's request body")
+        raise SystemExit(render(msg("cli_stack_object"), getattr(args, "lang", None) or "en"))
     try:
         req = AnalyzeRequest.model_validate(body)
         if args.format == "course":

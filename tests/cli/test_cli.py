@@ -29,7 +29,7 @@ def test_table_in_french(lenet_file: Path, capsys: pytest.CaptureFixture[str]) -
     assert out.splitlines()[0].split()[:3] == ["Couche", "Taille", "Sortie"]
     assert "20 x 28 x 28" in out
     assert "20 x 1 x 5 x 5" in out
-    assert "Nombre total de paramètres: 1,256,080" in out
+    assert "Nombre total de paramètres : 1\u202f256\u202f080" in out
 
 
 def test_json_is_the_api_body(lenet_file: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -30,12 +30,12 @@ def test_check_in_french(files: tuple[Path, Path], capsys: pytest.CaptureFixture
     assert main(["check", str(stack), str(answers), "--lang", "fr"]) == 0
     out = capsys.readouterr().out
     assert out.splitlines() == [
-        "ok      0 output_shape     10 × 32 × 32",
-        "NO      0 params           750  (attendu 760)",
+        "juste      0 output_shape     10 × 32 × 32",
+        "faux       0 params           750  (attendu 760)",
         "          Le biais est oublié : chaque filtre (ou sortie) a aussi un biais.",
         "          C_in × K_h × K_w + 1 = 3 × 5 × 5 + 1 = 76",
         "          C_out × (C_in × K_h × K_w + 1) = 10 × (3 × 5 × 5 + 1) = 760",
-        "Note: 1/2",
+        "Note : 1/2",
     ]
 
 

@@ -267,10 +267,10 @@ def test_the_cli_grades_files(tmp_path: Path) -> None:
     out = io.StringIO()
     assert run_check(str(stack), str(answers), "fr", out) == 0
     text = out.getvalue()
-    assert "NO      0 params           750  (attendu 760)" in text
+    assert "faux       0 params           750  (attendu 760)" in text
     assert "Le biais est oublié" in text
     assert "C_out × (C_in × K_h × K_w + 1) = 10 × (3 × 5 × 5 + 1) = 760" in text
-    assert text.rstrip().endswith("Note: 1/2")
+    assert text.rstrip().endswith("Note : 1/2")
     answers.write_text(json.dumps([{"layer": 9}]), encoding="utf-8")
     assert run_check(str(stack), str(answers), None, io.StringIO()) == 1
 
