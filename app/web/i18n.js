@@ -242,3 +242,47 @@ export function translator(lang) {
     return template.replace(/\{(\w+)\}/g, (_, name) => (name in vars ? String(vars[name]) : `{${name}}`));
   };
 }
+
+// ---------- numbers, as app/core/messages/numbers.py writes them ----------
+// English groups thousands with a comma and writes a decimal point (1,225,500; 1.5 MiB);
+// French groups them with a narrow no-break space, U+202F (1 225 500), and writes a decimal
+// comma (1,5 Mio). Thousands are grouped from four digits on. Written out rather than through
+// Intl.NumberFormat: browsers' locale data differ (U+00A0 or U+202F in French), and these are
+// the exact rules of the server's formulas and of the CLI (tests/web/test_numbers_page.py).
+
+export const GROUP = { en: ",", fr: "\u202f" };
+export const DECIMAL = { en: ".", fr: "," };
+export const BYTE_UNITS = { en: ["B", "KiB", "MiB", "GiB", "TiB"], fr: ["o", "Kio", "Mio", "Gio", "Tio"] };
+
+const language = (lang) => (String(lang).toLowerCase().startsWith("fr") ? "fr" : "en");
+
+/** A run of digits grouped by three from the right: "1225500" -> "1,225,500". */
+export function groupDigits(digits, lang) {
+  return digits.length < 4 ? digits : digits.replace(/\B(?=(\d{3})+(?!\d))/g, GROUP[language(lang)]);
+}
+
+/** A whole number: 1,225,500 in English, 1 225 500 (U+202F) in French. */
+export function formatInt(n, lang) {
+  return (n < 0 ? "-" : "") + groupDigits(String(Math.abs(n)), lang);
+}
+
+/** `value` to `digits` decimals (toFixed: half up on the exact value), zeros after the point dropped. */
+export function formatDecimal(value, digits, lang) {
+  const [whole, frac] = Math.abs(value).toFixed(digits).split(".");
+  const trimmed = frac ? frac.replace(/0+$/, "") : "";
+  const sign = value < 0 && /[1-9]/.test(whole + trimmed) ? "-" : "";
+  return sign + groupDigits(whole, lang) + (trimmed ? DECIMAL[language(lang)] + trimmed : "");
+}
+
+/** A byte count: 1.2 MiB / 1,2 Mio (one decimal below 100 of the unit); `exact`: 1,256,080 B. */
+export function formatBytes(bytes, lang, exact = false) {
+  const units = BYTE_UNITS[language(lang)];
+  if (exact) return `${formatInt(bytes, lang)} ${units[0]}`;
+  let value = bytes;
+  let u = 0;
+  while (value >= 1024 && u < units.length - 1) {
+    value /= 1024;
+    u += 1;
+  }
+  return `${formatDecimal(value, u === 0 || value >= 100 ? 0 : 1, lang)} ${units[u]}`;
+}
