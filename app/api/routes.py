@@ -39,9 +39,8 @@ from app.api.problems import PROBLEM_RESPONSES, located
 from app.api.schemas import ANALYZE_RESPONSE, AnalyzeRequest, AnalyzeResponse, Health, Lang
 from app.api.work import WorkPool
 from app.core import Analysis, LayerSpec, Limits, catalogue
-from app.core.messages import msg, render
 from app.settings import Settings
-from app.verify import INSTALL_HINT, Verification, VerificationStatus, torch_available
+from app.verify import Verification, in_lang, torch_available, unavailable
 from app.verify.pool import VerifyPool
 
 router = APIRouter(route_class=JsonBodyRoute)
@@ -165,10 +164,9 @@ async def _verify(
     A chain and a graph alike (``verify_stack``).
     """
     if not torch_available():
-        reason = render(msg("torch_missing", hint=INSTALL_HINT), req.lang)
-        return Verification(VerificationStatus.UNAVAILABLE, reason=reason)
+        return in_lang(unavailable("torch_missing"), req.lang)
     pool: VerifyPool = request.app.state.verify_pool
-    return await pool.check(
+    verification = await pool.check(
         req.input_shape,
         specs,
         analysis,
@@ -176,6 +174,7 @@ async def _verify(
         max_elements=settings.max_verify_elements,
         max_work=settings.max_verify_work,
     )
+    return in_lang(verification, req.lang)
 
 
 @router.get(

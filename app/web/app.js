@@ -2,7 +2,7 @@
 // worked formulas; check with PyTorch, export, grade homework, share by link.
 // It talks only to /v1 and runs under a strict Content-Security-Policy (no inline code).
 
-import { browserLang, translator } from "./i18n.js";
+import { browserLang, formatBytes, formatDecimal, formatInt, translator } from "./i18n.js";
 import { useCatalogue } from "./kinds.js";
 import { displayName, formatLayer, formatText } from "./notation.js";
 import { draw, fieldOf } from "./picture.js";
@@ -87,18 +87,9 @@ function h(tag, attrs = {}, ...children) {
   return node;
 }
 
-/** Thousands separated as the language writes them (Intl's first use costs ~60 ms). */
-function groupDigits(text) {
-  return text.replace(/\B(?=(\d{3})+(?!\d))/g, state.lang === "fr" ? "\u202f" : ",");
-}
-
-function fmtDecimal(value, digits) {
-  const [whole, frac] = value.toFixed(digits).split(".");
-  const trimmed = frac && /[1-9]/.test(frac) ? frac.replace(/0+$/, "") : "";
-  return groupDigits(whole) + (trimmed ? (state.lang === "fr" ? "," : ".") + trimmed : "");
-}
-
-const fmtInt = (n) => (n < 0 ? "-" : "") + groupDigits(String(Math.abs(n)));
+/** Numbers and byte counts as the page's language writes them (i18n.js: the CLI's rules). */
+const fmtDecimal = (value, digits) => formatDecimal(value, digits, state.lang);
+const fmtInt = (n) => formatInt(n, state.lang);
 const fmtShape = (shape) => (shape && shape.length ? shape.join(" × ") : "");
 
 function fmtCompact(n) {
@@ -112,16 +103,7 @@ function fmtCompact(n) {
   return fmtDecimal(value, u === 0 ? 0 : 1) + units[u];
 }
 
-function fmtBytes(bytes) {
-  const units = state.lang === "fr" ? ["o", "Kio", "Mio", "Gio", "Tio"] : ["B", "KiB", "MiB", "GiB", "TiB"];
-  let value = bytes;
-  let u = 0;
-  while (value >= 1024 && u < units.length - 1) {
-    value /= 1024;
-    u += 1;
-  }
-  return `${fmtDecimal(value, u === 0 || value >= 100 ? 0 : 1)} ${units[u]}`;
-}
+const fmtBytes = (bytes, exact = false) => formatBytes(bytes, state.lang, exact);
 
 function fmtRf(rf) {
   if (!rf) return "";
@@ -889,7 +871,7 @@ function cellValue(layer, key) {
 
 function cellTitle(layer, key) {
   if (key === "macs") return fmtInt(layer.macs);
-  if (key === "memory") return `${fmtInt(layer.output_bytes)} B`;
+  if (key === "memory") return fmtBytes(layer.output_bytes, true);
   return undefined;
 }
 
