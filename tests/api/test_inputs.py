@@ -120,7 +120,7 @@ def test_keras_conv2d_on_the_course_input(client: TestClient) -> None:
 
 def test_keras_names_through_a_small_network(client: TestClient) -> None:
     """On 3×32×32: conv 8 × (27 + 1) = 224, BN 2 × 8 = 16, dense 10 × (8 + 1) = 90."""
-    layers = [
+    layers: list[dict[str, Any]] = [
         {"type": "Conv2D", "filters": 8, "kernel_size": 3, "strides": 1, "padding": "same"},
         {"type": "BatchNormalization", "epsilon": 0.001},
         {"type": "ReLU"},
@@ -143,7 +143,7 @@ def test_keras_names_through_a_small_network(client: TestClient) -> None:
 
 def test_caffe_names(client: TestClient) -> None:
     """Caffe's LeNet start on 1×28×28: conv 20 × (25 + 1) = 520, fc 10 × (20·24·24 + 1)."""
-    layers = [
+    layers: list[dict[str, Any]] = [
         {"type": "Convolution", "num_output": 20, "kernel_size": 5, "stride": 1},
         {"type": "ReLU"},
         {"type": "Flatten"},

@@ -276,7 +276,7 @@ def test_a_keras_field_is_refused_with_what_to_write(
 
 
 def test_errors_in_blocks_and_later_layers_get_suggestions_too() -> None:
-    layers = [
+    layers: list[dict[str, Any]] = [
         {"type": "conv2d", "out_channels": 2, "kernel_size": 3},
         {"type": "sequential", "layers": [{"type": "Flaten"}]},
         {"type": "linear", "out_feature": 3},
