@@ -1,6 +1,7 @@
 """``cnncalc``: the command line.
 
     cnncalc analyze STACK.json|EXAMPLE [--format table|json|markdown] [--lang en|fr] [--verify]
+                    [--input-format CHW|HWC|CL|LC|CDHW|DHWC]
     cnncalc examples [--lang en|fr]
     cnncalc layers
     cnncalc serve [--host 127.0.0.1] [--port 8000] [--workers 1]
@@ -30,6 +31,7 @@ from pydantic import TypeAdapter, ValidationError
 from app.cli_io import body_lang, problem_text, read_json
 from app.core import DEFAULT_LIMITS, Analysis, CnnCalcError, LayerReport, catalogue
 from app.core.explain import warning_in
+from app.core.inputs import InputFormat
 from app.core.messages import Msg, format_bytes, format_int, format_number, msg, render
 from app.teaching_cli import add_commands
 
@@ -143,6 +145,8 @@ def cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
         body["verify"] = True
     if args.lang:
         body["lang"] = args.lang
+    if args.input_format:
+        body["input_format"] = args.input_format
     try:
         req = AnalyzeRequest.model_validate(body)
         specs = req.specs(DEFAULT_LIMITS)
@@ -252,6 +256,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("table", "json", "markdown"), default="table")
     p.add_argument("--lang", choices=("en", "fr"), default=None)
     p.add_argument("--verify", action="store_true", help="also run the stack in PyTorch")
+    p.add_argument(
+        "--input-format",
+        choices=[f.value for f in InputFormat],
+        default=None,
+        help="how input_shape is written: CHW (channels first, PyTorch's) or HWC (channels "
+        "last, read as CHW); CL/LC and CDHW/DHWC for sequences and volumes",
+    )
     p.set_defaults(handler=cmd_analyze)
 
     p = sub.add_parser("examples", help="list the built-in examples and presets by name")

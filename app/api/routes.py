@@ -39,6 +39,7 @@ from app.api.problems import PROBLEM_RESPONSES, located
 from app.api.schemas import ANALYZE_RESPONSE, AnalyzeRequest, AnalyzeResponse, Health, Lang
 from app.api.work import WorkPool
 from app.core import Analysis, LayerSpec, Limits, catalogue
+from app.core.inputs import CHANNELS_LAST
 from app.settings import Settings
 from app.verify import Verification, in_lang, torch_available, unavailable
 from app.verify.pool import VerifyPool
@@ -138,18 +139,27 @@ def _answer(
 
 
 def _teach(analysis: Analysis, specs: list[LayerSpec], req: AnalyzeRequest) -> Analysis:
-    """Worked formulas and translated warnings (the ``explain`` module)."""
+    """Worked formulas and translated warnings (the ``explain`` module).
+
+    The warnings about the input itself (``channels_last``) are said in ``lang`` already
+    (``StackRequest.analyze``): they stay first, as they are.
+    """
     from app.core import explain  # type: ignore[attr-defined,unused-ignore]
 
+    said = [w for w in analysis.warnings if w.code == CHANNELS_LAST]
+    if said:
+        layer_warnings = [w for w in analysis.warnings if w.code != CHANNELS_LAST]
+        analysis = replace(analysis, warnings=layer_warnings)
     if req.explain:
         analysis = explain.explain_analysis(analysis, specs, req.lang)
-    if req.lang == Lang.EN:
-        return analysis
-    layers = [
-        replace(r, warnings=[explain.warning_in(w, req.lang) for w in r.warnings])
-        for r in analysis.layers
-    ]
-    return replace(analysis, layers=layers, warnings=[w for r in layers for w in r.warnings])
+    if req.lang != Lang.EN:
+        layers = [
+            replace(r, warnings=[explain.warning_in(w, req.lang) for w in r.warnings])
+            for r in analysis.layers
+        ]
+        warnings = [w for r in layers for w in r.warnings]
+        analysis = replace(analysis, layers=layers, warnings=warnings)
+    return replace(analysis, warnings=[*said, *analysis.warnings]) if said else analysis
 
 
 async def _verify(

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum, unique
-from typing import Annotated, Any, Union
+from typing import Annotated, Any, Self, Union
 
 from pydantic import (
     BaseModel,
@@ -13,14 +13,26 @@ from pydantic import (
     Field,
     Strict,
     TypeAdapter,
+    ValidationInfo,
     WrapValidator,
+    field_validator,
+    model_validator,
 )
 from pydantic import Tag as UnionTag
+from pydantic_core import PydanticCustomError
 
 from app.core import Analysis, AnyLayer, DType, LayerSpec, Limits, analyze
 from app.core.analysis import parse_layers
+from app.core.inputs import (
+    InputFormat,
+    channels_first,
+    format_fits,
+    input_warnings,
+    read_shape,
+)
 from app.core.layers import validate_layers
 from app.core.layers.base import FAIL_FAST
+from app.core.messages import CATALOGUES
 from app.verify import Verification
 
 
@@ -65,18 +77,49 @@ Layers = Annotated[
 ]
 
 
+def shape_text(value: Any) -> Any:
+    """A shape written as text (``"32 × 32 × 3"``, ``"3x32x32"``) as its list of sizes.
+
+    Raises:
+        PydanticCustomError: ``shape_text``, the text is no shape.
+    """
+    if not isinstance(value, str):
+        return value
+    sizes = read_shape(value)
+    if sizes is None:
+        template = CATALOGUES["en"]["pydantic.shape_text"]
+        raise PydanticCustomError("shape_text", template, {"given": value[:40]})
+    return sizes
+
+
+INPUT_FORMAT_DESCRIPTION = (
+    "How `input_shape` is written: `CHW` (PyTorch's channels first, the default when left "
+    "out), `HWC` (channels last, as Keras and image files write it), `CL` / `LC` for a "
+    "sequence, `CDHW` / `DHWC` for a volume; it names as many axes as `input_shape` has. A "
+    "channels-last shape is read as the channels-first one (`[32, 32, 3]` HWC is "
+    "`[3, 32, 32]`), which the answer's `input_shape` gives. Left out, a shape that looks "
+    "channels last gets a `channels_last` warning; given (even `CHW`), it gets none."
+)
+
+
 class StackRequest(BaseModel):
     """A stack of layers and the tensor it receives."""
 
     model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
     input_shape: Annotated[
-        list[Annotated[int, Strict(), Field(ge=1), BeforeValidator(integral)]], FAIL_FAST
+        list[Annotated[int, Strict(), Field(ge=1), BeforeValidator(integral)]],
+        FAIL_FAST,
+        BeforeValidator(shape_text, json_schema_input_type=list[int] | str),
     ] = Field(
         min_length=1,
         max_length=4,
-        description="`[C, L]`, `[C, H, W]`, `[C, D, H, W]` or `[F]`; the batch is excluded.",
+        description=(
+            "`[C, L]`, `[C, H, W]`, `[C, D, H, W]` or `[F]`; the batch is excluded. Also "
+            "text, `3 × 32 × 32` or `3x32x32`. See `input_format` for a channels-last shape."
+        ),
     )
+    input_format: InputFormat | None = Field(None, description=INPUT_FORMAT_DESCRIPTION)
     layers: Layers
     batch_size: Annotated[int, Strict(), Field(ge=1), BeforeValidator(integral)] = 1
     dtype: DType = DType.FLOAT32
@@ -85,13 +128,41 @@ class StackRequest(BaseModel):
     )
     lang: Lang = Lang.EN
 
+    @field_validator("input_format")
+    @classmethod
+    def _format_fits(cls, value: InputFormat | None, info: ValidationInfo) -> InputFormat | None:
+        """The format names as many axes as the shape has."""
+        shape = info.data.get("input_shape")
+        if value is None or shape is None or format_fits(shape, value):
+            return value
+        fitting = InputFormat.for_rank(len(shape))
+        key = "pydantic.input_format_rank" if fitting else "pydantic.input_format_vector"
+        params = {
+            "given": value.value,
+            "axes": value.rank,
+            "rank": len(shape),
+            "expected": ", ".join(f.value for f in fitting),
+        }
+        raise PydanticCustomError(key.removeprefix("pydantic."), CATALOGUES["en"][key], params)
+
+    @model_validator(mode="after")
+    def _channels_first(self) -> Self:
+        """A channels-last ``input_shape`` is kept channels first: every route reads that."""
+        if self.input_format is not None:
+            self.input_shape = channels_first(self.input_shape, self.input_format)
+        return self
+
     def specs(self, limits: Limits) -> list[LayerSpec]:
         """The layers as specs; text is parsed by the core, counting layers against ``limits``."""
         return parse_layers(self.layers, max_layers=limits.max_layers)
 
     def analyze(self, specs: list[LayerSpec], limits: Limits) -> Analysis:
-        """The core's analysis of ``specs`` with this request's batch, dtype and strictness."""
-        return analyze(
+        """The core's analysis of ``specs`` with this request's batch, dtype and strictness.
+
+        A shape that looks channels last, given without ``input_format``, adds a
+        ``channels_last`` warning (``layer`` null) first among the warnings, in ``lang``.
+        """
+        analysis = analyze(
             self.input_shape,
             specs,
             batch_size=self.batch_size,
@@ -99,6 +170,10 @@ class StackRequest(BaseModel):
             strict=self.strict,
             limits=limits,
         )
+        said = input_warnings(self.input_shape, self.input_format, self.lang)
+        if not said:
+            return analysis
+        return replace(analysis, warnings=[*said, *analysis.warnings])
 
 
 class AnalyzeRequest(StackRequest):

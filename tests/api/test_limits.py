@@ -140,10 +140,10 @@ def test_duplicate_key_inside_a_layer_names_the_layer(client: TestClient) -> Non
     ("layer", "field"),
     [
         ({"type": "conv2d", "out_channels": 4, "kernal_size": 3}, "kernal_size"),
-        ({"type": "maxpool2d", "kernel_size": 2, "strides": 2}, "strides"),
+        ({"type": "maxpool2d", "kernel_size": 2, "stirde": 2}, "stirde"),
         ({"type": "relu", "inplace": True, "alpha": 1}, "alpha"),
     ],
-    ids=["kernal_size", "strides", "relu-alpha"],
+    ids=["kernal_size", "stirde", "relu-alpha"],
 )
 def test_unknown_layer_fields_are_named(
     client: TestClient, layer: dict[str, Any], field: str

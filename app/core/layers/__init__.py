@@ -46,6 +46,7 @@ from app.core.layers.base import (
     with_later_errors,
 )
 from app.core.layers.blocks import BLOCK_INDEX, BLOCKS, BlockSpec
+from app.core.layers.names import foreign_types, with_suggestions
 
 __all__ = [
     "BLOCKS",
@@ -102,10 +103,12 @@ def validate_layers(layers: Any, handler: ValidatorFunctionWrapHandler) -> Any:
     which is passed as it is): one Python call for the whole stack, none per layer. The
     kinds' union matches lower-case tags exactly. A stack is mostly written in one style, so
     when its first ``type`` is in lower case (nearly always) the list is validated as it is,
-    and again with its tags lowered only if that fails and one is not in lower case;
-    otherwise the tags are lowered first. The list fails fast; the errors of the layers
-    after the first bad one are added, one layer at a time, up to ``MAX_ERRORS``
-    (``with_later_errors``), so the work on a bad stack is bounded too.
+    and again with its tags lowered and other libraries' names made PyTorch's (``Dense`` ->
+    ``linear``, ``app.core.layers.names``) only if that fails and one changes; otherwise the
+    tags are lowered first. The list fails fast; the errors of the layers after the first
+    bad one are added, one layer at a time, up to ``MAX_ERRORS`` (``with_later_errors``), so
+    the work on a bad stack is bounded too. The errors of an unknown type or field then say
+    what to write (``with_suggestions``).
     """
     if not isinstance(layers, list | tuple):
         if isinstance(layers, str | bytes | Mapping) or not isinstance(layers, Iterable):
@@ -114,20 +117,21 @@ def validate_layers(layers: Any, handler: ValidatorFunctionWrapHandler) -> Any:
             except ValidationError as error:
                 raise one_error_per_field(error) from None
         layers = list(layers)  # a generator can be read only once
+    given = layers
     if layers and isinstance(layers[0], dict) and not is_lower(layers[0].get("type")):
         layers = lowered_types(layers)
     try:
         return handler(layers)
     except ValidationError as error:
         failed = error
-    lowered = lowered_types(layers)
+    lowered = foreign_types(lowered_types(layers))
     if lowered is not layers:
         try:
             return handler(lowered)
         except ValidationError as error:
             failed = error
     later = with_later_errors(failed, lowered, ONE_LAYER.validate_python)
-    raise one_error_per_field(later) from None
+    raise with_suggestions(one_error_per_field(later), given) from None
 
 
 if TYPE_CHECKING:

@@ -17,6 +17,7 @@ from app.core.layers.base import (
     Pos,
     Step,
     WarningCode,
+    alias,
     course_call,
     fmt,
 )
@@ -245,7 +246,7 @@ class Dropout(Elementwise):
     """``nn.Dropout``: zeroes values with probability ``p`` in training. Shape kept, 0 params."""
 
     type: Literal["dropout"]
-    p: Probability = 0.5
+    p: Probability = Field(0.5, validation_alias=alias("p", "rate", "dropout_ratio"))
     inplace: Bool = False
     torch_class: ClassVar[str] = "Dropout"
     positional: ClassVar[tuple[str, ...]] = ("p", "inplace")
@@ -269,10 +270,13 @@ class FeatureDropout(Elementwise):
     """
 
     type: Literal["dropout1d", "dropout2d", "dropout3d"]
-    p: Probability = 0.5
+    p: Probability = Field(0.5, validation_alias=alias("p", "rate"))
     inplace: Bool = False
     torch_class: ClassVar[str] = "Dropout{d}d"
     positional: ClassVar[tuple[str, ...]] = ("p", "inplace")
+    notation_names: ClassVar[dict[str, str]] = {
+        f"spatialdropout{d}d": f"dropout{d}d" for d in (1, 2, 3)
+    }
     takes_unbatched: ClassVar[bool] = True
 
     def infer(self, x: Shape) -> Step:

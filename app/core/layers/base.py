@@ -492,12 +492,37 @@ receptive field ignores statistics, as Araujo et al. do); a kind with windows ne
 before it.
 """
 
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why another library's name is refused, and the PyTorch spelling to write instead.
+
+    ``code`` is a message code of the catalogues, read as a schema error ``pydantic.<code>``
+    (``app/core/messages``); ``params`` fill its placeholders besides ``given``, the name as
+    written. Params hold PyTorch spellings only (``adaptiveavgpool2d``), the same in every
+    language.
+    """
+
+    code: str
+    params: dict[str, str] = field(default_factory=dict)
+
+
+COMMON_REFUSED_FIELDS: Final[dict[str, Refusal]] = {
+    "input_shape": Refusal("foreign_input_shape"),
+    "data_format": Refusal("foreign_data_format"),
+    "name": Refusal("foreign_name"),
+}
+"""Keras's per-layer fields that any kind refuses, each pointing to where cnncalc takes it."""
+
 REGISTRY: list[type[LayerSpec]] = []
 """Every concrete layer kind, in the order its family module defines it."""
 TYPE_INDEX: dict[str, type[LayerSpec]] = {}
 """Lower-case ``type`` tag -> the kind that answers to it."""
 NAME_INDEX: dict[str, str] = {}
 """Another spelling in the notation -> its tag (``fc`` -> ``linear``), from ``notation_names``."""
+REFUSED_INDEX: dict[str, Refusal] = {}
+"""Another library's layer name that no kind takes (``globalaveragepooling2d``) -> why, and
+the PyTorch spelling; from each kind's ``refused_names``."""
 TAG_DIMS: dict[str, int] = {}
 """Tags that fix the number of spatial axes (``conv2d`` -> 2); short forms are absent."""
 
@@ -583,6 +608,13 @@ class LayerSpec(Wired):
     notation_names: ClassVar[dict[str, str]] = {}
     """Other spellings of the course and of other libraries' summaries, each to its tag,
     lower case without spaces or underscores (``fc`` -> ``linear``)."""
+    refused_names: ClassVar[dict[str, Refusal]] = {}
+    """Other libraries' layer names close to the kind that are not the same layer in PyTorch
+    (Keras's ``GlobalAveragePooling2D`` also flattens), lower case without underscores: a
+    layer so named is refused with the PyTorch spelling to write (``docs/aliases.md``)."""
+    refused_fields: ClassVar[dict[str, Refusal]] = COMMON_REFUSED_FIELDS
+    """Other libraries' field names the kind refuses, each with what to write instead
+    (Keras's ``activation`` inside a layer is a layer of its own in PyTorch)."""
     picture: ClassVar[str]
     """How the page draws it: ``conv``, ``pool``, ``linear``, ``flatten``, or ``pointwise``
     (keeps every unit where it is, drawn with the layer before it)."""
@@ -633,6 +665,10 @@ class LayerSpec(Wired):
             if name in NAME_INDEX or name in TYPE_INDEX or tag not in cls.tags:
                 raise TypeError(f"notation name {name!r} is taken or names no tag of the kind")
             NAME_INDEX[name] = tag
+        for name in cls.refused_names:
+            if name in REFUSED_INDEX or name in TYPE_INDEX:
+                raise TypeError(f"refused name {name!r} is declared twice or is a known name")
+        REFUSED_INDEX.update(cls.refused_names)
 
     @property
     def kind(self) -> str:

@@ -10,6 +10,7 @@ from pydantic import Field
 
 from app.core.errors import ErrorCode, FieldError
 from app.core.layers.base import (
+    COMMON_REFUSED_FIELDS,
     NOT_WRITTEN,
     Bool,
     LayerSpec,
@@ -20,6 +21,7 @@ from app.core.layers.base import (
     Note,
     Pos,
     PosAxes,
+    Refusal,
     Step,
     WarningCode,
     Window,
@@ -64,15 +66,23 @@ else:
 class ConvFamily(LayerSpec):
     """Fields shared by convolutions and transposed convolutions (PyTorch's ``_ConvNd``)."""
 
-    out_channels: Pos = Field(validation_alias=alias("out_channels", "C_out", "c_out"))
+    # The course's short names, then Keras's (filters, strides, dilation_rate, use_bias) and
+    # Caffe's (num_output, group, bias_term): docs/aliases.md.
+    out_channels: Pos = Field(
+        validation_alias=alias("out_channels", "C_out", "c_out", "filters", "num_output")
+    )
     kernel_size: PosAxes = Field(validation_alias=alias("kernel_size", "K", "k"))
-    stride: PosAxes = Field(1, validation_alias=alias("stride", "S", "s"))
-    dilation: PosAxes = Field(1, validation_alias=alias("dilation", "D", "d"))
-    groups: Pos = 1
-    bias: Bool = True
+    stride: PosAxes = Field(1, validation_alias=alias("stride", "S", "s", "strides"))
+    dilation: PosAxes = Field(1, validation_alias=alias("dilation", "D", "d", "dilation_rate"))
+    groups: Pos = Field(1, validation_alias=alias("groups", "group"))
+    bias: Bool = Field(True, validation_alias=alias("bias", "use_bias", "bias_term"))
     in_channels: Pos | None = Field(
         None, description="Checked against the incoming tensor when given; inferred otherwise."
     )
+    refused_fields: ClassVar[dict[str, Refusal]] = {
+        **COMMON_REFUSED_FIELDS,
+        "activation": Refusal("foreign_activation"),
+    }
     takes_unbatched: ClassVar[bool] = True
 
     def channels(self, x: Shape) -> int:
@@ -149,7 +159,7 @@ class Conv(ConvFamily):
     """
 
     type: Literal["conv1d", "conv2d", "conv3d", "conv"]
-    padding: Padding = Field(0, validation_alias=alias("padding", "P"))
+    padding: Padding = Field(0, validation_alias=alias("padding", "P", "pad"))
     padding_mode: Literal["zeros", "reflect", "replicate", "circular"] = "zeros"
     torch_class: ClassVar[str] = "Conv{d}d"
     course_name: ClassVar[str | None] = "Conv"
@@ -166,6 +176,13 @@ class Conv(ConvFamily):
     )
     lone_positional: ClassVar[str | None] = "out_channels"
     notation_names: ClassVar[dict[str, str]] = {"convolution": "conv"}
+    refused_names: ClassVar[dict[str, Refusal]] = {
+        **{
+            f"separableconv{d}d": Refusal("foreign_separable", {"conv": f"conv{d}d"})
+            for d in (1, 2)
+        },
+        "depthwiseconv2d": Refusal("foreign_depthwise", {"conv": "conv2d"}),
+    }
     picture: ClassVar[str] = "conv"
     slides: ClassVar[bool] = True
     measured_as: ClassVar[Measurement] = "as_is"
@@ -417,7 +434,7 @@ class ConvTranspose(ConvFamily):
     """
 
     type: Literal["convtranspose1d", "convtranspose2d", "convtranspose3d", "convtranspose"]
-    padding: NonNegAxes = Field(0, validation_alias=alias("padding", "P"))
+    padding: NonNegAxes = Field(0, validation_alias=alias("padding", "P", "pad"))
     output_padding: NonNegAxes = 0
     padding_mode: str = "zeros"
     torch_class: ClassVar[str] = "ConvTranspose{d}d"
@@ -439,6 +456,8 @@ class ConvTranspose(ConvFamily):
         "deconv": "convtranspose",
         "transposedconv": "convtranspose",
         "upconv": "convtranspose",
+        "deconvolution": "convtranspose",
+        **{f"conv{d}dtranspose": f"convtranspose{d}d" for d in (1, 2, 3)},
     }
     picture: ClassVar[str] = "conv"
     spreads: ClassVar[bool] = True

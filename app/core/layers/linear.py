@@ -9,6 +9,7 @@ from pydantic import Field
 
 from app.core.errors import ErrorCode, FieldError
 from app.core.layers.base import (
+    COMMON_REFUSED_FIELDS,
     NOT_WRITTEN,
     Bool,
     Int,
@@ -17,8 +18,10 @@ from app.core.layers.base import (
     Mistake,
     Note,
     Pos,
+    Refusal,
     Step,
     WarningCode,
+    alias,
     course_call,
     fmt,
     prod,
@@ -133,11 +136,11 @@ class Linear(LayerSpec):
     """
 
     type: Literal["linear"]
-    out_features: Pos
+    out_features: Pos = Field(validation_alias=alias("out_features", "units", "num_output"))
     in_features: Pos | None = Field(
         None, description="Checked against the incoming tensor when given; inferred otherwise."
     )
-    bias: Bool = True
+    bias: Bool = Field(True, validation_alias=alias("bias", "use_bias", "bias_term"))
     torch_class: ClassVar[str] = "Linear"
     positional: ClassVar[tuple[str, ...]] = ("in_features", "out_features", "bias")
     lone_positional: ClassVar[str | None] = "out_features"
@@ -146,6 +149,11 @@ class Linear(LayerSpec):
         "fc": "linear",
         "dense": "linear",
         "fullyconnected": "linear",
+        "innerproduct": "linear",
+    }
+    refused_fields: ClassVar[dict[str, Refusal]] = {
+        **COMMON_REFUSED_FIELDS,
+        "activation": Refusal("foreign_activation"),
     }
     picture: ClassVar[str] = "linear"
     measured_as: ClassVar[Measurement] = "whole_input"

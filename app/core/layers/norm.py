@@ -22,6 +22,7 @@ from app.core.layers.base import (
     Pos,
     Step,
     WarningCode,
+    alias,
     fmt,
     literal,
     prod,
@@ -141,7 +142,7 @@ class BatchNorm(LayerSpec):
     num_features: Pos | None = Field(
         None, description="Checked against the incoming channels when given; inferred otherwise."
     )
-    eps: Eps = 1e-5
+    eps: Eps = Field(1e-5, validation_alias=alias("eps", "epsilon"))  # Keras: epsilon
     momentum: Momentum | None = 0.1
     affine: Bool = True
     track_running_stats: Bool = True

@@ -21,6 +21,7 @@ from app.core.layers.base import (
     Int,
     LayerSpec,
     Measurement,
+    Refusal,
     Step,
     Window,
     alias,
@@ -232,6 +233,11 @@ class ZeroPad(PadFamily):
     type: Literal["zeropad1d", "zeropad2d", "zeropad3d", "zeropad"]
     torch_class: ClassVar[str] = "ZeroPad{d}d"
     course_name: ClassVar[str | None] = "ZeroPad"
+    refused_names: ClassVar[dict[str, Refusal]] = {
+        # Keras writes ((top, bottom), (left, right)); PyTorch (left, right, top, bottom).
+        f"zeropadding{d}d": Refusal("foreign_zero_padding", {"pad": f"zeropad{d}d"})
+        for d in (1, 2, 3)
+    }
     fills: ClassVar[str] = "pad_zero"
 
     def check_side(self, axis: str, n: int, before: int, after: int) -> None:

@@ -19,6 +19,7 @@ from app.core.layers.base import (
     Note,
     Pos,
     PosAxes,
+    Refusal,
     Step,
     WarningCode,
     Window,
@@ -62,11 +63,14 @@ def returned_indices(layer: dict[str, Any]) -> Msg | None:
 class PoolFamily(LayerSpec):
     """Fields shared by max and average pooling. The stride defaults to the kernel size."""
 
-    kernel_size: PosAxes = Field(validation_alias=alias("kernel_size", "K", "k"))
+    # The course's short names, then Keras's (pool_size, strides) and Caffe's (pad).
+    kernel_size: PosAxes = Field(validation_alias=alias("kernel_size", "K", "k", "pool_size"))
     stride: PosAxes | None = Field(
-        None, validation_alias=alias("stride", "S", "s"), description="Defaults to kernel_size."
+        None,
+        validation_alias=alias("stride", "S", "s", "strides"),
+        description="Defaults to kernel_size.",
     )
-    padding: NonNegAxes = Field(0, validation_alias=alias("padding", "P"))
+    padding: NonNegAxes = Field(0, validation_alias=alias("padding", "P", "pad"))
     ceil_mode: Bool = False
     slides: ClassVar[bool] = True
     picture: ClassVar[str] = "pool"
@@ -169,7 +173,11 @@ class MaxPool(PoolFamily):
     notation_names: ClassVar[dict[str, str]] = {
         "pooling": "pool",
         "maxpooling": "maxpool",
-        "maxpooling2d": "maxpool2d",
+        **{f"maxpooling{d}d": f"maxpool{d}d" for d in (1, 2, 3)},
+    }
+    refused_names: ClassVar[dict[str, Refusal]] = {
+        # Caffe's Pooling rounds up and its stride defaults to 1: not PyTorch's defaults.
+        "pooling": Refusal("foreign_caffe_pooling", {"max": "maxpool2d", "avg": "avgpool2d"}),
     }
     measured_as: ClassVar[Measurement] = "window_average"
 
@@ -217,6 +225,7 @@ class AvgPool(PoolFamily):
         "averagepool": "avgpool",
         "averagepooling": "avgpool",
         "avgpooling2d": "avgpool2d",
+        **{f"averagepooling{d}d": f"avgpool{d}d" for d in (1, 2, 3)},
     }
     measured_as: ClassVar[Measurement] = "as_is"
 
@@ -365,6 +374,12 @@ class AdaptiveAvgPool(AdaptivePoolFamily):
     torch_class: ClassVar[str] = "AdaptiveAvgPool{d}d"
     course_name: ClassVar[str | None] = "AdaptiveAvgPool"
     positional: ClassVar[tuple[str, ...]] = ("output_size",)
+    refused_names: ClassVar[dict[str, Refusal]] = {
+        f"globalaveragepooling{d}d": Refusal(
+            "foreign_global_pool", {"pool": f"adaptiveavgpool{d}d"}
+        )
+        for d in (1, 2, 3)
+    }
     measured_as: ClassVar[Measurement] = "as_is"
 
 
@@ -375,6 +390,10 @@ class AdaptiveMaxPool(AdaptivePoolFamily):
     torch_class: ClassVar[str] = "AdaptiveMaxPool{d}d"
     course_name: ClassVar[str | None] = "AdaptiveMaxPool"
     positional: ClassVar[tuple[str, ...]] = ("output_size", "return_indices")
+    refused_names: ClassVar[dict[str, Refusal]] = {
+        f"globalmaxpooling{d}d": Refusal("foreign_global_pool", {"pool": f"adaptivemaxpool{d}d"})
+        for d in (1, 2, 3)
+    }
     measured_as: ClassVar[Measurement] = "adaptive_average"
 
     @classmethod

@@ -24,6 +24,7 @@ from app.core.layers.base import (
     Number,
     Pos,
     PosAxes,
+    Refusal,
     Step,
     Window,
     axes_of,
@@ -104,6 +105,11 @@ class Upsample(LayerSpec):
     align_corners: Bool | None = None
     recompute_scale_factor: Bool | None = None
     torch_class: ClassVar[str] = "Upsample"
+    refused_names: ClassVar[dict[str, Refusal]] = {
+        # Keras's size is a factor; PyTorch's size is the output size.
+        f"upsampling{d}d": Refusal("foreign_upsampling")
+        for d in (1, 2, 3)
+    }
     positional: ClassVar[tuple[str, ...]] = (
         "size",
         "scale_factor",

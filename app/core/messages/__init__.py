@@ -162,6 +162,17 @@ def warning_message(code: str, params: Mapping[str, Any]) -> Msg:
         return Msg(f"warn_single_value_{p.get('per', 'channel')}")
     if code == "implicit_softmax_dim":
         return Msg("warn_implicit_dim_batch" if p["dim"] == 0 else "warn_implicit_dim", dict(p))
+    if code == "channels_last":
+        shape = p["shape"]
+        return Msg(
+            "warn_channels_last",
+            {
+                "shape": shape_words(shape),
+                "channels": shape[0],
+                "spatial": shape_words(shape[1:]),
+                "suggested": shape_words(p["suggested"]),
+            },
+        )
     if code == "receptive_field_not_aligned":
         if p["reason"] == "spatial":
             return Msg("warn_unaligned_spatial", {"kind": p["kind"], "id": p["id"]})

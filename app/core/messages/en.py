@@ -796,4 +796,60 @@ TEXT: Final[dict[str, str]] = {
     "verify_graph_refused": "the graph was refused before its layers were checked: {error}",
     "verify_stack_refused": "the stack was refused before its layers were checked: {error}",
     "verify_overflow": "{error}",
+    # --- inputs as people write them: channels-last shapes, other libraries' names ---------
+    "warn_channels_last": (
+        "input_shape {shape} looks channels-last (H × W × C): PyTorch reads it as {channels} "
+        'channels of {spatial}. Did you mean {suggested}? Give input_format "HWC" to read '
+        'it channels-last, or "CHW" to keep it as it is'
+    ),
+    "pydantic.input_format_rank": (
+        "input_format {given} is for {axes} axes, and input_shape has {rank}: write one of "
+        "{expected}"
+    ),
+    "pydantic.input_format_vector": (
+        "input_format {given} is for {axes} axes, and input_shape has {rank}: a vector "
+        "takes no input_format"
+    ),
+    "pydantic.shape_text": (
+        "'{given}' is not a shape: write its sizes separated by ×, x or commas (3 × 32 × 32)"
+    ),
+    "pydantic.layer_type_did_you_mean": "unknown layer type '{given}': did you mean '{near}'?",
+    "pydantic.field_did_you_mean": "{kind} has no field '{given}': did you mean '{near}'?",
+    "pydantic.foreign_input_shape": (
+        "'{given}' is no layer field: the input's shape goes in the request's input_shape "
+        "(with input_format HWC for a channels-last one)"
+    ),
+    "pydantic.foreign_data_format": (
+        "'{given}' is no layer field: PyTorch's layers read channels first; a channels-last "
+        "input_shape takes input_format HWC in the request"
+    ),
+    "pydantic.foreign_name": "'{given}' is no layer field: a layer's name is its id",
+    "pydantic.foreign_activation": (
+        "'{given}' is no layer field: PyTorch writes the activation as a layer of its own, "
+        "so add one after this layer (type relu, for instance)"
+    ),
+    "pydantic.foreign_separable": (
+        "'{given}' is two layers in PyTorch: {conv} with groups equal to in_channels "
+        "(depthwise), then {conv} with kernel_size 1 (pointwise)"
+    ),
+    "pydantic.foreign_depthwise": (
+        "'{given}' is PyTorch's {conv} with groups equal to in_channels and out_channels "
+        "a multiple of it"
+    ),
+    "pydantic.foreign_caffe_pooling": (
+        "'{given}' is Caffe's pooling, which rounds its output up and whose stride defaults "
+        "to 1: write {max} (pool MAX) or {avg} (pool AVE) with ceil_mode true and the stride "
+        "given"
+    ),
+    "pydantic.foreign_global_pool": (
+        "'{given}' also drops the spatial axes: write {pool} with output_size 1, then flatten"
+    ),
+    "pydantic.foreign_upsampling": (
+        "'{given}' takes a factor as its size: write upsample with scale_factor (PyTorch's "
+        "size is the output's size)"
+    ),
+    "pydantic.foreign_zero_padding": (
+        "'{given}' writes its padding ((top, bottom), (left, right)): write {pad} with padding "
+        "(left, right, top, bottom)"
+    ),
 }

@@ -853,4 +853,70 @@ TEXT: Final[dict[str, str]] = {
         "la pile a été refusée avant que ses couches soient vérifiées : {error}"
     ),
     "verify_overflow": "un tenseur dépasse la limite de la vérification par PyTorch ({error})",
+    # --- inputs as people write them: channels-last shapes, other libraries' names ---------
+    "warn_channels_last": (
+        "input_shape {shape} semble avoir les canaux en dernier (H × W × C) : PyTorch y lit "
+        "{channels} canaux de {spatial}. Vouliez-vous dire {suggested} ? Indiquez "
+        'input_format "HWC" pour la lire canaux en dernier, ou "CHW" pour la garder '
+        "telle quelle"
+    ),
+    "pydantic.input_format_rank": (
+        "input_format {given} vaut pour {axes} axes, et input_shape en a {rank} : "
+        "écrivez l'un de {expected}"
+    ),
+    "pydantic.input_format_vector": (
+        "input_format {given} vaut pour {axes} axes, et input_shape en a {rank} : un "
+        "vecteur ne prend pas d'input_format"
+    ),
+    "pydantic.shape_text": (
+        "« {given} » n'est pas une forme : écrivez ses tailles séparées par ×, x ou des "
+        "virgules (3 × 32 × 32)"
+    ),
+    "pydantic.layer_type_did_you_mean": (
+        "type de couche « {given} » inconnu : vouliez-vous dire « {near} » ?"
+    ),
+    "pydantic.field_did_you_mean": (
+        "{kind} n'a pas de champ « {given} » : vouliez-vous dire « {near} » ?"
+    ),
+    "pydantic.foreign_input_shape": (
+        "« {given} » n'est pas un champ de couche : la forme de l'entrée se donne dans "
+        "input_shape, dans la requête (avec input_format HWC si les canaux sont en dernier)"
+    ),
+    "pydantic.foreign_data_format": (
+        "« {given} » n'est pas un champ de couche : les couches de PyTorch lisent les canaux "
+        "en premier ; une input_shape avec les canaux en dernier prend input_format HWC dans "
+        "la requête"
+    ),
+    "pydantic.foreign_name": (
+        "« {given} » n'est pas un champ de couche : le nom d'une couche est son id"
+    ),
+    "pydantic.foreign_activation": (
+        "« {given} » n'est pas un champ de couche : PyTorch écrit l'activation comme une "
+        "couche à part ; ajoutez-en une après celle-ci (de type relu, par exemple)"
+    ),
+    "pydantic.foreign_separable": (
+        "« {given} » fait deux couches dans PyTorch : {conv} avec groups égal à in_channels "
+        "(en profondeur), puis {conv} avec kernel_size 1 (point par point)"
+    ),
+    "pydantic.foreign_depthwise": (
+        "« {given} » est le {conv} de PyTorch avec groups égal à in_channels et "
+        "out_channels multiple de celui-ci"
+    ),
+    "pydantic.foreign_caffe_pooling": (
+        "« {given} » est le pooling de Caffe, qui arrondit sa sortie au supérieur et dont le "
+        "pas vaut 1 par défaut : écrivez {max} (pool MAX) ou {avg} (pool AVE) avec ceil_mode "
+        "true et le pas donné"
+    ),
+    "pydantic.foreign_global_pool": (
+        "« {given} » supprime aussi les axes spatiaux : écrivez {pool} avec output_size 1, "
+        "puis flatten"
+    ),
+    "pydantic.foreign_upsampling": (
+        "« {given} » prend un facteur pour size : écrivez upsample avec scale_factor (la size "
+        "de PyTorch est la taille de la sortie)"
+    ),
+    "pydantic.foreign_zero_padding": (
+        "« {given} » écrit son padding ((haut, bas), (gauche, droite)) : écrivez {pad} avec "
+        "padding (gauche, droite, haut, bas)"
+    ),
 }
