@@ -140,8 +140,14 @@ def main() -> None:
     """Send every request and write what came back."""
     if importlib.util.find_spec("torch") is None:
         raise SystemExit("torch is needed to record the verified example: pip install torch")
-    with TestClient(create_app(Settings()), raise_server_exceptions=True) as client:
+    settings = Settings(verify_timeout_s=180)  # a loaded machine starts torch slowly
+    with TestClient(create_app(settings), raise_server_exceptions=True) as client:
         exchanges = [record(client, request) for request in REQUESTS]
+    for exchange in exchanges:
+        answer = exchange["response"]
+        verification = answer.get("verification") if isinstance(answer, dict) else None
+        if verification is not None and verification["status"] != "passed":
+            raise SystemExit(f"{exchange['name']}: the torch check did not pass: {verification}")
     text = json.dumps(exchanges, indent=2, ensure_ascii=False) + "\n"
     API_EXAMPLES.parent.mkdir(exist_ok=True)
     API_EXAMPLES.write_text(text, encoding="utf-8")

@@ -166,6 +166,8 @@ def graded(out: str) -> None:
     assert len(wrong) == 2
     assert "25050" in wrong[0]
     assert "14" in wrong[1]
+    lines = out.splitlines()
+    assert "pooling" in lines[lines.index(wrong[1]) + 1]  # the mistake is named
 
 
 def lecun(out: str) -> None:

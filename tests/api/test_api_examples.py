@@ -34,7 +34,9 @@ def steady(value: Any) -> Any:
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(verify_warm_workers=0))) as client:
+    # A loaded machine may take long to start the torch check's worker (it imports torch).
+    settings = Settings(verify_warm_workers=0, verify_timeout_s=180)
+    with TestClient(create_app(settings)) as client:
         yield client
 
 
