@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import TypeAdapter
 
 from app import __version__
-from app.api.docs import install_docs
+from app.api.docs import TAGS, add_examples, api_examples, install_docs
 from app.api.middleware import install_middleware
 from app.api.problems import Problem, install_problem_handlers
 from app.api.routes import router
@@ -33,11 +33,12 @@ Errors are `application/problem+json` (RFC 9457) whose `errors[].loc` names the 
 
 
 def openapi_with_problem(app: FastAPI) -> dict[str, Any]:
-    """FastAPI's document, with the ``Problem`` schema that the error responses name.
+    """FastAPI's document, with the ``Problem`` schema and the recorded examples.
 
     ``PROBLEM_RESPONSES`` documents errors as ``application/problem+json`` holding
     ``#/components/schemas/Problem``; FastAPI adds a model to the components only for the
-    route's own media type, so the schema is added here.
+    route's own media type, so the schema is added here. The examples are real exchanges
+    with the app (``app.api.docs.add_examples``).
     """
     if app.openapi_schema is not None:
         return app.openapi_schema
@@ -46,6 +47,7 @@ def openapi_with_problem(app: FastAPI) -> dict[str, Any]:
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     components.update(problem.pop("$defs", {}))
     components["Problem"] = problem
+    add_examples(schema, api_examples())
     return schema
 
 
@@ -56,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="cnncalc",
         version=__version__,
         description=DESCRIPTION,
+        openapi_tags=TAGS,
         docs_url=None,
         redoc_url=None,
         lifespan=verify_lifespan,

@@ -8,11 +8,19 @@ Two remote loads the bundles would still make are removed: Swagger UI's validato
 "API docs by Redocly" logo (``cdn.redoc.ly``, an image the bundle always shows and no
 option hides): ``/docs-assets/redoc.standalone.js`` is the package's bundle with that
 address replaced by ``data:,``, which fails to load as an image, so ReDoc hides it.
+
+The document's tags (``TAGS``) group the operations, and its response examples are real
+answers: ``app/data/api_examples.json`` holds requests with the app's answers to them,
+recorded by ``python -m scripts.write_api_examples`` (``make openapi``) and replayed by
+``tests/api/test_api_examples.py``, so an example that no longer matches the app fails.
 """
 
 from __future__ import annotations
 
+import json
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 import fastapi_offline
 from fastapi import FastAPI
@@ -21,6 +29,38 @@ from fastapi.staticfiles import StaticFiles
 
 ASSETS = Path(fastapi_offline.__file__).resolve().parent / "static"
 ASSETS_URL = "/docs-assets"
+
+API_EXAMPLES = Path(__file__).resolve().parent.parent / "data" / "api_examples.json"
+"""Recorded exchanges: ``[{"name", "summary", "method", "path", "status", "media_type",
+"request", "response", "excerpt"}]``; ``excerpt``: the response is a part of the answer."""
+
+TAGS: list[dict[str, str]] = [
+    {
+        "name": "analysis",
+        "description": "The calculator: each layer's output shape, weight and bias shapes, "
+        "parameters, receptive field, MACs and bytes, exactly as PyTorch builds the stack. "
+        'With `"verify": true` the server also runs the stack in PyTorch, when it has torch '
+        '(`GET /healthz` says so), and compares every field; with `"explain": true` each '
+        "layer carries its worked formulas. `GET /v1/layers` lists the layer kinds.",
+    },
+    {
+        "name": "teaching",
+        "description": "For the course: a student's answers graded with the worked formulas "
+        "and the classic mistakes named, the K, S, P, D that take one size to another, and "
+        "the stack as runnable PyTorch code.",
+    },
+    {
+        "name": "examples",
+        "description": "Ready-made request bodies, the course's networks and torchvision's, "
+        "to send to `POST /v1/analyze` as they are.",
+    },
+    {
+        "name": "service",
+        "description": "For operators and load balancers: liveness, versions, and whether "
+        "the torch check can run here.",
+    },
+]
+"""The groups of Swagger UI and ReDoc, in this order; every operation names one."""
 
 REDOC_REMOTE_LOGO = b"https://cdn.redoc.ly/redoc/logo-mini.svg"
 """The one address ReDoc's bundle loads by itself (``<img src>`` in its sidebar's footer)."""
@@ -95,3 +135,37 @@ def install_docs(app: FastAPI) -> None:
     @app.get("/redoc", include_in_schema=False)
     async def redoc() -> HTMLResponse:
         return HTMLResponse(REDOC_HTML)
+
+
+@cache
+def api_examples() -> list[dict[str, Any]]:
+    """The recorded exchanges of ``API_EXAMPLES``."""
+    examples: list[dict[str, Any]] = json.loads(API_EXAMPLES.read_text(encoding="utf-8"))
+    return examples
+
+
+def add_examples(schema: dict[str, Any], examples: list[dict[str, Any]]) -> None:
+    """Put each recorded exchange in ``schema``: its request and its answer, under one name.
+
+    The answer goes to the operation's response for its status and media type (replacing a
+    hand-written ``example``); the request, if any, joins the request body's examples, so
+    that "Try it out" with it gives that answer.
+    """
+    for ex in examples:
+        operation = schema["paths"][ex["path"]][ex["method"].lower()]
+        response = operation["responses"][str(ex["status"])]
+        media = response.setdefault("content", {}).setdefault(ex["media_type"], {})
+        media.pop("example", None)
+        answer = "An excerpt of the answer" if ex["excerpt"] else "The answer"
+        sent = f" to the request example `{ex['name']}`" if ex["request"] is not None else ""
+        media.setdefault("examples", {})[ex["name"]] = {
+            "summary": ex["summary"],
+            "description": f"{answer}{sent}, as this version of the service gives it.",
+            "value": ex["response"],
+        }
+        if ex["request"] is not None:
+            body = operation["requestBody"]["content"]["application/json"]
+            body.setdefault("examples", {})[ex["name"]] = {
+                "summary": ex["summary"],
+                "value": ex["request"],
+            }

@@ -72,6 +72,7 @@ def _example_bodies() -> dict[str, Any]:
     response_model=AnalyzeResponse,
     responses=PROBLEM_RESPONSES,
     summary="Shapes, weights, parameters, receptive field and cost of every layer",
+    tags=["analysis"],
 )
 async def analyze_stack(
     request: Request,
@@ -188,7 +189,9 @@ async def _verify(
 
 
 @router.get(
-    "/v1/layers", summary="The catalogue of layer kinds: fields, defaults, aliases, formulas"
+    "/v1/layers",
+    summary="The catalogue of layer kinds: fields, defaults, aliases, formulas",
+    tags=["analysis"],
 )
 async def layers() -> list[dict[str, Any]]:
     """Every layer kind, generated from the core's registry."""
@@ -199,6 +202,7 @@ async def layers() -> list[dict[str, Any]]:
     "/v1/examples",
     summary="Built-in examples: the course's chains (LeNet-5, VGG-16, …) and branching presets "
     "(ResNet-18/50, MobileNetV2, DenseNet-121, GoogLeNet, SqueezeNet 1.1, EfficientNet-B0, U-Net)",
+    tags=["examples"],
 )
 async def examples() -> dict[str, Any]:
     """Named request bodies ``{"title", "title_fr", "input_shape", "layers"}``.
@@ -222,7 +226,7 @@ def _health() -> Health:
     )
 
 
-@router.get("/healthz", summary="Liveness, with versions")
+@router.get("/healthz", summary="Liveness, with versions", tags=["service"])
 async def healthz() -> Health:
     """``{"status": "ok"}``, the versions in use and whether the torch check can run."""
     return _health()
