@@ -3,12 +3,17 @@
 Both notations are read by one small grammar, parsed by recursive descent (never ``eval``)::
 
     stack    := sep* [item (sep+ item)*] sep* EOF          sep := NEWLINE | "," | ";"
-    item     := [label ":"] [INT "x"] layer [cells]
+    item     := [label ":"] [id ":"] [INT "x"] (layer | "(" children ")") ["<-" refs] [cells]
     label    := "(" (NAME | INT ["-" INT]) ")"             PyTorch's child names: (0), (features)
+    id       := NAME | STRING                               the entry's output: ``stem: Conv(8)``
+    refs     := ref | "(" ref ("," ref)* [","] ")"          ref := NAME ("." NAME)* | STRING | INT
     layer    := NAME ["." NAME]* ["(" body ")"]
-    body     := sep* [item (sep+ item)*] sep*   for Sequential and ModuleList (flattened)
+              | ("Residual" | "Parallel") "(" lists ")"
+    lists    := children ("|" children)*                    main path | shortcut; branches
+    body     := children                                    for Sequential and ModuleList
               | item* when it starts with a label (another module printed by PyTorch)
               | arg ("," arg)* [","]
+    children := sep* [(item | NAME "=" value) (sep+ …)*] sep*   keywords: repeat, merge, dim
     arg      := NAME ("=" | ":") value | value ["->" value]
     value    := ["-"] NUMBER | STRING | NAME | "(" [value ("," value)* [","]] ")" | "[" … "]"
     cells    := the rest of a pasted table line, sizes such as ``20 x 28 x 28`` (ignored)
@@ -24,11 +29,19 @@ order, except that a lone number is the course's ``Conv(20)`` (out_channels) or
 ``Linear(500)`` (out_features). A container's children are
 read in the order printed, which is the order ``nn.Sequential`` runs them.
 
+Graphs (``docs/notation.md``): ``name:`` gives an entry's ``id``, ``<- a`` or ``<- (a, b)``
+its ``inputs``, a merge's bare names are its inputs (``Add(x, shortcut)``), and the blocks
+are ``Residual(main | shortcut)``, ``Parallel(branch | branch, merge=add)`` and
+``n x Sequential(...)`` or ``Sequential(..., repeat=n)``. A group with nothing wired in it
+(no id, inputs, block or ``repeat=``) is opened into its surroundings, so a chain stays a
+chain; otherwise it is a ``sequential`` block. ``to_text`` writes entries back this way.
+
 The work is bounded by the text's length, whatever the text: every step is linear, and
 
-- a repeat ``n x item`` stands for ``n`` times the layers of ``item``, so nested repeats
-  multiply (``3 x Sequential(4 x Sequential(ReLU, ReLU))`` is 24 layers). The count of layers
-  is kept while parsing, and the text is refused (``limit_exceeded``) as soon as it passes
+- a repeat ``n x item`` (or ``repeat=n``) stands for ``n`` times the layers of ``item``
+  (a block's merge counted), so nested repeats multiply
+  (``3 x Sequential(4 x Sequential(ReLU, ReLU))`` is 24 layers). The count of layers is
+  kept while parsing, and the text is refused (``limit_exceeded``) as soon as it passes
   ``max_layers``, or a repeat count alone does, before any layer is built;
 - brackets, parentheses and containers nest at most ``MAX_DEPTH`` (32) deep, which bounds
   the parser's recursion.
