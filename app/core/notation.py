@@ -861,11 +861,12 @@ MAX_NAME: Final = 40
 
 
 def nearest(word: str, candidates: dict[str, str]) -> list[str]:
-    """The spellings of the candidates nearest to ``word``, best first, at most three.
+    """The spellings of the candidates nearest to ``word``, at most three, alphabetical.
 
     ``candidates`` maps a name compared without case or underscores (``kernelsize``) to the
     spelling shown (``kernel_size``). A candidate is near when its edit distance is at most
-    a third of the word's length (at least 1); ties are shown in alphabetical order.
+    a third of the word's length (at least 1); of those, the ones at the least distance are
+    offered (``Conv2dd``: ``Conv2d``, not ``Conv1d``).
     """
     key = _norm(word)
     if not key or len(key) > MAX_NAME:
@@ -876,7 +877,8 @@ def nearest(word: str, candidates: dict[str, str]) -> list[str]:
         d = distance(key, name, most)
         if d <= most and d < scored.get(shown, most + 1):
             scored[shown] = d
-    return sorted(scored, key=lambda shown: (scored[shown], shown))[:MAX_SUGGESTIONS]
+    best = min(scored.values(), default=0)
+    return sorted(shown for shown, d in scored.items() if d == best)[:MAX_SUGGESTIONS]
 
 
 @cache
