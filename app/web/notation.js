@@ -38,9 +38,11 @@ function formatRefs(refs) {
 export function formatLayer(layer, inFeatures) {
   const name = displayName(layer.type);
   const merge = MERGES.has(String(layer.type).toLowerCase());
-  const entries = Object.entries(layer).filter(
-    ([k, v]) => !WIRING.has(k) && v !== undefined && v !== null && v !== "",
-  );
+  const order = Object.keys(SHORT);
+  const rank = (k) => (order.includes(k) ? order.indexOf(k) : order.length);
+  const entries = Object.entries(layer)
+    .filter(([k, v]) => !WIRING.has(k) && v !== undefined && v !== null && v !== "")
+    .sort(([a], [b]) => rank(a) - rank(b));
   const refs = Array.isArray(layer.inputs) ? layer.inputs : null;
   const after = refs && !merge ? ` <- ${formatRefs(refs)}` : "";
   const args = merge && refs ? refs.map(formatName) : [];
@@ -57,14 +59,19 @@ export function formatLayer(layer, inFeatures) {
   return `${name} (${args.join(", ")})${after}`;
 }
 
-/** A layer inside a block, as the server read it: the fields equal to their default left out. */
+/**
+ * A layer as the server read it, the fields equal to their default left out, except a
+ * convolution's P and S, which the course always writes (as the rows keep them).
+ */
 function compact(spec) {
   const kind = kindOf(spec.type);
+  const conv = Boolean(kind && kind.fields.some((f) => f.name === "out_channels"));
   const out = {};
   for (const [key, value] of Object.entries(spec)) {
     if (value === null || value === undefined) continue;
     const field = kind && kind.fields.find((f) => f.name === key);
-    if (field && !field.required && JSON.stringify(value) === JSON.stringify(field.default)) continue;
+    const course = conv && (key === "padding" || key === "stride");
+    if (field && !field.required && !course && JSON.stringify(value) === JSON.stringify(field.default)) continue;
     out[key] = value;
   }
   return out;
@@ -76,11 +83,11 @@ const isBlock = (spec) => Boolean(spec && BLOCK_NAMES[spec.type]);
 const wired = (entries) => (entries || []).some((e) => e.id != null || e.inputs != null || isBlock(e));
 
 /** One entry (a layer or a block), its lines after the first at `indent`, as to_text writes it. */
-export function formatEntry(spec, indent = "", inFeatures = undefined, nested = false) {
+export function formatEntry(spec, indent = "", inFeatures = undefined) {
   const head = spec.id != null ? `${formatName(spec.id)}: ` : "";
   if (!isBlock(spec)) {
     const { id, ...rest } = spec;
-    return head + formatLayer(nested ? compact(rest) : rest, inFeatures);
+    return head + formatLayer(compact(rest), inFeatures);
   }
   const tail = spec.inputs != null ? ` <- ${formatRefs(spec.inputs)}` : "";
   const repeat = spec.repeat || 1;
@@ -96,7 +103,7 @@ export function formatEntry(spec, indent = "", inFeatures = undefined, nested = 
     } else {
       if (repeat > 1) prefix += `${repeat} x `;
       if (repeat > 1 && only && (only.type === "residual" || only.type === "parallel") && only.id == null && only.inputs == null) {
-        return prefix + formatEntry(only, indent, undefined, true) + tail;
+        return prefix + formatEntry(only, indent) + tail;
       }
     }
   } else if (spec.type === "residual") {
@@ -107,7 +114,7 @@ export function formatEntry(spec, indent = "", inFeatures = undefined, nested = 
     if (spec.dim !== undefined && spec.dim !== null && spec.dim !== 1) options.push(`dim=${spec.dim}`);
   }
   const inner = `${indent}  `;
-  const texts = lists.map((entries) => entries.map((e) => formatEntry(e, inner, undefined, true)));
+  const texts = lists.map((entries) => entries.map((e) => formatEntry(e, inner)));
   let one = texts.map((entries) => entries.join(", ")).join(" | ");
   if (options.length) one = [one, ...options].join(", ");
   if (!one.includes("\n") && indent.length + prefix.length + name.length + one.length + tail.length + 2 <= WIDTH) {
