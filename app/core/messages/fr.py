@@ -619,7 +619,15 @@ TEXT: Final[dict[str, str]] = {
     "notation_positional_after": "un argument sans nom ne peut pas suivre un argument nommé",
     "notation_comma_or": "on attendait ',' ou {close} à la place de {found}",
     "notation_value": "on attendait une valeur à la place de {found}",
-    "notation_unknown": "couche inconnue {name!r} ; GET /v1/layers liste les types connus",
+    "notation_unknown": "couche inconnue {name!r} ; vouliez-vous dire {names} ?",
+    "notation_unknown_some": "couche inconnue {name!r} ; parmi les couches connues : {names}",
+    "notation_unknown_field": "{layer} n'a pas de champ {key!r} ; vouliez-vous dire {names} ?",
+    "notation_unknown_field_some": "{layer} n'a pas de champ {key!r} ; ses champs sont {names}",
+    "notation_reference": (
+        "on attendait l'id d'une sortie antérieure après '<-' à la place de {found}"
+    ),
+    "notation_no_keyword": "{layer} ne prend aucun mot-clé ; reçu {key!r}",
+    "notation_shortcut_twice": "un Residual a un seul raccourci : un '|' au plus",
     "notation_arrow_kind": "'a -> b' ne s'emploie que pour une couche linéaire",
     "notation_arrow_alone": "'a -> b' doit être le seul argument",
     "notation_positional_count": "{name} prend au plus {most} arguments sans nom ; {given} donnés",
