@@ -4,7 +4,8 @@
     cnncalc solve --in 32 --out 32 [-K 5] [-S 1] [-P 2] [-D 1] [--layer conv|pool] [--json]
     cnncalc export STACK.json [--format pytorch|course]
 
-``STACK.json`` is the body of ``POST /v1/analyze``; ``ANSWERS.json`` is a list of answers or
+``STACK.json`` is the body of ``POST /v1/analyze`` or a preset's name (``resnet18``); an answer
+names a layer by its index or its id. ``ANSWERS.json`` is a list of answers or
 ``{"answers": [...], "total_params": n}`` (``-`` reads standard input). ``--json`` prints the
 body ``POST /v1/check`` or ``POST /v1/solve`` would answer. Exit codes: 0 done (whatever the
 score), 1 invalid stack or answers (the problem on stderr), 2 usage.
@@ -72,6 +73,8 @@ def _result_lines(r: FieldResult, lang: str) -> list[str]:
     marks = [render(msg(code), lang) for code in ("cli_right", "cli_wrong")]
     width = max(len(m) for m in marks) + 1  # the marks in one column: "ok ", "juste "
     where = "total" if r.layer is None else f"{r.layer}"
+    if r.id is not None and r.id != where:  # a graph's layer: its index and its id
+        where = f"{where} {r.id}"
     mark = (marks[0] if r.correct else marks[1]).ljust(width)
     head = f"{mark} {where:>5} {r.field:<16} {_value(r.given, lang)}"
     if not r.correct:
@@ -87,8 +90,9 @@ def _result_lines(r: FieldResult, lang: str) -> list[str]:
 def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     """Grade ANSWERS.json for STACK.json and print the marks."""
     from app.api.teaching import CheckRequest
+    from app.cli import read_stack
 
-    stack = read_json(args.stack)
+    stack = read_stack(args.stack)
     answers = read_json(args.answers)
     if not isinstance(stack, dict):
         raise SystemExit(render(msg("cli_stack_object"), args.lang or "en"))

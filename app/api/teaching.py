@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from functools import partial
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union
 
 from fastapi import APIRouter, Body, Request, Response
 from pydantic import (
@@ -21,6 +21,7 @@ from pydantic import (
     Strict,
     ValidationError,
 )
+from pydantic import Tag as UnionTag
 
 from app.api.json_body import JsonBodyRoute
 from app.api.problems import PROBLEM_RESPONSES, located
@@ -51,6 +52,9 @@ ShapeAnswer = Annotated[
         examples=["10x32x32", [10, 32, 32]],
     ),
 ]
+MAX_ID_CHARS = 512
+"""The longest id an answer may name (a dotted name inside nested blocks grows with them)."""
+
 CountAnswer = Annotated[
     Whole | Number | Text,
     Field(description="A number, or text such as `1 256 080`.", examples=[760]),
@@ -63,10 +67,16 @@ class Answer(BaseModel):
     model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
     layer: Annotated[
-        int,
-        Strict(),
-        Field(ge=0, description="The layer's index, from 0."),
-        BeforeValidator(integral),
+        Union[  # noqa: UP007 - members labelled for the errors' loc
+            Annotated[int, Strict(), Field(ge=0), BeforeValidator(integral), UnionTag("int")],
+            Annotated[str, Field(min_length=1, max_length=MAX_ID_CHARS), UnionTag("str")],
+        ],
+        Field(
+            union_mode="left_to_right",
+            description="The layer's index, from 0, or its id as the analysis reports it "
+            "(given, or generated: `3`, `layer1.0.conv1`).",
+            examples=[3, "layer1.0.conv1"],
+        ),
     ]
     output_shape: ShapeAnswer | None = None
     weight_shape: ShapeAnswer | None = None

@@ -16,10 +16,18 @@ the padding forgotten (``2P``) or counted once, ``C_out`` multiplied twice, ``K`
 instead of ``K − 1`` in the receptive field, the pooling layers ignored there or the
 course's ``1 + L × (K − 1)`` used past a stride, the floor forgotten or rounded up, and a few
 more. Each mistake is recomputed from the stack, never guessed from the numbers' look.
+
+A graph is graded as a chain is: an answer names a layer by its index or by its id (given,
+or generated: the dotted name ``layer1.0.conv1`` the analysis reports). The mistakes of
+branching networks are ``BranchMistake`` codes, noted with a message of the catalogues: the sizes
+of a concatenation not summed and a merge counted as having parameters (the merges' own,
+``Merge.size_candidates`` and ``Merge.param_candidates``), and a projection shortcut
+forgotten in ``total_params`` (found here on the graph: ``_shortcuts``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -37,12 +45,13 @@ from app.core.analysis import (
 )
 from app.core.errors import ErrorCode, StackError
 from app.core.explain import FieldSteps, Lang, field_chains, field_steps, lang_of
-from app.core.graph import chain_layers
+from app.core.graph import INPUT, Graph, build_graph
 from app.core.layers import LayerSpec, Step
 from app.core.layers.base import Mistake, prod
+from app.core.layers.merge import Add, BranchMistake, Candidate, Merge
 from app.core.layers.padding import PadFamily
 from app.core.layers.pool import AdaptivePoolFamily, PoolFamily
-from app.core.messages import msg
+from app.core.messages import msg, render
 
 ANSWER_FIELDS: Final = ("output_shape", "weight_shape", "bias_shape", "params", "receptive_field")
 """The fields an answer may give for a layer, in the order they are marked."""
@@ -180,6 +189,7 @@ class FieldResult:
         explanation: the worked formula of the field.
         mistake: the classic mistake that explains a wrong answer, if one does.
         note: a remark in the request's language (the mistake's, or on a correct answer).
+        id: the layer's id (as the analysis reports it), ``None`` for ``total_params``.
     """
 
     layer: int | None
@@ -188,8 +198,9 @@ class FieldResult:
     expected: Any
     correct: bool
     explanation: list[ExplanationStep]
-    mistake: Mistake | None = None
+    mistake: Mistake | BranchMistake | None = None
     note: str | None = None
+    id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,12 +302,13 @@ class _Context:
 
     ``rf_chains`` is filled in one pass over the stack the first time a receptive-field
     answer needs it, and ``rf_mistakes`` keeps each layer's candidates, so any number of
-    answers costs O(layers + answers).
+    answers costs O(layers + answers). ``inputs`` are each layer's inputs (the graph's).
     """
 
     analysis: Analysis
     specs: list[LayerSpec]
     lang: Lang
+    inputs: list[tuple[int, ...]]
     rf_chains: list[RfChain | None] | None = None
     rf_mistakes: dict[int, dict[Mistake, tuple[Fraction, ...]]] = field(default_factory=dict)
 
@@ -313,7 +325,9 @@ def _param_mistakes(spec: LayerSpec, report: LayerReport, step: Step) -> dict[Mi
     return {m: v for m, v in out.items() if v != report.params}
 
 
-def _rf_chains(specs: Sequence[LayerSpec], analysis: Analysis) -> list[RfChain | None]:
+def _rf_chains(
+    specs: Sequence[LayerSpec], analysis: Analysis, inputs: Sequence[tuple[int, ...]]
+) -> list[RfChain | None]:
     """For every layer, in one pass, the receptive fields three classic mistakes give.
 
     Per axis, over the windows up to and with the layer: ``K`` for ``K − 1`` gives
@@ -322,24 +336,36 @@ def _rf_chains(specs: Sequence[LayerSpec], analysis: Analysis) -> list[RfChain |
     formula past a stride), and ignoring the poolings (max, average, adaptive) gives the
     general rule ``r' = r + span × j``, ``j' = j × S`` over the other windows (for LeNet-5's
     second convolution ``1 + 4 + 4 = 9``, the course's formula over the convolutions alone).
-    ``None`` from the first layer whose windows have another number of axes than the input.
+    Each layer continues its inputs' sums (``inputs``, the graph's); a merge takes the largest
+    of its inputs' per axis (the field is the hull over paths) and the jumps of its first.
+    ``None`` from a layer whose windows have another number of axes than the input, and for
+    every layer after it on its paths.
     """
     d = len(analysis.input_shape) - 1
-    k_size = [Fraction(1)] * d
-    k_jump = [Fraction(1)] * d
-    flat = [Fraction(1)] * d
-    bare = [Fraction(1)] * d
-    bare_jump = [Fraction(1)] * d
+    # Per layer: k_size, k_jump, flat, bare, bare_jump, one value per axis each.
+    start = [[Fraction(1)] * d for _ in range(5)]
+    states: list[list[list[Fraction]] | None] = []
     chains: list[RfChain | None] = []
-    broken = False
-    for spec, report in zip(specs, analysis.layers, strict=True):
-        windows = None if broken else spec.infer(tuple(report.input_shape)).windows
-        # A padding layer's window only moves the field: it has no kernel whose K to misuse.
-        kernel = not isinstance(spec, PadFamily)
-        pooling = isinstance(spec, PoolFamily | AdaptivePoolFamily)
-        if windows is not None and len(windows) != d:
-            broken = True
-        elif windows is not None:
+    for spec, report, sources in zip(specs, analysis.layers, inputs, strict=True):
+        before = [start if i == INPUT else states[i] for i in sources]
+        state: list[list[Fraction]] | None = None
+        known = [b for b in before if b is not None]
+        windows = None
+        if len(known) == len(before):
+            state = [
+                [max(b[n][a] for b in known) for a in range(d)]
+                if n in (0, 2, 3)
+                else [*known[0][n]]
+                for n in range(5)
+            ]
+            windows = spec.infer(tuple(report.input_shape)).windows
+        if state is not None and windows is not None and len(windows) != d:
+            state = None
+        elif state is not None and windows is not None:
+            k_size, k_jump, flat, bare, bare_jump = state
+            # A padding layer's window only moves the field: it has no kernel whose K to misuse.
+            kernel = not isinstance(spec, PadFamily)
+            pooling = isinstance(spec, PoolFamily | AdaptivePoolFamily)
             for a, w in enumerate(windows):
                 if kernel:
                     k_size[a] += (Fraction(w.span) + 1) * k_jump[a]
@@ -348,7 +374,10 @@ def _rf_chains(specs: Sequence[LayerSpec], analysis: Analysis) -> list[RfChain |
                 if not pooling:
                     bare[a] += Fraction(w.span) * bare_jump[a]
                     bare_jump[a] *= Fraction(w.stride)
-        chains.append(None if broken else (tuple(k_size), tuple(flat), tuple(bare)))
+        states.append(state)
+        chains.append(
+            None if state is None else (tuple(state[0]), tuple(state[2]), tuple(state[3]))
+        )
     return chains
 
 
@@ -358,7 +387,7 @@ def _rf_mistakes(ctx: _Context, index: int) -> dict[Mistake, tuple[Fraction, ...
     if kept is not None:
         return kept
     if ctx.rf_chains is None:
-        ctx.rf_chains = _rf_chains(ctx.specs, ctx.analysis)
+        ctx.rf_chains = _rf_chains(ctx.specs, ctx.analysis, ctx.inputs)
     report = ctx.analysis.layers[index]
     chain = ctx.rf_chains[index]
     out: dict[Mistake, tuple[Fraction, ...]] = {}
@@ -543,12 +572,17 @@ def x_of(report: LayerReport) -> tuple[int, ...]:
     return tuple(report.input_shape)
 
 
-def check_answers(answers: Sequence[Mapping[str, Any]], layers: int) -> None:
-    """Every answer names an existing layer and only known fields.
+def check_answers(answers: Sequence[Mapping[str, Any]], ids: Sequence[str]) -> list[int]:
+    """Every answer names an existing layer and only known fields; the layers' indices.
+
+    An answer's ``layer`` is an index (from 0) or an id of ``ids`` (the layers' ids, in order).
 
     Raises:
         StackError: with the answer's place in ``loc``.
     """
+    layers = len(ids)
+    index_of: dict[str, int] | None = None
+    indices: list[int] = []
     for i, answer in enumerate(answers):
         if not isinstance(answer, Mapping):
             raise StackError(("answers", i), msg("answer_object"), ErrorCode.INPUT_SHAPE)
@@ -560,12 +594,95 @@ def check_answers(answers: Sequence[Mapping[str, Any]], layers: int) -> None:
                     ErrorCode.INPUT_SHAPE,
                 )
         index = answer.get("layer")
+        if isinstance(index, str):
+            if index_of is None:
+                index_of = {name: n for n, name in enumerate(ids)}
+            found = index_of.get(index)
+            if found is None:
+                raise StackError(
+                    ("answers", i, "layer"),
+                    msg("answer_layer_id", last=layers - 1, value=index),
+                    ErrorCode.UNKNOWN_INPUT,
+                )
+            index = found
         if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < layers:
             raise StackError(
                 ("answers", i, "layer"),
                 msg("answer_layer", last=layers - 1, value=index),
                 ErrorCode.INPUT_SHAPE,
             )
+        indices.append(index)
+    return indices
+
+
+def _shortcuts(graph: Graph, analysis: Analysis) -> list[list[int]]:
+    """The projection shortcuts of the graph's additions, each as its layers' indices.
+
+    For an ``add`` of two inputs, each input is followed back through the layers of one input
+    that nothing else reads, up to the layer both paths leave (the block's input). When both
+    reach the same one, the path with fewer parameters is the shortcut, kept when it has
+    some (an identity shortcut has no layer). Each layer is walked once: linear in the layers.
+    """
+    nodes = graph.nodes
+    readers = [0] * len(nodes)
+    for node in nodes:
+        for i in node.inputs:
+            if i != INPUT:
+                readers[i] += 1
+    found: list[list[int]] = []
+    for node in nodes:
+        if not isinstance(node.spec, Add) or len(node.inputs) != 2:
+            continue
+        paths: list[list[int]] = []
+        forks: list[int] = []
+        for i in node.inputs:
+            path: list[int] = []
+            while i != INPUT and readers[i] == 1 and len(nodes[i].inputs) == 1:
+                path.append(i)
+                i = nodes[i].inputs[0]
+            paths.append(path[::-1])
+            forks.append(i)
+        (low, short), (high, _) = sorted(
+            ((sum(analysis.layers[i].params for i in path), path) for path in paths),
+            key=lambda counted: counted[0],
+        )
+        if forks[0] == forks[1] and 0 < low < high:
+            found.append(short)
+    return found
+
+
+def _shortcut_candidates(graph: Graph, analysis: Analysis) -> list[Candidate]:
+    """``total_params`` without one projection shortcut, or without all of them."""
+    shortcuts = _shortcuts(graph, analysis)
+    groups = [[s] for s in shortcuts]
+    if len(shortcuts) > 1:
+        groups.append(shortcuts)
+    candidates: list[Candidate] = []
+    for group in groups:
+        layers = [i for shortcut in group for i in shortcut]
+        params = sum(analysis.layers[i].params for i in layers)
+        note = msg(
+            "mistake_shortcut_forgotten",
+            layers=", ".join(analysis.layers[i].id for i in layers),
+            params=params,
+        )
+        value = Fraction(analysis.total_params - params)
+        candidates.append(Candidate(BranchMistake.SHORTCUT_FORGOTTEN, value, note))
+    return candidates
+
+
+def _branch_mistake(
+    result: FieldResult, given: Any, candidates: Sequence[Candidate], lang: Lang
+) -> FieldResult:
+    """``result``, a wrong answer no classic mistake explained, named by a candidate it equals."""
+    if result.correct or result.mistake is not None or not candidates:
+        return result
+    value = read_number(given) if isinstance(candidates[0].value, Fraction) else read_shape(given)
+    for candidate in candidates:
+        if value is not None and value == candidate.value:
+            note = render(candidate.note, lang)
+            return dataclasses.replace(result, mistake=candidate.mistake, note=note)
+    return result
 
 
 def grade(
@@ -578,13 +695,14 @@ def grade(
     strict: bool = False,
     limits: Limits = DEFAULT_LIMITS,
 ) -> CheckResult:
-    """Mark a student's answers for a stack.
+    """Mark a student's answers for a stack or a graph.
 
     Args:
         input_shape: the input without the batch.
-        layers: the stack, as ``analyze`` takes it (specs, dicts or text).
+        layers: the stack, as ``analyze`` takes it (specs, dicts or text; a graph too).
         answers: ``{"layer": i, "output_shape"?, "weight_shape"?, "bias_shape"?, "params"?,
-            "receptive_field"?}`` each; a ``None`` field is not answered.
+            "receptive_field"?}`` each, ``i`` the layer's index or its id (as the analysis
+            reports it); a ``None`` field is not answered.
         total_params: the answer for the whole stack's parameter count, if given.
         lang: ``"en"`` or ``"fr"``, for explanations and notes.
         strict: passed to ``analyze`` (an inexact division is then an error).
@@ -600,21 +718,32 @@ def grade(
     language = lang_of(lang)
     entries = parse_layers(layers, max_layers=limits.max_layers)
     analysis = analyze(input_shape, entries, strict=strict, limits=limits)
-    specs = chain_layers(entries, msg("part_grading"), limits.max_layers)
-    check_answers(answers, len(specs))
-    # Worked steps only for the layers answered, each once (as explain_fields would give).
-    chains = field_chains(analysis, specs)
+    graph = build_graph(entries, limits.max_layers)
+    specs = [node.spec for node in graph.nodes]
+    indices = check_answers(answers, [report.id for report in analysis.layers])
+    # Worked steps only for the layers answered, each once (as explain_fields would give);
+    # the course's shortcut 1 + L × (K − 1) follows one path, so only a chain's.
+    chains = field_chains(analysis, specs) if graph.chain else [None] * len(specs)
     steps: dict[int, FieldSteps] = {}
     inferred: dict[int, Step] = {}
-    ctx = _Context(analysis, specs, language)
+    merged: dict[int, tuple[tuple[int, ...], ...]] = {}
+    ctx = _Context(analysis, specs, language, [node.inputs for node in graph.nodes])
     results: list[FieldResult] = []
-    for answer in answers:
-        index: int = answer["layer"]
+    for answer, index in zip(answers, indices, strict=True):
         spec, report = specs[index], analysis.layers[index]
+        first = len(results)
         if index not in steps:
-            inferred[index] = spec.infer(tuple(report.input_shape))
+            xs = None
+            if spec.merges:
+                xs = merged[index] = tuple(
+                    tuple(analysis.input_shape if i == INPUT else analysis.layers[i].output_shape)
+                    for i in graph.nodes[index].inputs
+                )
+                inferred[index] = spec.infer_many(xs)
+            else:
+                inferred[index] = spec.infer(tuple(report.input_shape))
             steps[index] = field_steps(
-                spec, report, language, chain=chains[index], step=inferred[index]
+                spec, report, language, chain=chains[index], step=inferred[index], inputs=xs
             )
         for name in ANSWER_FIELDS:
             given = answer.get(name)
@@ -656,18 +785,33 @@ def grade(
                 )
             else:
                 results.append(_rf_result(index, given, report, explanation, ctx))
+            if isinstance(spec, Merge) and name in ("output_shape", "params"):
+                number = read_number(given) if name == "params" else None
+                candidates = (
+                    spec.size_candidates(merged[index], inferred[index])
+                    if name == "output_shape"
+                    else spec.param_candidates(number)
+                    if number is not None
+                    else []
+                )
+                results[-1] = _branch_mistake(results[-1], given, candidates, language)
+        for r in range(first, len(results)):
+            results[r] = dataclasses.replace(results[r], id=report.id)
     if total_params is not None:
-        results.append(
-            _count_result(
-                None,
-                "total_params",
-                total_params,
-                analysis.total_params,
-                _total_explanation(analysis, language),
-                language,
-                _total_mistakes(analysis),
-            )
+        total = _count_result(
+            None,
+            "total_params",
+            total_params,
+            analysis.total_params,
+            _total_explanation(analysis, language),
+            language,
+            _total_mistakes(analysis),
         )
+        if not total.correct and total.mistake is None and not graph.chain:
+            total = _branch_mistake(
+                total, total_params, _shortcut_candidates(graph, analysis), language
+            )
+        results.append(total)
     correct = sum(1 for r in results if r.correct)
     return CheckResult(Score(correct, len(results)), results)
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
 import pytest
 
 from app.cli import main
+from app.teaching_cli import run_check
 
 
 @pytest.fixture
@@ -97,3 +99,24 @@ def test_export(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     stack.write_text(json.dumps({"input_shape": [1, 2, 2], "layers": "Conv(Cout=1, K=5)"}), "utf-8")
     assert main(["export", str(stack)]) == 1
     assert "kernel 5 is larger" in capsys.readouterr().err
+
+
+def test_check_a_preset_by_id(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    answers = tmp_path / "answers.json"
+    # ResNet-18's layer2.0 projection: 128 × 64 × 1 × 1 = 8,192; the add of that block
+    # counted with the block's 73,728 + 256 + 147,456 + 256 + 8,192 + 256 parameters.
+    answers.write_text(
+        json.dumps(
+            [
+                {"layer": "5.0.shortcut.0", "params": 8192},
+                {"layer": "5.0", "params": 230144},
+            ]
+        )
+    )
+    out = io.StringIO()
+    assert run_check("resnet18", str(answers), "en", out) == 0
+    lines = out.getvalue().splitlines()
+    assert lines[0].split()[:4] == ["ok", "23", "5.0.shortcut.0", "params"]
+    assert lines[1].split()[:4] == ["NO", "25", "5.0", "params"]
+    assert lines[2].strip().startswith("torch.add has no parameters")
+    assert lines[-1] == "Score: 1/2"

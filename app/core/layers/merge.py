@@ -12,6 +12,9 @@ and every dimension number below counts the batch as dimension 0, as PyTorch doe
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum, unique
+from fractions import Fraction
 from typing import Any, ClassVar, Literal
 
 from app.core.errors import ErrorCode, FieldError
@@ -20,14 +23,45 @@ from app.core.layers.cases import Chooser, chance
 from app.core.layers.worked import (
     Line,
     Worked,
+    num,
     say,
     shape_formula,
     shape_text,
     tensor_names,
     without_parameters,
 )
-from app.core.messages import msg
+from app.core.messages import Msg, msg
 from app.core.shapes import Shape
+
+
+@unique
+class BranchMistake(StrEnum):
+    """Classic mistakes of branching networks, each recognised from the numbers given.
+
+    The first two are the merges' own (``Merge.size_candidates``, ``Merge.param_candidates``);
+    the forgotten projection shortcut is found on the graph by ``app.core.grading``.
+    """
+
+    __slots__ = ()
+
+    CONCAT_NOT_SUMMED = "concat_not_summed"
+    MERGE_PARAMS = "merge_counted_params"
+    SHORTCUT_FORGOTTEN = "shortcut_forgotten"
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A value a classic mistake gives, and the note that names it (a code and its numbers).
+
+    Attributes:
+        mistake: the mistake.
+        value: the shape (per axis) or the count the mistake gives.
+        note: what to tell the student, rendered in the request's language.
+    """
+
+    mistake: BranchMistake
+    value: tuple[Fraction, ...] | Fraction
+    note: Msg
 
 
 class Merge(LayerSpec):
@@ -72,6 +106,26 @@ class Merge(LayerSpec):
         its inputs' fields with ``aligned`` false.
         """
         return False
+
+    def size_candidates(self, xs: Sequence[Shape], step: Step) -> list[Candidate]:
+        """Output shapes the merge's classic mistakes give (``step`` is ``infer_many(xs)``)."""
+        return []
+
+    def param_candidates(self, given: Fraction) -> list[Candidate]:
+        """A merge has no parameters: any count but 0 counts it as having some.
+
+        The count given is often its inputs' parameters counted again, but any other than 0
+        is the same mistake, so the candidate is the count given itself.
+        """
+        if given == 0:
+            return []
+        return [
+            Candidate(
+                BranchMistake.MERGE_PARAMS,
+                given,
+                msg("mistake_merge_params", name=self.torch_class, given=num(given)),
+            )
+        ]
 
     def course_layer(self, x: Shape) -> str:
         """``Add()``, ``Mul()``, ``Concat()`` or ``Concat(dim=2)``; ``inputs`` are not written."""
@@ -320,6 +374,30 @@ class Concat(Merge):
             say("out_shape", shape_formula(out), shape=shape_text(out)),
         ]
         return without_parameters(lines, "params_merge")
+
+    def size_candidates(self, xs: Sequence[Shape], step: Step) -> list[Candidate]:
+        """The sizes along ``dim`` not summed: one input's size kept (the largest is one).
+
+        Per input whose size along ``dim`` is not the sum, the output shape with that size.
+        """
+        if len(xs) < 2:
+            return []
+        out = step.output
+        dim = self.axis(xs[0])
+        total = out[dim - 1]
+        axis = tensor_names(len(out))[dim - 1]
+        terms = " + ".join(str(x[dim - 1]) for x in xs)
+        candidates: list[Candidate] = []
+        seen: set[int] = set()
+        for x in xs:
+            size = x[dim - 1]
+            if size == total or size in seen:
+                continue
+            seen.add(size)
+            value = tuple(Fraction(v) for v in (*out[: dim - 1], size, *out[dim:]))
+            note = msg("mistake_concat_not_summed", axis=axis, terms=terms, total=total, given=size)
+            candidates.append(Candidate(BranchMistake.CONCAT_NOT_SUMMED, value, note))
+        return candidates
 
 
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")

@@ -556,6 +556,23 @@ TEXT: Final[dict[str, str]] = {
     "answer_object": "an answer must be an object",
     "answer_field": "unknown field {key!r}; an answer may give {fields}",
     "answer_layer": "layer must be the index of a layer, 0 to {last}; got {value!r}",
+    # Grading a graph: an answer by id, and the mistakes of branching networks.
+    "answer_layer_id": (
+        "no layer has the id {value!r}; an answer names a layer by its index (0 to {last}) or "
+        "by its id, as the analysis reports it"
+    ),
+    "mistake_concat_not_summed": (
+        "The sizes along {axis} of a concatenation add up: {axis}' = {terms} = {total}; "
+        "{given} is one input's alone."
+    ),
+    "mistake_merge_params": (
+        "{name} has no parameters: a merge only combines its inputs, whose parameters belong to "
+        "the layers that made them; {given} counts some, the merge counts 0."
+    ),
+    "mistake_shortcut_forgotten": (
+        "The projection shortcut is forgotten: {layers} ({params} parameters) take the "
+        "block's input to the shape the addition needs, and count too."
+    ),
     "solve_whole": "{name} must be a whole number of at least {low}",
     "solve_limit": "{name} = {value} is over the limit of {high}",
     "solve_search_limit": (

@@ -590,6 +590,24 @@ TEXT: Final[dict[str, str]] = {
     "answer_object": "une réponse doit être un objet",
     "answer_field": "champ inconnu {key!r} ; une réponse peut donner {fields}",
     "answer_layer": "layer doit être l'indice d'une couche, de 0 à {last} ; reçu {value!r}",
+    # Correction d'un graphe : une réponse par id, et les erreurs des réseaux à branches.
+    "answer_layer_id": (
+        "aucune couche n'a l'id {value!r} ; une réponse désigne une couche par son indice "
+        "(0 à {last}) ou par son id, tel que l'analyse l'indique"
+    ),
+    "mistake_concat_not_summed": (
+        "Les tailles selon {axis} d'une concaténation s'additionnent : {axis}' = {terms} = "
+        "{total} ; {given} est celle d'une seule entrée."
+    ),
+    "mistake_merge_params": (
+        "{name} n'a pas de paramètres : une fusion ne fait que combiner ses entrées, dont les "
+        "paramètres appartiennent aux couches qui les ont produites ; {given} en compte, la "
+        "fusion en compte 0."
+    ),
+    "mistake_shortcut_forgotten": (
+        "Le raccourci de projection est oublié : {layers} ({params} paramètres) amènent "
+        "l'entrée du bloc à la forme que l'addition demande, et comptent aussi."
+    ),
     "solve_whole": "{name} doit être un entier d'au moins {low}",
     "solve_limit": "{name} = {value} dépasse la limite de {high}",
     "solve_search_limit": (
