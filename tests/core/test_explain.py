@@ -718,7 +718,8 @@ def test_the_unread_warning_says_rows_columns_or_padding() -> None:
         ("Conv(K=5,, P=2)", "ligne 1, colonne 10 : on attendait une valeur à la place de ','"),
         (
             "Foo(2)",
-            "ligne 1, colonne 1 : couche inconnue 'Foo' ; GET /v1/layers liste les types connus",
+            "ligne 1, colonne 1 : couche inconnue 'Foo' ; parmi les couches connues : Conv, "
+            "Linear, MaxPool, AvgPool, BatchNorm, ReLU, Flatten, Dropout, Add, Concat",
         ),
         ("Conv(K='5)", "ligne 1, colonne 8 : cette chaîne n'est jamais fermée"),
         ("Conv(K=5, K=3)", "ligne 1, colonne 11 : K est donné deux fois"),

@@ -91,7 +91,8 @@ class _UnknownType:
             **schema,
             "custom_error_type": "unknown_layer_type",
             "custom_error_message": (
-                "unknown or missing layer type; the catalogue (GET /v1/layers) lists them all"
+                "unknown or missing layer type: write one such as conv2d, linear, maxpool2d, "
+                "avgpool2d, batchnorm2d, relu, flatten, dropout, add or concat"
             ),
         }
 

@@ -784,7 +784,8 @@ TEXT: Final[dict[str, str]] = {
     "pydantic.json_invalid": "Invalid JSON: {error}",
     "pydantic.json_type": "JSON input should be string, bytes or bytearray",
     "pydantic.unknown_layer_type": (
-        "unknown or missing layer type; the catalogue (GET /v1/layers) lists them all"
+        "unknown or missing layer type: write one such as conv2d, linear, maxpool2d, "
+        "avgpool2d, batchnorm2d, relu, flatten, dropout, add or concat"
     ),
     "pydantic.other": "{message}",
     # --- numbers, the CLI's words and the torch check's reasons, said to a student

@@ -832,7 +832,8 @@ TEXT: Final[dict[str, str]] = {
     "pydantic.json_invalid": "JSON invalide : {error}",
     "pydantic.json_type": "l'entrée JSON doit être du texte ou des octets",
     "pydantic.unknown_layer_type": (
-        "type de couche inconnu ou absent ; le catalogue (GET /v1/layers) les liste tous"
+        "type de couche inconnu ou absent : écrivez-en un comme conv2d, linear, maxpool2d, "
+        "avgpool2d, batchnorm2d, relu, flatten, dropout, add ou concat"
     ),
     "pydantic.other": "valeur refusée ({message})",
     # --- numbers, the CLI's words and the torch check's reasons, said to a student
