@@ -51,7 +51,7 @@ from app.core.layers.base import Mistake, prod
 from app.core.layers.merge import Add, BranchMistake, Candidate, Merge
 from app.core.layers.padding import PadFamily
 from app.core.layers.pool import AdaptivePoolFamily, PoolFamily
-from app.core.messages import msg, render
+from app.core.messages import format_formula, msg, render
 
 ANSWER_FIELDS: Final = ("output_shape", "weight_shape", "bias_shape", "params", "receptive_field")
 """The fields an answer may give for a layer, in the order they are marked."""
@@ -549,13 +549,8 @@ WHOLE_INPUT: Final = frozenset(
 
 def _total_explanation(analysis: Analysis, lang: Lang) -> list[ExplanationStep]:
     terms = [str(r.params) for r in analysis.layers if r.params]
-    formula = f"{' + '.join(terms) or '0'} = {analysis.total_params}"
-    text = (
-        "Nombre total de paramètres : la somme de ceux de chaque couche."
-        if lang == "fr"
-        else "Total number of parameters: the sum over the layers."
-    )
-    return [ExplanationStep(text, formula)]
+    formula = format_formula(f"{' + '.join(terms) or '0'} = {analysis.total_params}", lang)
+    return [ExplanationStep(render(msg("total_params_sum"), lang), formula)]
 
 
 def _total_mistakes(analysis: Analysis) -> dict[Mistake, Fraction]:

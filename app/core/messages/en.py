@@ -787,6 +787,7 @@ TEXT: Final[dict[str, str]] = {
         "unknown or missing layer type: write one such as conv2d, linear, maxpool2d, "
         "avgpool2d, batchnorm2d, relu, flatten, dropout, add or concat"
     ),
+    "total_params_sum": "Total number of parameters: the sum over the layers.",
     "pydantic.other": "{message}",
     # --- numbers, the CLI's words and the torch check's reasons, said to a student
     "cli_line": "{label}: {value}",

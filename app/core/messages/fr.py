@@ -835,6 +835,7 @@ TEXT: Final[dict[str, str]] = {
         "type de couche inconnu ou absent : écrivez-en un comme conv2d, linear, maxpool2d, "
         "avgpool2d, batchnorm2d, relu, flatten, dropout, add ou concat"
     ),
+    "total_params_sum": "Nombre total de paramètres : la somme de ceux de chaque couche.",
     "pydantic.other": "valeur refusée ({message})",
     # --- numbers, the CLI's words and the torch check's reasons, said to a student
     "cli_line": "{label} : {value}",
