@@ -46,8 +46,12 @@ TAGS: list[dict[str, str]] = [
     {
         "name": "teaching",
         "description": "For the course: a student's answers graded with the worked formulas "
-        "and the classic mistakes named, the K, S, P, D that take one size to another, and "
-        "the stack as runnable PyTorch code.",
+        "and the classic mistakes named, and the K, S, P, D that take one size to another.",
+    },
+    {
+        "name": "PyTorch",
+        "description": "The stack as runnable PyTorch code: an `nn.Sequential` for a chain, an "
+        "`nn.Module` with its `forward` for a graph, whose parameter count is the analysis's.",
     },
     {
         "name": "examples",

@@ -40,7 +40,7 @@ from app.core.grading import CheckResult, grade
 from app.core.layers.base import FAIL_FAST
 from app.core.solve import CEILINGS, DEFAULT_BOUNDS, MAX_SIZE, SolveResult, solve
 
-router = APIRouter(tags=["teaching"], route_class=JsonBodyRoute)
+router = APIRouter(route_class=JsonBodyRoute)
 
 Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 Text = Annotated[str, Field(max_length=200)]
@@ -220,6 +220,7 @@ def _export_examples() -> dict[str, Any]:
 
 @router.post(
     "/v1/check",
+    tags=["teaching"],
     response_model=CheckResponse,
     responses=PROBLEM_RESPONSES,
     summary="Grade a student's answers for a stack, with the worked formulas",
@@ -259,6 +260,7 @@ def _grade(req: CheckRequest, limits: Limits) -> CheckResponse:
 
 @router.post(
     "/v1/solve",
+    tags=["teaching"],
     response_model=SolveResult,
     responses=PROBLEM_RESPONSES,
     summary="Solve backwards: the K, S, P, D that take an input size to a target size",
@@ -301,6 +303,7 @@ def _solve(req: SolveRequest) -> SolveResult:
 
 @router.post(
     "/v1/export/pytorch",
+    tags=["PyTorch"],
     response_class=Response,
     responses={
         200: {
