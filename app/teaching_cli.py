@@ -103,6 +103,8 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
         body["answers"] = answers
     if args.lang:
         body["lang"] = args.lang
+    if args.input_format:
+        body["input_format"] = args.input_format
     try:
         req = CheckRequest.model_validate(body)
         result = grade(
@@ -179,6 +181,8 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     body = read_json(args.stack)
     if not isinstance(body, dict):
         raise SystemExit(render(msg("cli_stack_object"), getattr(args, "lang", None) or "en"))
+    if args.input_format:
+        body["input_format"] = args.input_format
     try:
         req = AnalyzeRequest.model_validate(body)
         if args.format == "course":
@@ -214,6 +218,7 @@ def add_commands(sub: Any) -> None:
     p.add_argument("answers", help='the answers: a JSON list, or {"answers": [...]}')
     p.add_argument("--lang", choices=("en", "fr"), default=None)
     p.add_argument("--json", action="store_true", help="print the API's response body")
+    add_input_format(p)
     p.set_defaults(handler=cmd_check)
 
     p = sub.add_parser(
@@ -241,6 +246,7 @@ def add_commands(sub: Any) -> None:
     p = sub.add_parser("export", help="the stack as PyTorch code or as the course's table")
     p.add_argument("stack", help="the stack: a JSON file like POST /v1/analyze's body, or -")
     p.add_argument("--format", choices=("pytorch", "course"), default="pytorch")
+    add_input_format(p)
     p.set_defaults(handler=cmd_export)
 
 
@@ -254,3 +260,16 @@ __all__ = [
     "run_check",
     "run_solve",
 ]
+
+
+def add_input_format(p: argparse.ArgumentParser) -> None:
+    """``--input-format``: how the stack's ``input_shape`` is written (``app.core.inputs``)."""
+    from app.core.inputs import InputFormat
+
+    p.add_argument(
+        "--input-format",
+        choices=[f.value for f in InputFormat],
+        default=None,
+        help="how input_shape is written: CHW (channels first, PyTorch's) or HWC (channels "
+        "last, read as CHW); CL/LC and CDHW/DHWC for sequences and volumes",
+    )

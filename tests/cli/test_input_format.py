@@ -45,3 +45,17 @@ def test_an_unknown_format_is_a_usage_error(hwc_file: Path) -> None:
     with pytest.raises(SystemExit) as caught:
         main(["analyze", str(hwc_file), "--input-format", "NHWC"])
     assert caught.value.code == 2
+
+
+def test_check_and_export_take_it_too(
+    hwc_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answers = tmp_path / "answers.json"
+    # 10 × (3 × 5 × 5 + 1) = 760 when the 3 is read as the channels.
+    answers.write_text(json.dumps({"answers": [], "total_params": 760}))
+    assert main(["check", str(hwc_file), str(answers), "--input-format", "HWC", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["score"] == {"correct": 1, "total": 1}
+    assert main(["export", str(hwc_file), "--input-format", "HWC"]) == 0
+    code = capsys.readouterr().out
+    assert "for a 3×32×32 input (760 parameters)" in code
+    assert "torch.randn(1, 3, 32, 32)" in code
