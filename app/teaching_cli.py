@@ -103,7 +103,7 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
         body["answers"] = answers
     if args.lang:
         body["lang"] = args.lang
-    if args.input_format:
+    if getattr(args, "input_format", None):
         body["input_format"] = args.input_format
     try:
         req = CheckRequest.model_validate(body)
@@ -181,7 +181,7 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     body = read_json(args.stack)
     if not isinstance(body, dict):
         raise SystemExit(render(msg("cli_stack_object"), getattr(args, "lang", None) or "en"))
-    if args.input_format:
+    if getattr(args, "input_format", None):
         body["input_format"] = args.input_format
     try:
         req = AnalyzeRequest.model_validate(body)
