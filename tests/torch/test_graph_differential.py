@@ -14,6 +14,7 @@ back-propagation on the graph, per node).
 from __future__ import annotations
 
 import contextlib
+from types import ModuleType
 
 import pytest
 
@@ -46,7 +47,7 @@ def test_ten_thousand_random_graphs_agree_with_torch() -> None:
         torch.set_num_threads(threads)
 
 
-def _check_graphs(torch: object) -> None:
+def _check_graphs(torch: ModuleType) -> None:
     chooser = RandomChooser(SEED)
     failures: list[str] = []
     kinds_seen: set[str] = set()
