@@ -1,8 +1,10 @@
-"""``cnncalc selfcheck``: the built-in examples and random stacks, checked against PyTorch.
+"""``cnncalc selfcheck``: the built-in examples, random stacks and graphs, checked against PyTorch.
 
-Every built-in example (``app.core.examples``) and a sample of random valid and invalid
-stacks over every layer kind (``app.verify.stacks``) go through the torch executor; a table
-of passed and failed stacks per layer kind follows, then every mismatch. Exit codes: 0 all
+Every built-in example (``app.core.examples``), a sample of random valid and invalid
+stacks over every layer kind and as many random graphs (``app.verify.stacks``: residual and
+parallel blocks, add, mul and concat merges, squeeze-excitation gates, over every kind) go
+through the torch executor, receptive fields measured; a table of passed and failed networks
+per layer kind follows, then every mismatch. Exit codes: 0 all
 agree, 1 a mismatch, 2 usage, 3 torch is not installed.
 """
 
@@ -19,9 +21,9 @@ from typing import Any, TextIO
 from app.core.examples import EXAMPLES
 from app.core.layers import TYPE_INDEX
 from app.verify import INSTALL_HINT, Verification, VerificationStatus, torch_available
-from app.verify.stacks import KINDS, RandomChooser, random_stack
+from app.verify.stacks import KINDS, RandomChooser, random_graph, random_stack
 
-DESCRIPTION = "Check the built-in examples and random stacks against PyTorch."
+DESCRIPTION = "Check the built-in examples, random stacks and random graphs against PyTorch."
 
 
 def build_parser(add_help: bool = True) -> argparse.ArgumentParser:
@@ -30,6 +32,7 @@ def build_parser(add_help: bool = True) -> argparse.ArgumentParser:
         prog="cnncalc selfcheck", description=DESCRIPTION, add_help=add_help
     )
     p.add_argument("--samples", type=int, default=300, help="random stacks (default 300)")
+    p.add_argument("--graphs", type=int, default=300, help="random graphs (default 300)")
     p.add_argument("--seed", type=int, default=None, help="seed of the random stacks")
     p.add_argument("--batch-size", type=int, default=2, help="batch torch runs (default 2)")
     p.add_argument(
@@ -49,7 +52,19 @@ def build_parser(add_help: bool = True) -> argparse.ArgumentParser:
 
 
 def _kinds(layers: Sequence[dict[str, Any]]) -> set[str]:
-    return {TYPE_INDEX[str(layer["type"]).lower()].__name__ for layer in layers}
+    """The kinds of ``layers``, inside blocks too (blocks are no kinds)."""
+    kinds: set[str] = set()
+    for layer in layers:
+        tag = str(layer["type"]).lower()
+        if tag in TYPE_INDEX:
+            kinds.add(TYPE_INDEX[tag].__name__)
+        for inner in [
+            layer.get("layers", []),
+            layer.get("shortcut", []),
+            *layer.get("branches", []),
+        ]:
+            kinds |= _kinds(inner)
+    return kinds
 
 
 def _describe(v: Verification) -> list[str]:
@@ -60,8 +75,18 @@ def _describe(v: Verification) -> list[str]:
     return lines or [f"    {v.reason}"]
 
 
-def run(samples: int, seed: int, batch_size: int, measure_rf: bool, out: TextIO) -> tuple[int, int]:
-    """Check the examples and ``samples`` random stacks; print the table; (checked, failed)."""
+def run(
+    samples: int,
+    seed: int,
+    batch_size: int,
+    measure_rf: bool,
+    out: TextIO,
+    graphs: int = 0,
+) -> tuple[int, int]:
+    """Check the examples, ``samples`` random stacks and ``graphs`` random graphs.
+
+    Prints the table; returns (checked, failed).
+    """
     from app.verify.torch_backend import check_layers, load_torch, torch_import_seconds
 
     load_torch()
@@ -76,6 +101,9 @@ def run(samples: int, seed: int, batch_size: int, measure_rf: bool, out: TextIO)
     for i in range(samples):
         shape, layers = random_stack(chooser, first_kind=KINDS[i % len(KINDS)])
         stacks.append((f"random #{i}", shape, layers))
+    for i in range(graphs):
+        shape, layers = random_graph(chooser, first_kind=KINDS[i % len(KINDS)])
+        stacks.append((f"graph #{i}", shape, layers))
     started = time.perf_counter()
     rejected = 0
     for name, shape, layers in stacks:
@@ -97,8 +125,8 @@ def run(samples: int, seed: int, batch_size: int, measure_rf: bool, out: TextIO)
             out.write(f"{name:<22} {v.status.value:<8} {v.elapsed_ms or 0:>9.1f} ms\n")
     elapsed = time.perf_counter() - started
     out.write(
-        f"\n{len(stacks)} stacks ({len(EXAMPLES)} examples, {samples} random with seed {seed}, "
-        f"{rejected} rejected by cnncalc) in {elapsed:.1f} s\n\n"
+        f"\n{len(stacks)} stacks ({len(EXAMPLES)} examples, {samples} random and {graphs} random "
+        f"graphs with seed {seed}, {rejected} rejected by cnncalc) in {elapsed:.1f} s\n\n"
     )
     width = max(len(k) for k in KINDS)
     out.write(f"{'layer kind':<{width}}  {'stacks passed':>13}  {'failed':>6}\n")
@@ -184,8 +212,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
 
 def run_args(args: argparse.Namespace, out: TextIO) -> int:
     """Run the selfcheck on parsed options (``cnncalc selfcheck`` calls this)."""
-    if args.samples < 0 or args.batch_size < 1:
-        sys.stderr.write("cnncalc selfcheck: --samples must be >= 0 and --batch-size >= 1\n")
+    if args.samples < 0 or args.graphs < 0 or args.batch_size < 1:
+        sys.stderr.write(
+            "cnncalc selfcheck: --samples and --graphs must be >= 0 and --batch-size >= 1\n"
+        )
         return 2
     unknown = [n for n in args.timings or () if n not in EXAMPLES]
     if unknown:
@@ -198,7 +228,9 @@ def run_args(args: argparse.Namespace, out: TextIO) -> int:
         timings(args.timings or ["lenet5_course", "vgg16"], not args.no_receptive_field, out)
         return 0
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**32)
-    checked, failures = run(args.samples, seed, args.batch_size, not args.no_receptive_field, out)
+    checked, failures = run(
+        args.samples, seed, args.batch_size, not args.no_receptive_field, out, args.graphs
+    )
     verdict = "all agree with torch" if failures == 0 else f"{failures} disagree with torch"
     out.write(f"\n{checked} stacks checked: {verdict}\n")
     return 1 if failures else 0

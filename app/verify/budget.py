@@ -17,6 +17,10 @@ and take CPU time in proportion to the sizes, and each is counted here first, in
   ``c_j = units × (in_j + out_j × (1 + window volume_j)) + CALL_WORK`` (in and out per
   sample and channel), plus reading each input gradient.
 
+A graph's measurement is counted the same way over its nodes in order (``rf_graph_work``): a
+node's backward pass runs through its ancestors, at most every node before it, and a merge
+reads each of its inputs.
+
 ``CALL_WORK`` stands for torch's fixed cost per module call, which dominates on tiny
 tensors: 2,048 1×1 convolutions on an 8×8 input cost 2,048 calls forward and 2,098,176
 backward, about 8.6 × 10⁹ element-operations here, a minute of CPU.
@@ -26,15 +30,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
+from typing import Literal
 
 from app.core.analysis import Analysis
 from app.core.errors import CnnCalcError
+from app.core.graph import INPUT
 from app.core.layers.base import LayerSpec, Step, Window, prod
 
 CALL_WORK = 2**12
 """Element-operations charged for each module call (torch's dispatch, a few microseconds)."""
+Nodes = Sequence[tuple[LayerSpec, tuple[int, ...]]]
+"""A graph's nodes in order: each layer and the indices of its inputs (``INPUT``: -1)."""
 RF_MAX_UNITS = 8
 """Consecutive output units measured per layer after a fractional stride, one per sample
 (plus one more, a period away, for the jump)."""
@@ -163,19 +171,25 @@ def cpu_work(
     specs: Sequence[LayerSpec],
     outputs: Sequence[Sequence[int]],
     batch_size: int,
+    nodes: Nodes | None = None,
 ) -> int:
     """Element-operations of the CPU rerun of ``specs`` whose outputs are ``outputs``.
 
     ``outputs`` holds the layers' output shapes (no batch) as the run will produce them
-    (torch's meta run); layers past its end are not run.
+    (torch's meta run); layers past its end are not run. ``nodes`` give a graph's wiring
+    (each layer then reads its inputs' outputs, a merge every one of them); without them
+    each layer reads the one before.
     """
-    x = tuple(input_shape)
-    work = prod(x)
-    for spec, y in zip(specs, outputs, strict=False):
+    wiring = nodes or [(spec, (index - 1,)) for index, spec in enumerate(specs)]
+    shapes: dict[int, tuple[int, ...]] = {INPUT: tuple(input_shape)}
+    work = prod(tuple(input_shape))
+    for index, ((spec, inputs), y) in enumerate(zip(wiring, outputs, strict=False)):
+        x = shapes[inputs[0]]
         _, each = per_output(spec, x)
         out = prod(tuple(y))
-        work += prod(x) + out * (1 + each) + CALL_WORK
-        x = tuple(y)
+        read = sum(prod(shapes[i]) for i in inputs)
+        work += read + out * (len(inputs) if spec.merges else 1 + each) + CALL_WORK
+        shapes[index] = tuple(y)
     return batch_size * work
 
 
@@ -216,13 +230,202 @@ def rf_work(input_shape: Sequence[int], specs: Sequence[LayerSpec], analysis: An
     return forward + backward
 
 
+@dataclass(frozen=True, slots=True)
+class NodeField:
+    """One graph node's field as the measurement sees it, threaded from the kinds' windows.
+
+    ``state``: ``field`` (per axis ``fields``, see ``AxisField``), ``global`` (the node
+    depends on every input pixel: after a global pooling, or a merge with a global input;
+    its ``fields`` are still threaded, for the units that read no padding), or
+    ``end`` (a layer the measurement has no one-channel module for, a flatten or a linear
+    layer, or any node after one: not measured). ``why``, for a ``field``: why its size,
+    jump, start and padding cannot be compared (its hull changes from unit to unit), or
+    ``None`` when they can.
+    """
+
+    state: Literal["field", "global", "end"]
+    fields: tuple[AxisField, ...] = ()
+    why: str | None = None
+
+
+def _hull(fields: Sequence[AxisField]) -> AxisField | None:
+    """The hull of several paths' fields on one axis, or ``None`` when their jumps differ.
+
+    With one jump every path's window moves by it from unit to unit, so the hull does too:
+    ``[min(start - (size - 1) / 2), max(start + (size - 1) / 2)]`` at unit 0, moved by
+    ``jump``. Its period is the paths' least common multiple; the units valid on every path
+    are the intersection of theirs.
+    """
+    jump = fields[0].jump
+    if any(f.jump != jump for f in fields):
+        return None
+    lo = min(f.start - (f.size - 1) / 2 for f in fields)
+    hi = max(f.start + (f.size - 1) / 2 for f in fields)
+    period = math.lcm(*(f.period for f in fields))
+    valid = _valid_of(fields)
+    return AxisField(
+        size=hi - lo + 1,
+        jump=jump,
+        start=(lo + hi) / 2,
+        uniform=all(f.uniform for f in fields),
+        period=period,
+        shift=int(jump * period),
+        valid=valid,
+    )
+
+
+def graph_geometry(input_shape: Sequence[int], nodes: Nodes) -> list[NodeField]:
+    """Each node's field for the measurement (``NodeField``), from the kinds' windows.
+
+    Independent of the analysis whose fields the measurement checks. A one-input node moves
+    its input's field by its windows (``None``: units kept in place); a merge takes the hull
+    of its inputs' (``_hull``), not comparable when their jumps differ on an axis or when the
+    merge moves units along a spatial axis (``Merge.spatial``: a concatenation along one, a
+    spatial size 1 broadcast). A node the core rejects ends the list.
+    """
+    axes = len(input_shape) - 1
+    first = NodeField(
+        "field",
+        tuple(
+            AxisField(Fraction(1), Fraction(1), Fraction(0), True, 1, 1, (0, n - 1))
+            for n in input_shape[1:]
+        ),
+    )
+    shapes: dict[int, tuple[int, ...]] = {INPUT: tuple(input_shape)}
+    known: dict[int, NodeField] = {INPUT: first}
+    out: list[NodeField] = []
+    for index, (spec, inputs) in enumerate(nodes):
+        if any(i not in shapes for i in inputs):
+            break
+        xs = tuple(shapes[i] for i in inputs)
+        try:
+            step = spec.infer_many(xs) if spec.merges else spec.infer(xs[0])
+        except CnnCalcError:
+            break
+        ins = [known[i] for i in inputs]
+        lined_up = len(step.output) - 1 == axes and (
+            step.windows is None or len(step.windows) == axes
+        )
+        node: NodeField
+        if any(g.state == "end" for g in ins) or not lined_up:
+            node = NodeField("end")
+        elif spec.merges:
+            node = _merged(ins, xs, step.output, bool(spec.spatial(xs, step)))  # type: ignore[attr-defined]
+        elif step.global_field and step.windows is None:
+            node = NodeField("end")
+        elif step.windows is None:
+            node = ins[0]
+        else:
+            moved = tuple(
+                _moved(f, w, n)
+                for f, w, n in zip(ins[0].fields, step.windows, step.output[1:], strict=True)
+            )
+            if step.global_field:
+                # A global pooling reads every unit, padded or not: each of its units
+                # depends on every pixel, so every one is valid.
+                sizes = step.output[1:]
+                moved = tuple(
+                    replace(f, valid=(0, n - 1)) for f, n in zip(moved, sizes, strict=True)
+                )
+            node = NodeField("global" if step.global_field else ins[0].state, moved, ins[0].why)
+        shapes[index] = step.output
+        known[index] = node
+        out.append(node)
+    return out
+
+
+def _merged(
+    ins: Sequence[NodeField], xs: Sequence[tuple[int, ...]], out: tuple[int, ...], spatial: bool
+) -> NodeField:
+    """A merge's field: the hull per axis (``_hull``), global with a global input.
+
+    An input of size 1 broadcast along an axis feeds every unit its one unit: its valid
+    units are then all of them, or none when that one reads padding.
+    """
+    state: Literal["field", "global"] = (
+        "global" if any(g.state == "global" for g in ins) else "field"
+    )
+    why = next((g.why for g in ins if g.why is not None), None)
+    if why is None and spatial:
+        why = (
+            "the merge moves units along a spatial axis (a concatenation along it, a spatial "
+            "size 1 broadcast)"
+        )
+    fields: list[AxisField] = []
+    for axis, given in enumerate(zip(*(g.fields for g in ins), strict=True)):
+        n = out[axis + 1]
+        per = [
+            replace(f, valid=(0, n - 1) if f.valid[0] <= 0 <= f.valid[1] else (1, 0))
+            if x[axis + 1] == 1 < n and f.valid is not None
+            else f
+            for f, x in zip(given, xs, strict=True)
+        ]
+        hull = _hull(per)
+        if hull is None:
+            why = why or f"the paths disagree on jump along spatial axis {axis}"
+            hull = replace(per[0], valid=_valid_of(per))
+        fields.append(hull)
+    return NodeField(state, tuple(fields), why)
+
+
+def _valid_of(fields: Sequence[AxisField]) -> tuple[int, int] | None:
+    """The units valid on every path whose valid units are known (``AxisField.valid``).
+
+    ``None`` when none is known (after a fractional stride on every path).
+    """
+    known = [f.valid for f in fields if f.valid is not None]
+    if not known:
+        return None
+    return (max(v[0] for v in known), min(v[1] for v in known))
+
+
+def rf_graph_work(
+    input_shape: Sequence[int], nodes: Nodes, analysis: Analysis, geometry: Sequence[NodeField]
+) -> int:
+    """Element-operations of a graph's receptive-field measurement (module docstring).
+
+    Counts every node the measurement builds (those not ``end`` in ``geometry``) as
+    measured, each backward pass through every node before it: an upper bound. One sample
+    more than a chain's: it back-propagates from all of a node's units together.
+    """
+    units = rf_units([g.fields for g in geometry if g.state == "field"]) + 1  # + every unit
+    extents = tuple(input_shape[1:])
+    reports = analysis.layers
+    calls: list[int] = []
+    for (spec, inputs), report, g in zip(nodes, reports, geometry, strict=False):
+        if g.state == "end":
+            continue
+        read = sum(
+            prod(tuple(input_shape[1:])) if i == INPUT else prod(tuple(reports[i].output_shape[1:]))
+            for i in inputs
+        )
+        out = prod(tuple(report.output_shape[1:]))
+        if spec.merges:
+            volume = len(inputs)
+        else:
+            step, _ = per_output(spec, tuple(report.input_shape))
+            volume = 1 if step is None else window_volume(step)
+        calls.append(units * (read + out * (1 + volume)) + CALL_WORK)
+    forward = sum(calls)
+    backward = 0
+    prefix = 0
+    for cost in calls:
+        prefix += cost
+        backward += prefix + units * prod(extents) * max(1, len(extents))
+    return forward + backward
+
+
 __all__ = [
     "CALL_WORK",
     "RF_MAX_UNITS",
     "AxisField",
+    "NodeField",
+    "Nodes",
     "cpu_work",
+    "graph_geometry",
     "per_output",
     "rf_geometry",
+    "rf_graph_work",
     "rf_units",
     "rf_work",
 ]

@@ -22,6 +22,7 @@ that function for the bound and conventions.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 import time
@@ -43,8 +44,11 @@ from app.verify import Mismatch, Verification, VerificationStatus, unavailable
 from app.verify.budget import (
     RF_MAX_UNITS,
     AxisField,
+    NodeField,
     cpu_work,
+    graph_geometry,
     rf_geometry,
+    rf_graph_work,
     rf_units,
     rf_work,
 )
@@ -63,7 +67,7 @@ GIVEN_SIZES = frozenset({"in_channels", "in_features", "num_features", "num_chan
 """Fields a user may give and cnncalc checks against the incoming tensor."""
 COMPARED_FIELDS = ("output_shape", "weight_shape", "bias_shape", "params", "buffers", "macs")
 """Fields compared on every layer both sides built (and ``valid``: accepted or rejected)."""
-RF_FIELDS = ("size", "jump", "start", "padding")
+RF_FIELDS = ("size", "jump", "start", "padding", "global")
 """Receptive-field fields the measurement can compare (``receptive_field.size``, …)."""
 FLOPS_PER_MAC = 2
 """``FlopCounterMode`` counts a multiply-accumulate as two FLOPs (``aten.convolution``,
@@ -158,16 +162,24 @@ class CoreSide:
     message: str | None = None
     code: ErrorCode | None = None
     field: str | None = None
+    rule: str | None = None
+    """The rejection's message code (``broadcast_rank``)."""
 
     @property
     def declared(self) -> bool:
         """A rejection cnncalc makes on purpose where torch has nothing to reject.
 
-        ``ErrorCode.UNSUPPORTED`` (flattening the batch, say), and a given ``in_channels``,
+        ``ErrorCode.UNSUPPORTED`` (flattening the batch, say), a given ``in_channels``,
         ``num_features`` or ``num_channels`` that differs from the tensor's: CONTRACT.md
-        checks it even when torch builds no tensor of that size (``affine=False``).
+        checks it even when torch builds no tensor of that size (``affine=False``), and a
+        merge of inputs of different ranks (``broadcast_rank``: torch would align one's batch
+        with a feature axis of the other, docs/graphs.md).
         """
-        return self.code is ErrorCode.UNSUPPORTED or self.field in GIVEN_SIZES
+        return (
+            self.code is ErrorCode.UNSUPPORTED
+            or self.field in GIVEN_SIZES
+            or self.rule == "broadcast_rank"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,10 +209,12 @@ def core_side(
     specs: Sequence[LayerSpec],
     analysis: Analysis | None,
     batch_size: int = 1,
+    nodes: Sequence[tuple[LayerSpec, tuple[int, ...]]] | None = None,
 ) -> CoreSide:
     """The core's per-layer numbers from ``analysis``; without one, from each kind's rule.
 
-    A stack the core rejected has no analysis: the layers' own ``infer()`` rules are then
+    A stack the core rejected has no analysis: the layers' own ``infer()`` rules (a
+    merge's ``infer_many()`` over its inputs, when ``nodes`` give a graph's wiring) are then
     threaded to find which layer rejects it and why (MACs: a sample's times ``batch_size``).
     """
     if analysis is not None:
@@ -219,13 +233,15 @@ def core_side(
             ]
         )
     layers: list[CoreLayer] = []
-    x = tuple(input_shape)
-    for index, spec in enumerate(specs):
+    wiring = nodes or [(spec, (index - 1,)) for index, spec in enumerate(specs)]
+    shapes: dict[int, tuple[int, ...]] = {GRAPH_INPUT: tuple(input_shape)}
+    for index, (spec, inputs) in enumerate(wiring):
+        xs = tuple(shapes[i] for i in inputs)
         try:
-            step = spec.infer(x)
+            step = spec.infer_many(xs) if spec.merges else spec.infer(xs[0])
         except FieldError as error:
             message = f"layer {index} ({spec.kind}): {error}"
-            return CoreSide(layers, index, message, error.code, error.field)
+            return CoreSide(layers, index, message, error.code, error.field, error.msg.code)
         layers.append(
             CoreLayer(
                 list(step.output),
@@ -237,7 +253,7 @@ def core_side(
                 frozenset(str(note.code) for note in step.notes),
             )
         )
-        x = step.output
+        shapes[index] = step.output
     return CoreSide(layers)
 
 
@@ -341,13 +357,16 @@ def run_nodes(
     batch_size: int,
     device: str,
     max_elements: int | None = None,
+    count_macs: bool = True,
 ) -> TorchSide:
     """Run a graph's nodes in order, each on the outputs of its inputs (``-1``: the input).
 
     A primitive node is built as a chain's layer (``build_layer``) and called on its one
     input; a merge is ``torch.add``, ``torch.mul`` or ``torch.cat(xs, dim)`` over its inputs
     (one input: the identity), with no parameters. An output is dropped once the last node
-    reading it has run, so a chain holds one tensor at a time.
+    reading it has run, so a chain holds one tensor at a time. Without ``count_macs`` no
+    ``FlopCounterMode`` runs (it dispatches every op through Python, most of a small run's
+    time) and every ``macs`` is 0: compare the other fields only (``compare``'s ``fields``).
 
     Raises:
         OverflowError: a node's output (whole batch) holds more than ``max_elements``.
@@ -361,14 +380,18 @@ def run_nodes(
             last_use[i] = index
     layers: list[TorchLayer] = []
     outputs: dict[int, Any] = {}
-    counter = FlopCounterMode(display=False)
-    with warnings.catch_warnings(record=True) as caught, torch.no_grad(), counter:
+    counter = FlopCounterMode(display=False) if count_macs else None
+    with (
+        warnings.catch_warnings(record=True) as caught,
+        torch.no_grad(),
+        counter or contextlib.nullcontext(),
+    ):
         warnings.simplefilter("always")
         with torch.device(device):
             outputs[GRAPH_INPUT] = torch.zeros((batch_size, *input_shape))
         for index, (spec, inputs) in enumerate(nodes):
             xs = [outputs[i] for i in inputs]
-            flops = counter.get_total_flops()
+            flops = 0 if counter is None else counter.get_total_flops()
             module: Any = None
             try:
                 if spec.merges:
@@ -397,7 +420,7 @@ def run_nodes(
                     _shape_of(getattr(module, "bias", None), torch),
                     0 if module is None else sum(int(p.numel()) for p in module.parameters()),
                     0 if module is None else sum(int(b.numel()) for b in module.buffers()),
-                    _macs(counter.get_total_flops() - flops),
+                    0 if counter is None else _macs(counter.get_total_flops() - flops),
                 )
             )
             for i in set(inputs):
@@ -408,15 +431,15 @@ def run_nodes(
 
 
 def _merge(torch: ModuleType, spec: LayerSpec, xs: Sequence[Any], index: int) -> Any:
-    """A merge in torch: ``torch.add``/``torch.mul`` folded over ``xs``, or ``torch.cat``.
+    """A merge: ``torch.add``/``torch.mul`` folded over ``xs`` (one: itself), or ``torch.cat``.
 
     Raises:
         CheckError: a merge kind the check has no torch function for.
     """
+    if isinstance(spec, Concat):
+        return torch.cat(list(xs), dim=spec.dim)  # one input too: torch checks its ``dim``
     if len(xs) == 1:
         return xs[0]
-    if isinstance(spec, Concat):
-        return torch.cat(list(xs), dim=spec.dim)
     function = {Add: torch.add, Mul: torch.mul}.get(type(spec))
     if function is None:
         raise CheckError(
@@ -437,11 +460,13 @@ def _warning_texts(caught: list[warnings.WarningMessage]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(str(w.message).strip() for w in caught))
 
 
-def compare(core: CoreSide, ran: TorchSide) -> list[Mismatch]:
-    """Every field of every layer both sides built on which they differ, then accept/reject."""
+def compare(
+    core: CoreSide, ran: TorchSide, fields: Sequence[str] = COMPARED_FIELDS
+) -> list[Mismatch]:
+    """Every field of ``fields`` on which a layer both sides built differs, then accept/reject."""
     mismatches: list[Mismatch] = []
     for index, (ours, theirs) in enumerate(zip(core.layers, ran.layers, strict=False)):
-        for name in COMPARED_FIELDS:
+        for name in fields:
             a, b = getattr(ours, name), getattr(theirs, name)
             if a != b:
                 mismatches.append(Mismatch(index, name, a, b))
@@ -535,13 +560,14 @@ def verify_stack(
     if torch is None:  # pragma: no cover - find_spec saw it a moment ago
         return unavailable("torch_missing")
     graph = _expanded(specs, analysis)
+    nodes: list[tuple[LayerSpec, tuple[int, ...]]] | None = None
     if graph is not None:
         specs = [node.spec for node in graph.nodes]
-        if not graph.chain and analysis is None:
-            return unavailable("verify_graph_refused", engine_name(), error=core_error)
         if graph.chain:
             graph = None
-    core = core_side(input_shape, specs, analysis, batch_size)
+        else:
+            nodes = [(node.spec, node.inputs) for node in graph.nodes]
+    core = core_side(input_shape, specs, analysis, batch_size, nodes)
     if analysis is None and core.rejected_at is None:
         return unavailable("verify_stack_refused", engine_name(), error=core_error)
     try:
@@ -578,11 +604,6 @@ def verify_stack(
 
 GRAPH_MAX_NODES = 2**16
 """Nodes a stack cnncalc refused may expand to for the check to tell a chain from a graph."""
-GRAPH_RF = (
-    "the receptive field is not measured for a graph: the check compares its shapes, "
-    "weights, parameters, buffers and MACs"
-)
-"""Why a graph's receptive fields are not measured (they are for a chain)."""
 
 
 def _expanded(specs: Sequence[LayerSpec], analysis: Analysis | None) -> Graph | None:
@@ -621,11 +642,22 @@ def _verify_locked(
     """``verify_stack``'s torch runs, one at a time (``warnings.catch_warnings`` is global).
 
     A ``graph`` (one that branches) runs on the meta device unless ``devices`` say
-    otherwise, node by node (``run_nodes``); its receptive fields are not measured.
+    otherwise, node by node (``run_nodes``); its receptive fields are measured as a chain's
+    (``measure_graph_receptive_fields``).
     """
     if graph is not None:
         return _verify_graph(
-            torch, input_shape, graph, analysis, core, batch_size, max_elements, devices, started
+            torch,
+            input_shape,
+            graph,
+            analysis,
+            core,
+            batch_size,
+            max_elements,
+            devices,
+            started,
+            measure_rf,
+            max_work,
         )
     mismatches: list[Mismatch] = []
     torch_error: str | None = None
@@ -655,23 +687,8 @@ def _verify_locked(
     compared = ["valid", *COMPARED_FIELDS]
     if measure_rf:
         rf = measure_receptive_fields(torch, input_shape, specs, analysis, max_work=max_work)
-        measured = [r for r in rf if r.get("status") == "measured"]
-        mismatches += [
-            Mismatch(
-                r["layer"],
-                f"receptive_field.{name}",
-                r["calculated"][name],
-                r["measured"][name],
-            )
-            for r in measured
-            for name in r["compared"]
-            if name in r["differs"]
-        ]
-        compared += [
-            f"receptive_field.{name}"
-            for name in RF_FIELDS
-            if any(name in r["compared"] for r in measured)
-        ]
+        mismatches += _rf_mismatches(rf)
+        compared += _rf_compared(rf)
     return Verification(
         VerificationStatus.FAILED if mismatches else VerificationStatus.PASSED,
         engine=engine_name(),
@@ -694,13 +711,24 @@ def _verify_graph(
     max_elements: int,
     devices: Sequence[str] | None,
     started: float,
+    measure_rf: bool = True,
+    max_work: int = DEFAULT_MAX_WORK,
 ) -> Verification:
-    """A branching graph's check: every node's fields compared, each mismatch named by id."""
+    """A branching graph's check: every node's fields compared, each mismatch named by id.
+
+    As for a chain, it runs on the meta device, then on the CPU (the reference) when that is
+    cheap (``cpu_refusal``, counted over the graph's wiring). Its receptive fields are
+    measured by back-propagation when ``measure_rf`` (``measure_graph_receptive_fields``),
+    each node's compared with the analysis's.
+    """
     nodes = [(node.spec, node.inputs) for node in graph.nodes]
+    specs = [node.spec for node in graph.nodes]
     mismatches: list[Mismatch] = []
     torch_error: str | None = None
+    meta_only: str | None = None
+    ran_on: list[str] = []
     try:
-        for device in devices or ("meta",):
+        for device in devices or ("meta", "cpu"):
             ran = run_nodes(
                 torch,
                 input_shape,
@@ -709,13 +737,27 @@ def _verify_graph(
                 device=device,
                 max_elements=max_elements,
             )
+            ran_on.append(device)
+            if devices is None and device == "meta":
+                meta_only = cpu_refusal(input_shape, specs, ran, batch_size, max_work, nodes)
+                if meta_only is None:
+                    continue  # the CPU run is the reference: a few checks exist only there
             torch_error = torch_error or ran.message
             seen = {(m.layer, m.field) for m in mismatches}
             mismatches += [m for m in compare(core, ran) if (m.layer, m.field) not in seen]
+            if devices is None:
+                break
     except OverflowError as error:
         return unavailable("verify_overflow", engine_name(), error=str(error))
-    where = ", ".join(devices or ("meta",))
-    reasons = [f"a graph, run on {where}; {GRAPH_RF}"]
+    compared = ["valid", *COMPARED_FIELDS]
+    rf: list[dict[str, Any]] | None = None
+    if measure_rf:
+        rf = measure_graph_receptive_fields(torch, input_shape, graph, analysis, max_work=max_work)
+        mismatches += _rf_mismatches(rf)
+        compared += _rf_compared(rf)
+    reasons = [f"a graph, run node by node on {' then '.join(ran_on)}"]
+    if meta_only is not None:
+        reasons.append(f"checked on the meta device only: {meta_only}")
     if mismatches:
         named = dict.fromkeys(
             f"layer {m.layer} ({graph.nodes[m.layer].id}): {m.field}"
@@ -727,12 +769,33 @@ def _verify_graph(
         VerificationStatus.FAILED if mismatches else VerificationStatus.PASSED,
         engine=engine_name(),
         mismatches=mismatches,
-        compared=["valid", *COMPARED_FIELDS],
+        compared=compared,
         torch_error=torch_error,
         elapsed_ms=round((time.perf_counter() - started) * 1000, 3),
-        receptive_field=[{"status": "skipped", "reason": GRAPH_RF}],
+        receptive_field=rf,
         reason="; ".join(reasons),
     )
+
+
+def _rf_mismatches(rf: Sequence[dict[str, Any]]) -> list[Mismatch]:
+    """A mismatch per measured field that differs from the analysis's."""
+    return [
+        Mismatch(r["layer"], f"receptive_field.{name}", r["calculated"][name], r["measured"][name])
+        for r in rf
+        if r.get("status") == "measured"
+        for name in r["compared"]
+        if name in r["differs"]
+    ]
+
+
+def _rf_compared(rf: Sequence[dict[str, Any]]) -> list[str]:
+    """``receptive_field.<name>`` for each field compared on at least one layer."""
+    measured = [r for r in rf if r.get("status") == "measured"]
+    return [
+        f"receptive_field.{name}"
+        for name in RF_FIELDS
+        if any(name in r["compared"] for r in measured)
+    ]
 
 
 CPU_MAX_ELEMENTS = 2**20
@@ -749,6 +812,7 @@ def cpu_refusal(
     ran: TorchSide,
     batch_size: int,
     max_work: int,
+    nodes: Sequence[tuple[LayerSpec, tuple[int, ...]]] | None = None,
 ) -> str | None:
     """Why the stack the meta run built is not run again on the CPU, or ``None`` when it is.
 
@@ -765,7 +829,8 @@ def cpu_refusal(
         if count > limits[what]:
             name = "parameters" if what == "parameter" else f"elements in the largest {what}"
             return f"{count} {name} (whole batch), over the CPU rerun's {limits[what]}"
-    work = cpu_work(input_shape, specs, [t.output_shape for t in ran.layers], batch_size)
+    outputs = [t.output_shape for t in ran.layers]
+    work = cpu_work(input_shape, specs, outputs, batch_size, nodes)
     if work > max_work:
         return f"the CPU rerun would cost {work} element-operations, over the limit of {max_work}"
     return None
@@ -904,6 +969,190 @@ def measure_receptive_fields(
             edges = _edges(torch, grad[: len(plan.samples)], len(extents))
             results.append(_judge(index, rf, plan, edges))
     return results
+
+
+def measure_graph_receptive_fields(
+    torch: ModuleType,
+    input_shape: Sequence[int],
+    graph: Graph,
+    analysis: Analysis | None,
+    *,
+    max_work: int = DEFAULT_MAX_WORK,
+) -> list[dict[str, Any]]:
+    """Measure each node's receptive field of a graph by back-propagation, as for a chain.
+
+    Bound and method as ``measure_receptive_fields`` (``budget.rf_graph_work`` counts the
+    work): one float64 CPU copy with one channel, each primitive node its measuring module,
+    a merge ``torch.add`` or ``torch.mul`` folded over its inputs, or ``torch.cat`` (along
+    the channels, followed by their sum, which keeps one measuring channel and depends on an
+    input pixel wherever one of the concatenated channels does). Each node is one backward
+    pass from its own output; entries carry the node's ``id``.
+
+    What is compared, per node (``budget.graph_geometry`` threads the fields from the kinds'
+    windows, independently of the analysis):
+
+    - A node the analysis or the geometry calls ``global`` (after a global pooling, a merge
+      with a global input): ``global`` only, measured as one unit's gradient reaching every
+      input pixel that the node's units together reach (a crop, or a stride longer than its
+      window, removes pixels from every unit alike: the unit still sees all there is to
+      see). The unit reads no padding (``_unpadded``): a constant padding's units depend on
+      no pixel at all.
+    - A merge whose paths agree on ``jump`` on every axis, and the nodes after it: its field
+      is the hull of its paths' regions, the same window moved by ``jump`` from unit to unit
+      whether or not the paths agree on centre (the analysis's ``aligned`` false for a centre
+      only): ``size``, ``jump``, ``start`` and ``padding`` as for a chain (exact while every
+      stride is whole, else ``size`` bounded and ``jump``), and ``global`` (false: the unit's
+      gradient misses an input pixel) when the calculated field is smaller than the input on
+      some axis.
+    - A merge whose paths disagree on ``jump`` on an axis, or that moves units along a
+      spatial axis (a concatenation along it, a spatial size 1 broadcast), and every node
+      after it: the hull changes from unit to unit, so the single field the analysis reports
+      (its first unit's hull, with ``aligned`` false) has no measured counterpart; the node is
+      ``skipped``, saying why.
+    - A layer with no one-channel module (flatten, linear) and every node after it: not
+      measured, no entry.
+
+    Raises:
+        CheckError: a kind with windows that the measurement has no module for.
+    """
+    nodes = [(node.spec, node.inputs) for node in graph.nodes]
+    skipped = _rf_bound(input_shape, analysis)
+    geometry: list[NodeField] = []
+    if skipped is None and analysis is not None:
+        geometry = graph_geometry(input_shape, nodes)
+        work = rf_graph_work(input_shape, nodes, analysis, geometry)
+        if work > max_work:
+            skipped = (
+                f"the measurement would cost {work} element-operations, over the limit of "
+                f"{max_work}"
+            )
+    if skipped is not None or analysis is None:
+        return [{"status": "skipped", "reason": skipped or "the stack was rejected"}]
+    # The last sample back-propagates from every unit of the node at once: the input
+    # pixels the node depends on at all, against which ``global`` is judged.
+    samples = rf_units([g.fields for g in geometry if g.state == "field"]) + 1
+    extents = tuple(input_shape[1:])
+    results: list[dict[str, Any]] = []
+    with warnings.catch_warnings(), torch.enable_grad():
+        warnings.simplefilter("ignore")
+        x = torch.ones((samples, 1, *extents), dtype=torch.float64, requires_grad=True)
+        outputs: dict[int, Any] = {GRAPH_INPUT: x}
+        for index, ((spec, inputs), g) in enumerate(zip(nodes, geometry, strict=False)):
+            if g.state == "end":
+                continue
+            xs = [outputs[i] for i in inputs]
+            if spec.merges:
+                outputs[index] = _measuring_merge(torch, spec, xs, index)
+            else:
+                shape = tuple(analysis.layers[index].input_shape)
+                outputs[index] = _measuring_module(torch, index, spec, shape)(xs[0])
+        for index, g in enumerate(geometry):
+            if g.state == "end":
+                continue
+            node = graph.nodes[index]
+            rf = analysis.layers[index].receptive_field
+            y = outputs[index]
+            entry: dict[str, Any]
+            if g.state == "global" or rf.global_:
+                unit = _unpadded(g.fields, tuple(int(n) for n in y.shape[2:]))
+                if unit is None:
+                    entry = {"layer": index, "status": "skipped", "reason": PADDING_ONLY}
+                else:
+                    grad = _gradient(torch, x, y, [unit])
+                    entry = _judge_global(index, rf, grad[0], grad[-1])
+            elif g.why is not None:
+                entry = {"layer": index, "status": "skipped", "reason": g.why}
+            else:
+                plan = _plan(g.fields, extents, tuple(int(n) for n in y.shape[2:]))
+                if plan is None:
+                    entry = {
+                        "layer": index,
+                        "status": "skipped",
+                        "reason": "no output unit has its whole field inside the input",
+                        "calculated": {"size": list(rf.size)},
+                    }
+                else:
+                    grad = _gradient(torch, x, y, plan.samples)
+                    edges = _edges(torch, grad[: len(plan.samples)], len(extents))
+                    entry = _judge(index, rf, plan, edges)
+                    _judge_not_global(entry, rf, extents, grad[0])
+            results.append({"id": node.id, **entry})
+    return results
+
+
+def _measuring_merge(torch: ModuleType, spec: LayerSpec, xs: Sequence[Any], index: int) -> Any:
+    """A merge on the one-channel measuring copy (``measure_graph_receptive_fields``)."""
+    if isinstance(spec, Concat) and len(xs) > 1 and spec.dim % xs[0].dim() == 1:
+        return torch.cat(list(xs), dim=1).sum(dim=1, keepdim=True)
+    return _merge(torch, spec, xs, index)
+
+
+def _gradient(torch: ModuleType, x: Any, y: Any, units: Sequence[tuple[int, ...]]) -> Any:
+    """The input's gradient: sample ``k`` from unit ``units[k]``, the last from every unit."""
+    selector = torch.zeros_like(y)
+    for sample, unit in enumerate(units):
+        selector[(sample, slice(None), *unit)] = 1.0
+    selector[-1] = 1.0
+    (grad,) = torch.autograd.grad(y, x, grad_outputs=selector, retain_graph=True)
+    return grad
+
+
+PADDING_ONLY = "every unit reads padding on some axis"
+
+
+def _unpadded(fields: Sequence[AxisField], sizes: tuple[int, ...]) -> tuple[int, ...] | None:
+    """A unit whose windows read no padding (the middle of ``AxisField.valid``), or ``None``.
+
+    Without a known valid range on an axis (after a fractional stride), its centre unit.
+    """
+    unit: list[int] = []
+    for field, n in zip(fields, sizes, strict=True):
+        low, high = (0, n - 1) if field.valid is None else field.valid
+        low, high = max(low, 0), min(high, n - 1)
+        if low > high:
+            return None
+        unit.append((low + high) // 2)
+    return tuple(unit)
+
+
+def _sees_all(unit: Any, whole: Any) -> bool:
+    """Whether one unit's gradient reaches every input pixel that all the node's units reach."""
+    return bool(((unit.abs().sum(dim=0) > 0) == (whole.abs().sum(dim=0) > 0)).all())
+
+
+def _judge_global(index: int, rf: ReceptiveField, unit: Any, whole: Any) -> dict[str, Any]:
+    """``global`` measured (``_sees_all``, the centre unit) against ``rf.global_``."""
+    measured = _sees_all(unit, whole)
+    agrees = measured == rf.global_
+    return {
+        "layer": index,
+        "status": "measured",
+        "units": 1,
+        "exact": True,
+        "compared": ["global"],
+        "measured": {"global": measured},
+        "calculated": {"global": rf.global_},
+        "agrees": agrees,
+        "differs": [] if agrees else ["global"],
+    }
+
+
+def _judge_not_global(
+    entry: dict[str, Any], rf: ReceptiveField, extents: tuple[int, ...], unit: Any
+) -> None:
+    """Add ``global`` (false) to a measured field smaller than the input on some axis.
+
+    Such a field misses input pixels: the unit's gradient must not reach every one.
+    """
+    if all(n >= e for n, e in zip(rf.size, extents, strict=True)):
+        return
+    measured = bool((unit.abs().sum(dim=0) > 0).all())
+    entry["compared"].append("global")
+    entry["measured"]["global"] = measured
+    entry["calculated"]["global"] = rf.global_
+    if measured != rf.global_:
+        entry["differs"].append("global")
+        entry["agrees"] = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -1190,6 +1439,7 @@ __all__ = [
     "CheckError",
     "check_layers",
     "load_torch",
+    "measure_graph_receptive_fields",
     "measure_receptive_fields",
     "run_nodes",
     "run_torch",

@@ -100,5 +100,9 @@ def test_verify_runs_a_graph(client: TestClient) -> None:
     assert r.status_code == 200, r.text
     v = r.json()["verification"]
     assert v["status"] == "passed", v
-    assert "receptive field is not measured for a graph" in v["reason"]
+    assert v["reason"].startswith("a graph, run node by node")
+    # The worker measured the graph's fields: three 3×3 convolutions on the longest path, 7.
+    assert "receptive_field.size" in v["compared"]
+    block = next(e for e in v["receptive_field"] if e.get("id") == "block")
+    assert (block["status"], block["measured"]["size"]) == ("measured", [7, 7])
     assert [x["id"] for x in r.json()["layers"]] == ["0", "block.0", "block.1", "block.2", "block"]

@@ -11,7 +11,7 @@ from app.core import analyze
 from app.core.layers import LAYERS_ADAPTER
 from app.core.presets import PRESETS
 from app.verify import VerificationStatus
-from app.verify.torch_backend import GRAPH_RF, verify_stack
+from app.verify.torch_backend import verify_stack
 from tests.torch_util import require_torch
 
 pytestmark = pytest.mark.torch
@@ -75,7 +75,7 @@ def test_graphs_pass(input_shape: list[int], layers: list[Layer]) -> None:
     require_torch()
     _, _, v = _check(input_shape, layers)
     assert v.status is VerificationStatus.PASSED, (v.mismatches, v.reason)
-    assert v.compared == [
+    assert v.compared[:7] == [
         "valid",
         "output_shape",
         "weight_shape",
@@ -84,9 +84,6 @@ def test_graphs_pass(input_shape: list[int], layers: list[Layer]) -> None:
         "buffers",
         "macs",
     ]
-    assert v.receptive_field == [{"status": "skipped", "reason": GRAPH_RF}]
-    assert "receptive field is not measured for a graph" in (v.reason or "")
-    assert not any(name.startswith("receptive_field") for name in v.compared)
 
 
 def test_resnet18_totals_torchvisions_parameters() -> None:
@@ -123,3 +120,105 @@ def test_a_wrong_weight_inside_a_branch_fails_naming_the_node() -> None:
     assert [(m.layer, m.field) for m in v.mismatches] == [(at, "params")]
     assert v.mismatches[0].torch == 8 * 8 * 9 + 8
     assert f"layer {at} (block.3): params" in (v.reason or "")
+
+
+def _measured(v: Any, node: str) -> dict[str, Any]:
+    return next(r for r in v.receptive_field if r.get("id") == node)
+
+
+def test_graph_receptive_fields_are_measured_per_node() -> None:
+    require_torch()
+    _, analysis, v = _check([3, 16, 16], RESIDUAL)
+    assert v.status is VerificationStatus.PASSED, (v.mismatches, v.reason)
+    assert {f"receptive_field.{n}" for n in ("size", "jump", "start", "padding", "global")} <= set(
+        v.compared
+    )
+    block = _measured(v, "block")  # conv 3 then the residual's three 3×3 convolutions: 7
+    assert block["status"] == "measured"
+    assert block["measured"]["size"] == [7, 7]
+    assert block["measured"]["global"] is False
+    assert [r.id for r in analysis.layers] == [r["id"] for r in v.receptive_field]
+
+
+def test_squeeze_excitation_is_measured_global_after_the_gate() -> None:
+    require_torch()
+    _, analysis, v = _check([3, 10, 10], SQUEEZE_EXCITATION)
+    assert v.status is VerificationStatus.PASSED, (v.mismatches, v.reason)
+    product = _measured(v, analysis.layers[-1].id)
+    assert (product["compared"], product["measured"]) == (["global"], {"global": True})
+    assert _measured(v, "features")["measured"]["global"] is False
+
+
+def test_paths_that_disagree_on_centre_are_compared_as_their_hull() -> None:
+    require_torch()
+    # A 3×3 convolution centred on each unit, and one whose window starts two columns left:
+    # centres 0 and -1 along the width, the hull from -2 to 1, four columns.
+    layers: list[Layer] = [
+        {
+            "type": "parallel",
+            "id": "mixed",
+            "branches": [
+                [_conv(2)],
+                [
+                    {"type": "zeropad2d", "padding": [2, 0, 1, 1]},
+                    {"type": "conv2d", "out_channels": 2, "kernel_size": 3},
+                ],
+            ],
+        }
+    ]
+    _, analysis, v = _check([1, 12, 12], layers)
+    rf = analysis.layers[-1].receptive_field
+    assert (rf.aligned, rf.size) == (False, [3, 4])
+    mixed = _measured(v, "mixed")
+    assert v.status is VerificationStatus.PASSED, (v.mismatches, v.reason)
+    assert mixed["status"] == "measured"
+    assert mixed["measured"]["size"] == [3, 4]
+    assert mixed["measured"]["start"] == [0, -0.5]
+
+
+def test_paths_that_disagree_on_jump_are_not_compared_and_say_why() -> None:
+    require_torch()
+    layers: list[Layer] = [
+        {
+            "type": "parallel",
+            "id": "mixed",
+            "branches": [
+                [{"type": "maxpool2d", "kernel_size": 2}],  # 12 -> 6, jump 2
+                [_conv(1, 7, padding=0)],  # 12 -> 6, jump 1
+            ],
+        },
+        _conv(2, id="after"),
+    ]
+    _, _, v = _check([1, 12, 12], layers)
+    assert v.status is VerificationStatus.PASSED, (v.mismatches, v.reason)
+    for node in ("mixed", "after"):
+        entry = _measured(v, node)
+        assert entry["status"] == "skipped"
+        assert "disagree on jump" in entry["reason"]
+
+
+def test_a_wrong_graph_receptive_field_fails_naming_the_node() -> None:
+    require_torch()
+    specs, analysis, _ = _check([3, 12, 12], INCEPTION)
+    at = next(i for i, r in enumerate(analysis.layers) if r.id == "mixed")
+    rf = replace(analysis.layers[at].receptive_field, size=[3, 3])
+    wrong = replace(analysis.layers[at], receptive_field=rf)
+    layers = [wrong if i == at else r for i, r in enumerate(analysis.layers)]
+    v = verify_stack([3, 12, 12], specs, replace(analysis, layers=layers), max_elements=2**50)
+    assert v.status is VerificationStatus.FAILED
+    assert [(m.layer, m.field, m.calculated, m.torch) for m in v.mismatches] == [
+        (at, "receptive_field.size", [3, 3], [5, 5])
+    ]
+    assert f"layer {at} (mixed): receptive_field.size" in (v.reason or "")
+
+
+def test_the_graph_measurement_counts_its_work_first() -> None:
+    require_torch()
+    specs, analysis, _ = _check([3, 16, 16], RESIDUAL)
+    v = verify_stack([3, 16, 16], specs, analysis, max_elements=2**50, max_work=10**5)
+    assert v.status is VerificationStatus.PASSED
+    assert v.receptive_field is not None
+    (skipped,) = v.receptive_field
+    assert skipped["status"] == "skipped"
+    assert "element-operations, over the limit of 100000" in skipped["reason"]
+    assert not any(name.startswith("receptive_field") for name in v.compared)

@@ -1,4 +1,4 @@
-"""``cnncalc selfcheck``: examples and random stacks against torch, a table, an exit code."""
+"""``cnncalc selfcheck``: examples, random stacks and graphs against torch, a table, a code."""
 
 from __future__ import annotations
 
@@ -17,14 +17,16 @@ from tests.torch_util import require_torch
 def test_selfcheck_passes_and_prints_a_table_per_kind() -> None:
     require_torch()
     out = io.StringIO()
-    code = selfcheck.main(["--samples", str(2 * len(KINDS)), "--seed", "7"], out=out)
+    count = 2 * len(KINDS)
+    code = selfcheck.main(["--samples", str(count), "--graphs", str(count), "--seed", "7"], out=out)
     text = out.getvalue()
     assert code == 0, text
     assert "lenet5_course          passed" in text
     for kind in KINDS:
         assert f"\n{kind} " in text
     assert "all agree with torch" in text
-    assert f"{10 + 2 * len(KINDS)} stacks checked" in text
+    assert f"{count} random and {count} random graphs with seed 7" in text
+    assert f"{10 + 2 * count} stacks checked" in text
 
 
 @pytest.mark.torch
@@ -40,7 +42,8 @@ def test_selfcheck_fails_on_a_mismatch(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(torch_backend, "check_layers", disagreeing)
     out = io.StringIO()
-    assert selfcheck.main(["--samples", "1", "--seed", "1", "--no-receptive-field"], out=out) == 1
+    argv = ["--samples", "1", "--graphs", "0", "--seed", "1", "--no-receptive-field"]
+    assert selfcheck.main(argv, out=out) == 1
     assert "layer 0, params: cnncalc 1, torch 2" in out.getvalue()
     assert "11 disagree with torch" in out.getvalue()
 
@@ -55,6 +58,7 @@ def test_selfcheck_without_torch(
 
 def test_selfcheck_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
     assert selfcheck.main(["--samples", "-1"]) == 2
+    assert selfcheck.main(["--graphs", "-1"]) == 2
     assert selfcheck.main(["--timings", "nope"]) == 2
     with pytest.raises(SystemExit) as usage:
         selfcheck.main(["--samples", "many"])
@@ -77,5 +81,6 @@ def test_cnncalc_selfcheck_subcommand(capsys: pytest.CaptureFixture[str]) -> Non
     require_torch()
     from app.cli import main
 
-    assert main(["selfcheck", "--samples", "3", "--seed", "5", "--no-receptive-field"]) == 0
-    assert "13 stacks checked: all agree with torch" in capsys.readouterr().out
+    argv = ["selfcheck", "--samples", "3", "--graphs", "2", "--seed", "5", "--no-receptive-field"]
+    assert main(argv) == 0
+    assert "15 stacks checked: all agree with torch" in capsys.readouterr().out
