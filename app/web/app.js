@@ -772,11 +772,9 @@ function showView(view) {
     // Text typed a moment ago: ask the server now rather than after the pause.
     if (state.source === "text" && rowsText !== state.text && textTried !== state.text) runAnalysis();
   } else if (view === "text") {
-    // The course's notation writes chains: a graph's text would lose its wiring.
-    const graph = state.source !== "text" && branchy(state.layers);
-    $("text-graph-note").hidden = !graph;
+    // The course's notation writes blocks, ids and inputs too (docs/notation.md).
     if (state.source !== "text") {
-      state.text = graph ? "" : textFromRows();
+      state.text = textFromRows();
       $("stack-text").value = state.text;
     }
   } else if (state.source !== "json") fillJson();

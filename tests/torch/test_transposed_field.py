@@ -10,8 +10,11 @@ gives ``1 + 2 × 1/3 = 5/3``: it places the first layer's window at the affine c
 the span of the taps one output really meets (``ceil(K gcd(D, S) / S)`` taps), but which
 taps meet it moves with ``o``, so each output's input sits up to ``D (K - 1) / (2 S)`` off
 that centre, and the next layer's windows gather those offsets. The measurement is right;
-the window of ``ConvTranspose`` in ``app/core/layers/conv.py`` is not: a window that holds
-every output's taps spans ``D (K - 1) / S`` input units (``7/3`` here, then ``3``).
+the core's one size per layer cannot follow units whose inputs move with their phase. A
+window holding every output's taps (``D (K - 1) / S``: ``7/3`` here, then ``3``) would cover
+it, but would also turn the exact size of every single transposed convolution into a bound
+(``1.5`` instead of ``1`` for U-Net's ``K = 2, S = 2``). Until the field is tracked per
+phase, this is a stated limit (``docs/graphs.md``) that the torch check names.
 """
 
 from __future__ import annotations
@@ -78,16 +81,3 @@ def test_the_check_names_the_core_size_that_is_too_small() -> None:
     assert [(m.layer, m.field, m.torch) for m in v.mismatches] == [
         (2, "receptive_field.size", [1, 3])
     ]
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="ConvTranspose's window (app/core/layers/conv.py) spans the taps one output meets "
-    "around the affine centre; a window holding every output's taps spans D (K - 1) / S",
-)
-def test_the_core_size_covers_what_torch_measures() -> None:
-    require_torch()
-    analysis, _ = check_layers(SHAPE, LAYERS)
-    assert analysis is not None
-    size = analysis.layers[2].receptive_field.size
-    assert size[1] >= _widest_columns()
