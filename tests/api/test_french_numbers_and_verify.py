@@ -59,7 +59,7 @@ def test_every_reason_of_the_torch_check_is_said_in_both_languages() -> None:
     assert in_lang(timeout, "en") == timeout
     too_large = in_lang(unavailable("verify_too_large", elements=1024, limit=1000), "fr")
     assert too_large.reason == (
-        "un tenseur de 1024 éléments (tout le batch) dépasse la limite de 1000 de la "
+        "un tenseur de 1\u202f024 éléments (tout le batch) dépasse la limite de 1\u202f000 de la "
         "vérification par PyTorch (max_verify_elements)"
     )
 

@@ -467,7 +467,7 @@ def test_wordings_of_the_other_kinds() -> None:
     assert flatten[0].formula == "C × H × W = 50 × 7 × 7 = 2\u202f450"
     linear = explain_layer(specs[7], analysis.layers[7], "fr")
     joined = " ".join(s.text for s in linear)
-    assert "2450 x 500" in joined
+    assert "2\u202f450 x 500" in joined  # French groups the digits in sentences too
     formulas = [s.formula for s in linear]
     assert "out_features × in_features = 500 × 2\u202f450 = 1\u202f225\u202f000" in formulas
     assert "out × (in + 1) = 500 × (2\u202f450 + 1) = 1\u202f225\u202f500" in formulas
@@ -725,7 +725,7 @@ def test_the_unread_warning_says_rows_columns_or_padding() -> None:
         ("Conv(K=5, K=3)", "ligne 1, colonne 11 : K est donné deux fois"),
         (
             "10000 x ReLU",
-            "ligne 1, colonne 1 : une répétition de 10000 dépasse la limite de 2048 couches",
+            "ligne 1, colonne 1 : une répétition de 10000 dépasse la limite de 2\u202f048 couches",
         ),
         (
             "Conv(K=" + "(" * 40,
@@ -733,7 +733,7 @@ def test_the_unread_warning_says_rows_columns_or_padding() -> None:
         ),
         (
             "1000 x Sequential(3 x ReLU)",
-            "ligne 1, colonne 1 : le texte compte plus de 2048 couches, la limite",
+            "ligne 1, colonne 1 : le texte compte plus de 2\u202f048 couches, la limite",
         ),
     ],
 )

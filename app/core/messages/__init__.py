@@ -106,6 +106,8 @@ def _value(value: Any, lang: Lang) -> Any:
             return value.items[0]
         head = ", ".join(value.items[:-1])
         return render(Msg("or_join", {"head": head, "last": value.items[-1]}), lang)
+    if type(value) is int and lang == "fr":
+        return format_int(value, lang)  # 1 225 500: French groups the digits in sentences too
     return value
 
 
