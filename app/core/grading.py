@@ -16,10 +16,12 @@ the padding forgotten (``2P``) or counted once, ``C_out`` multiplied twice, ``K`
 instead of ``K − 1`` in the receptive field, the pooling layers ignored there or the
 course's ``1 + L × (K − 1)`` used past a stride, the floor forgotten or rounded up, and a few
 more. Each mistake is recomputed from the stack, never guessed from the numbers' look.
+Every note is a message of the catalogues (``mistake_note``, ``grading_note``), rendered in
+the request's language.
 
 A graph is graded as a chain is: an answer names a layer by its index or by its id (given,
 or generated: the dotted name ``layer1.0.conv1`` the analysis reports). The mistakes of
-branching networks are ``BranchMistake`` codes, noted with a message of the catalogues: the sizes
+branching networks are ``Mistake`` members too, their notes with their numbers: the sizes
 of a concatenation not summed and a merge counted as having parameters (the merges' own,
 ``Merge.size_candidates`` and ``Merge.param_candidates``), and a projection shortcut
 forgotten in ``total_params`` (found here on the graph: ``_shortcuts``).
@@ -48,123 +50,31 @@ from app.core.explain import FieldSteps, Lang, field_chains, field_steps, lang_o
 from app.core.graph import INPUT, Graph, build_graph
 from app.core.layers import LayerSpec, Step
 from app.core.layers.base import Mistake, prod
-from app.core.layers.merge import Add, BranchMistake, Candidate, Merge
+from app.core.layers.merge import Add, Candidate, Merge
 from app.core.layers.padding import PadFamily
 from app.core.layers.pool import AdaptivePoolFamily, PoolFamily
-from app.core.messages import format_formula, msg, render
+from app.core.messages import Msg, format_formula, msg, render
 
 ANSWER_FIELDS: Final = ("output_shape", "weight_shape", "bias_shape", "params", "receptive_field")
 """The fields an answer may give for a layer, in the order they are marked."""
 
 
-MISTAKES: Final[dict[Mistake, tuple[str, str]]] = {
-    Mistake.FORGOT_BIAS: (
-        "The bias is forgotten: each filter (or output) also has one bias.",
-        "Le biais est oublié : chaque filtre (ou sortie) a aussi un biais.",
-    ),
-    Mistake.FORGOT_PADDING: (
-        "The padding is forgotten: the formula is (N - K + 2P) / S + 1.",
-        "Le padding est oublié : la formule est (N - K + 2P) / S + 1.",
-    ),
-    Mistake.PADDING_ONCE: (
-        "The padding is counted once: it is added on both sides, 2P.",
-        "Le padding n'est compté qu'une fois : il s'ajoute des deux côtés, 2P.",
-    ),
-    Mistake.FORGOT_FLOOR: (
-        "The floor is forgotten: when S does not divide N - K + 2P, PyTorch rounds down.",
-        "L'arrondi est oublié : quand S ne divise pas N - K + 2P, PyTorch arrondit à l'entier "
-        "inférieur.",
-    ),
-    Mistake.ROUNDED_UP: (
-        "Rounded up: PyTorch rounds down (floor), unless a pooling has ceil_mode=True.",
-        "Arrondi vers le haut : PyTorch arrondit à l'entier inférieur, sauf un pooling avec "
-        "ceil_mode=True.",
-    ),
-    Mistake.FORGOT_PLUS_ONE: (
-        "The + 1 is forgotten: (N - K + 2P) / S counts the steps, the positions are one more.",
-        "Le + 1 est oublié : (N - K + 2P) / S compte les pas, les positions sont une de plus.",
-    ),
-    Mistake.STRIDE_DEFAULT: (
-        "A pooling's stride defaults to its kernel size, not to 1.",
-        "Le pas d'un pooling vaut par défaut la taille du noyau, pas 1.",
-    ),
-    Mistake.INPUT_CHANNELS: (
-        "The channels are those of the input: a convolution outputs one channel per filter, C_out.",
-        "Les canaux sont ceux de l'entrée : une convolution sort un canal par filtre, C_out.",
-    ),
-    Mistake.C_OUT_TWICE: (
-        "C_out is multiplied twice: the weight count already includes it.",
-        "C_out est multiplié deux fois : le nombre de poids le contient déjà.",
-    ),
-    Mistake.FORGOT_C_OUT: (
-        "That is one filter's count: multiply by the number of filters C_out.",
-        "C'est le compte d'un seul filtre : il faut multiplier par le nombre de filtres C_out.",
-    ),
-    Mistake.FORGOT_C_IN: (
-        "C_in is forgotten: each filter spans every input channel, C_in × K × K.",
-        "C_in est oublié : chaque filtre couvre tous les canaux d'entrée, C_in × K × K.",
-    ),
-    Mistake.ONE_BIAS: (
-        "Only one bias is counted: there is one per filter (or output).",
-        "Un seul biais est compté : il y en a un par filtre (ou par sortie).",
-    ),
-    Mistake.COUNTED_BUFFERS: (
-        "BatchNorm's running mean and variance are buffers, not parameters.",
-        "La moyenne et la variance courantes de BatchNorm sont des buffers, pas des paramètres.",
-    ),
-    Mistake.K_NOT_K_MINUS_1: (
-        "K is used instead of K − 1: each layer adds K − 1 pixels, 1 + L × (K − 1).",
-        "K est utilisé au lieu de K − 1 : chaque couche ajoute K − 1 pixels, 1 + L × (K − 1).",
-    ),
-    Mistake.FORGOT_ONE: (
-        "The 1 is forgotten: 1 + L × (K − 1) starts from the single pixel.",
-        "Le 1 est oublié : 1 + L × (K − 1) part du pixel seul.",
-    ),
-    # The course's receptive field past a stride (see _rf_mistakes for which is named when).
-    Mistake.IGNORED_STRIDE: (
-        "The course's formula is used past a stride: 1 + L × (K − 1) holds only while the "
-        "earlier strides are 1; after a stride S, neighbouring units are S input pixels apart "
-        "and each K − 1 counts that many: r' = r + (K − 1) × j, j' = j × S.",
-        "La formule du cours est utilisée après un pas (stride) : 1 + L × (K − 1) ne vaut que "
-        "tant que les pas précédents valent 1 ; après un pas S, on fait des sauts de S pixels "
-        "de l'entrée et chaque K − 1 compte pour autant : r' = r + (K − 1) × j, j' = j × S.",
-    ),
-    Mistake.IGNORED_POOLING: (
-        "The pooling layers are ignored: 1 + L × (K − 1) over the convolutions alone leaves out "
-        "that each pooling widens the field by (K − 1) × j and that its stride S spreads the "
-        "units after it (j' = j × S).",
-        "Les couches de pooling sont ignorées : 1 + L × (K − 1) sur les seules convolutions "
-        "oublie que chaque pooling élargit le champ de (K − 1) × j et que son pas (stride) S "
-        "écarte les sorties qui le suivent (j' = j × S).",
-    ),
-    Mistake.WRONG_ORDER: (
-        "The right sizes in the wrong order: PyTorch writes channels first.",
-        "Les bonnes tailles dans le mauvais ordre : PyTorch met les canaux en premier.",
-    ),
-    Mistake.UNREADABLE: (
-        "This answer could not be read as a number or a shape.",
-        "Cette réponse ne se lit ni comme un nombre ni comme une forme.",
-    ),
-}
+def mistake_note(mistake: Mistake, **params: Any) -> Msg:
+    """The note that names ``mistake``: the code ``mistake_`` and its value, with its numbers.
 
-NOTES: Final[dict[str, tuple[str, str]]] = {
-    "linear_order": (
-        "Correct in the course's order (in × out); PyTorch stores a linear weight as "
-        "out × in: {torch}.",
-        "Correct dans l'ordre du cours (entrée × sortie) ; PyTorch range les poids d'une "
-        "couche linéaire en sortie × entrée : {torch}.",
-    ),
-    "transposed_order": (
-        "PyTorch stores a transposed convolution's weight input-first: C_in × C_out/G × K.",
-        "PyTorch range les poids d'une convolution transposée entrée d'abord : C_in × C_out/G × K.",
-    ),
-    "no_weight": ("This layer has no weight.", "Cette couche n'a pas de poids."),
-    "no_bias": ("This layer has no bias.", "Cette couche n'a pas de biais."),
-    "rf_axes": (
-        "The axes differ: give one number per axis.",
-        "Les axes diffèrent : donnez un nombre par axe.",
-    ),
-}
+    The classic mistakes' notes take no parameters; the branching networks' take theirs
+    (``Merge.size_candidates``, ``Merge.param_candidates``, ``_shortcut_candidates``).
+    """
+    return msg(f"mistake_{mistake.value}", **params)
+
+
+def grading_note(key: str, **params: Any) -> Msg:
+    """A remark on an answer: ``no_weight``, ``no_bias``, ``rf_axes``, or a kind's weight note.
+
+    A kind's notes are its ``course_weight_note`` and ``weight_order_note`` (``linear_order``,
+    ``transposed_order``).
+    """
+    return msg(f"grading_note_{key}", **params)
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +108,7 @@ class FieldResult:
     expected: Any
     correct: bool
     explanation: list[ExplanationStep]
-    mistake: Mistake | BranchMistake | None = None
+    mistake: Mistake | None = None
     note: str | None = None
     id: str | None = None
 
@@ -409,10 +319,6 @@ def _rf_mistakes(ctx: _Context, index: int) -> dict[Mistake, tuple[Fraction, ...
     return out
 
 
-def _say(pair: tuple[str, str], lang: Lang, **values: Any) -> str:
-    return (pair[1] if lang == "fr" else pair[0]).format(**values)
-
-
 def _mistake(
     given: Sequence[Fraction] | Fraction, candidates: Mapping[Mistake, Any]
 ) -> Mistake | None:
@@ -444,7 +350,7 @@ def _shape_result(
             right,
             explanation,
             None,
-            None if right else _say(NOTES[key], lang),
+            None if right else render(grading_note(key), lang),
         )
     if _is_none(given):
         return FieldResult(layer, name, given, expected, False, explanation)
@@ -458,16 +364,16 @@ def _shape_result(
         course = tuple(Fraction(v) for v in spec.course_weight(tuple(expected)))
         if shape == course:
             torch = " × ".join(str(v) for v in expected)
-            order = _say(NOTES[spec.course_weight_note], lang, torch=torch)
+            order = render(grading_note(spec.course_weight_note, torch=torch), lang)
             return FieldResult(layer, name, given, expected, True, explanation, None, order)
     mistake = _mistake(shape, mistakes)
     note: str | None = None
     if mistake is None and sorted(shape) == sorted(target):
         mistake = Mistake.WRONG_ORDER
         if name == "weight_shape" and spec.weight_order_note is not None:
-            note = _say(NOTES[spec.weight_order_note], lang)
+            note = render(grading_note(spec.weight_order_note), lang)
     if mistake is not None and note is None:
-        note = _say(MISTAKES[mistake], lang)
+        note = render(mistake_note(mistake), lang)
     return FieldResult(layer, name, given, expected, False, explanation, mistake, note)
 
 
@@ -487,7 +393,7 @@ def _unreadable(
         False,
         explanation,
         Mistake.UNREADABLE,
-        _say(MISTAKES[Mistake.UNREADABLE], lang),
+        render(mistake_note(Mistake.UNREADABLE), lang),
     )
 
 
@@ -506,7 +412,7 @@ def _count_result(
     if number == expected:
         return FieldResult(layer, name, given, expected, True, explanation)
     mistake = _mistake(number, mistakes)
-    note = _say(MISTAKES[mistake], lang) if mistake else None
+    note = render(mistake_note(mistake), lang) if mistake else None
     return FieldResult(layer, name, given, expected, False, explanation, mistake, note)
 
 
@@ -529,7 +435,7 @@ def _rf_result(
         return _unreadable(layer, "receptive_field", given, expected, explanation, ctx.lang)
     if len(shape) == 1 and len(sizes) > 1:
         if len(set(sizes)) > 1:
-            axes_note = _say(NOTES["rf_axes"], ctx.lang)
+            axes_note = render(grading_note("rf_axes"), ctx.lang)
             return FieldResult(
                 layer, "receptive_field", given, expected, False, explanation, None, axes_note
             )
@@ -537,7 +443,7 @@ def _rf_result(
     if list(shape) == sizes:
         return FieldResult(layer, "receptive_field", given, expected, True, explanation)
     mistake = _mistake(shape, _rf_mistakes(ctx, layer))
-    hint = _say(MISTAKES[mistake], ctx.lang) if mistake else None
+    hint = render(mistake_note(mistake), ctx.lang) if mistake else None
     return FieldResult(layer, "receptive_field", given, expected, False, explanation, mistake, hint)
 
 
@@ -656,13 +562,13 @@ def _shortcut_candidates(graph: Graph, analysis: Analysis) -> list[Candidate]:
     for group in groups:
         layers = [i for shortcut in group for i in shortcut]
         params = sum(analysis.layers[i].params for i in layers)
-        note = msg(
-            "mistake_shortcut_forgotten",
+        note = mistake_note(
+            Mistake.SHORTCUT_FORGOTTEN,
             layers=", ".join(analysis.layers[i].id for i in layers),
             params=params,
         )
         value = Fraction(analysis.total_params - params)
-        candidates.append(Candidate(BranchMistake.SHORTCUT_FORGOTTEN, value, note))
+        candidates.append(Candidate(Mistake.SHORTCUT_FORGOTTEN, value, note))
     return candidates
 
 
@@ -818,6 +724,8 @@ __all__ = [
     "Mistake",
     "Score",
     "grade",
+    "grading_note",
+    "mistake_note",
     "read_number",
     "read_shape",
 ]

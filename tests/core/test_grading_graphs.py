@@ -13,7 +13,7 @@ import pytest
 from app.core import StackError
 from app.core.examples import ALL_EXAMPLES
 from app.core.grading import FieldResult, grade
-from app.core.layers.merge import BranchMistake
+from app.core.layers.base import Mistake
 
 
 def conv(out: int, k: int, stride: int = 1, padding: int = 0, bias: bool = True) -> dict[str, Any]:
@@ -117,7 +117,7 @@ def test_a_concatenation_not_summed(given: Any, note_en: str, note_fr: str) -> N
         result = one({"layer": "mix", "output_shape": given}, lang)
         assert not result.correct
         assert result.expected == [9, 4, 4]
-        assert result.mistake == BranchMistake.CONCAT_NOT_SUMMED
+        assert result.mistake == Mistake.CONCAT_NOT_SUMMED
         assert result.note is not None
         assert words in result.note
 
@@ -141,7 +141,7 @@ def test_a_merge_counted_as_having_parameters(layer: str, given: Any) -> None:
     french = one({"layer": layer, "params": given}, "fr")
     for result in (english, french):
         assert (result.correct, result.expected) == (False, 0)
-        assert result.mistake == BranchMistake.MERGE_PARAMS
+        assert result.mistake == Mistake.MERGE_PARAMS
     name = "torch.add" if layer == "block" else "torch.cat"
     assert english.note == (
         f"{name} has no parameters: a merge only combines its inputs, whose parameters belong "
@@ -156,7 +156,7 @@ def test_the_projection_shortcut_forgotten_in_the_total(lang: str) -> None:
     result = grade(INPUT, NET, [], total_params=TOTAL - 48, lang=lang)
     (total,) = result.results
     assert (total.correct, total.expected) == (False, TOTAL)
-    assert total.mistake == BranchMistake.SHORTCUT_FORGOTTEN
+    assert total.mistake == Mistake.SHORTCUT_FORGOTTEN
     assert total.note is not None
     words = {
         "en": "The projection shortcut is forgotten: block.shortcut.0, block.shortcut.1 "
@@ -183,7 +183,7 @@ def test_the_same_graph_written_with_ids_and_inputs_is_graded_alike() -> None:
         {"type": "add", "id": "sum", "inputs": ["b1", "pbn"]},
     ]
     (total,) = grade(INPUT, wired, [], total_params=108 + 288 + 16).results
-    assert total.mistake == BranchMistake.SHORTCUT_FORGOTTEN
+    assert total.mistake == Mistake.SHORTCUT_FORGOTTEN
     assert one({"layer": "proj", "weight_shape": [8, 4, 1, 1]}, layers=wired).correct
     assert one({"layer": "sum", "params": 0}, layers=wired).correct
 
@@ -251,21 +251,21 @@ def test_resnet18_mistakes() -> None:
     ]
     result = grade(body["input_shape"], body["layers"], answers, total_params=11_689_512 - 8448)
     merge, conv_shape, total = result.results
-    assert merge.mistake == BranchMistake.MERGE_PARAMS
+    assert merge.mistake == Mistake.MERGE_PARAMS
     assert (conv_shape.correct, conv_shape.id) == (True, "4.1.0.0")
-    assert total.mistake == BranchMistake.SHORTCUT_FORGOTTEN
+    assert total.mistake == Mistake.SHORTCUT_FORGOTTEN
     # The three projections together (8,448 + 33,280 + 132,096) forgotten at once.
     (every,) = grade(
         body["input_shape"], body["layers"], [], total_params=11_689_512 - 173_824
     ).results
-    assert every.mistake == BranchMistake.SHORTCUT_FORGOTTEN
+    assert every.mistake == Mistake.SHORTCUT_FORGOTTEN
 
 
 def test_googlenet_concatenation_not_summed_in_french() -> None:
     body = ALL_EXAMPLES["googlenet"]
     answers = [{"layer": "11", "output_shape": "128 × 28 × 28"}]
     (result,) = grade(body["input_shape"], body["layers"], answers, lang="fr").results
-    assert result.mistake == BranchMistake.CONCAT_NOT_SUMMED
+    assert result.mistake == Mistake.CONCAT_NOT_SUMMED
     assert result.note == (
         "Les tailles selon C d'une concaténation s'additionnent : C' = 64 + 128 + 32 + 32 = "
         "256 ; 128 est celle d'une seule entrée."

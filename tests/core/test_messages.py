@@ -9,6 +9,8 @@ from typing import Annotated, Any, Literal
 import pytest
 from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
 
+from app.core.grading import grading_note, mistake_note
+from app.core.layers.base import REGISTRY, Mistake
 from app.core.messages import CATALOGUES, Msg, placeholders, render, schema_message, schema_msg
 
 APP = Path(__file__).resolve().parents[2] / "app"
@@ -105,3 +107,39 @@ def test_an_unknown_pydantic_type_still_reads_in_french() -> None:
     error = {"type": "uuid_parsing", "msg": "Input should be a valid UUID", "loc": ("x",)}
     assert schema_message(error, "en") == "Input should be a valid UUID"
     assert schema_message(error, "fr") == "valeur refusée (uuid_parsing)"
+
+
+@pytest.mark.parametrize("mistake", list(Mistake), ids=[m.value for m in Mistake])
+def test_every_mistake_has_its_note_in_both_languages(mistake: Mistake) -> None:
+    note = mistake_note(mistake)
+    assert note.code in CATALOGUES["en"]
+    assert note.code in CATALOGUES["fr"]
+    # A branching mistake's note takes its numbers: any value shows the wording.
+    values = dict.fromkeys(placeholders(CATALOGUES["en"][note.code]), "7")
+    english = render(mistake_note(mistake, **values), "en")
+    french = render(mistake_note(mistake, **values), "fr")
+    assert english.strip()
+    assert french.strip()
+    assert english != french
+
+
+def test_every_grading_note_a_kind_names_is_in_both_catalogues() -> None:
+    keys = {"no_weight", "no_bias", "rf_axes"}
+    for kind in REGISTRY:
+        keys |= {k for k in (kind.course_weight_note, kind.weight_order_note) if k is not None}
+    assert {"linear_order", "transposed_order"} <= keys
+    for key in keys:
+        code = grading_note(key).code
+        values = dict.fromkeys(placeholders(CATALOGUES["en"][code]), "10 × 20")
+        assert render(grading_note(key, **values), "en") != render(
+            grading_note(key, **values), "fr"
+        )
+
+
+def test_grading_notes_come_from_the_catalogues() -> None:
+    source = (APP / "core" / "grading.py").read_text(encoding="utf-8")
+    for gone in ("MISTAKES", "NOTES", "_say(", "BranchMistake"):
+        assert gone not in source, gone
+    assert render(mistake_note(Mistake.FORGOT_BIAS), "fr") == (
+        "Le biais est oublié : chaque filtre (ou sortie) a aussi un biais."
+    )

@@ -366,6 +366,11 @@ class Mistake(StrEnum):
     IGNORED_POOLING = "ignored_pooling"
     WRONG_ORDER = "wrong_order"
     UNREADABLE = "unreadable"
+    # Branching networks: the merges' own (``Merge.size_candidates``, ``param_candidates``)
+    # and the projection shortcut, found on the graph by ``app.core.grading``.
+    CONCAT_NOT_SUMMED = "concat_not_summed"
+    MERGE_PARAMS = "merge_counted_params"
+    SHORTCUT_FORGOTTEN = "shortcut_forgotten"
 
 
 def window_size_mistakes(

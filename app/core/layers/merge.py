@@ -13,12 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum, unique
 from fractions import Fraction
 from typing import Any, ClassVar, Literal
 
 from app.core.errors import ErrorCode, FieldError
-from app.core.layers.base import NOT_WRITTEN, Int, LayerSpec, Measurement, Step, fmt
+from app.core.layers.base import NOT_WRITTEN, Int, LayerSpec, Measurement, Mistake, Step, fmt
 from app.core.layers.cases import Chooser, chance
 from app.core.layers.worked import (
     Line,
@@ -34,21 +33,6 @@ from app.core.messages import Msg, msg
 from app.core.shapes import Shape
 
 
-@unique
-class BranchMistake(StrEnum):
-    """Classic mistakes of branching networks, each recognised from the numbers given.
-
-    The first two are the merges' own (``Merge.size_candidates``, ``Merge.param_candidates``);
-    the forgotten projection shortcut is found on the graph by ``app.core.grading``.
-    """
-
-    __slots__ = ()
-
-    CONCAT_NOT_SUMMED = "concat_not_summed"
-    MERGE_PARAMS = "merge_counted_params"
-    SHORTCUT_FORGOTTEN = "shortcut_forgotten"
-
-
 @dataclass(frozen=True, slots=True)
 class Candidate:
     """A value a classic mistake gives, and the note that names it (a code and its numbers).
@@ -59,7 +43,7 @@ class Candidate:
         note: what to tell the student, rendered in the request's language.
     """
 
-    mistake: BranchMistake
+    mistake: Mistake
     value: tuple[Fraction, ...] | Fraction
     note: Msg
 
@@ -121,9 +105,9 @@ class Merge(LayerSpec):
             return []
         return [
             Candidate(
-                BranchMistake.MERGE_PARAMS,
+                Mistake.MERGE_PARAMS,
                 given,
-                msg("mistake_merge_params", name=self.torch_class, given=num(given)),
+                msg("mistake_merge_counted_params", name=self.torch_class, given=num(given)),
             )
         ]
 
@@ -396,7 +380,7 @@ class Concat(Merge):
             seen.add(size)
             value = tuple(Fraction(v) for v in (*out[: dim - 1], size, *out[dim:]))
             note = msg("mistake_concat_not_summed", axis=axis, terms=terms, total=total, given=size)
-            candidates.append(Candidate(BranchMistake.CONCAT_NOT_SUMMED, value, note))
+            candidates.append(Candidate(Mistake.CONCAT_NOT_SUMMED, value, note))
         return candidates
 
 

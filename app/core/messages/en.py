@@ -556,6 +556,57 @@ TEXT: Final[dict[str, str]] = {
     "answer_object": "an answer must be an object",
     "answer_field": "unknown field {key!r}; an answer may give {fields}",
     "answer_layer": "layer must be the index of a layer, 0 to {last}; got {value!r}",
+    # Grading: each classic mistake's note (``mistake_`` and the ``Mistake``'s value), and the
+    # notes on answers (``grading_note_`` and a key, such as a kind's ``course_weight_note``).
+    "mistake_forgot_bias": "The bias is forgotten: each filter (or output) also has one bias.",
+    "mistake_forgot_2p": "The padding is forgotten: the formula is (N - K + 2P) / S + 1.",
+    "mistake_padding_once": "The padding is counted once: it is added on both sides, 2P.",
+    "mistake_forgot_floor": (
+        "The floor is forgotten: when S does not divide N - K + 2P, PyTorch rounds down."
+    ),
+    "mistake_rounded_up": (
+        "Rounded up: PyTorch rounds down (floor), unless a pooling has ceil_mode=True."
+    ),
+    "mistake_forgot_plus_one": (
+        "The + 1 is forgotten: (N - K + 2P) / S counts the steps, the positions are one more."
+    ),
+    "mistake_pool_stride_default": "A pooling's stride defaults to its kernel size, not to 1.",
+    "mistake_kept_input_channels": (
+        "The channels are those of the input: a convolution outputs one channel per filter, C_out."
+    ),
+    "mistake_c_out_twice": "C_out is multiplied twice: the weight count already includes it.",
+    "mistake_forgot_c_out": "That is one filter's count: multiply by the number of filters C_out.",
+    "mistake_forgot_c_in": (
+        "C_in is forgotten: each filter spans every input channel, C_in × K × K."
+    ),
+    "mistake_one_bias_only": "Only one bias is counted: there is one per filter (or output).",
+    "mistake_counted_buffers": "BatchNorm's running mean and variance are buffers, not parameters.",
+    "mistake_k_instead_of_k_minus_1": (
+        "K is used instead of K − 1: each layer adds K − 1 pixels, 1 + L × (K − 1)."
+    ),
+    "mistake_forgot_the_1": "The 1 is forgotten: 1 + L × (K − 1) starts from the single pixel.",
+    "mistake_ignored_stride": (
+        "The course's formula is used past a stride: 1 + L × (K − 1) holds only while the earlier "
+        "strides are 1; after a stride S, neighbouring units are S input pixels apart and each "
+        "K − 1 counts that many: r' = r + (K − 1) × j, j' = j × S."
+    ),
+    "mistake_ignored_pooling": (
+        "The pooling layers are ignored: 1 + L × (K − 1) over the convolutions alone leaves out "
+        "that each pooling widens the field by (K − 1) × j and that its stride S spreads the units "
+        "after it (j' = j × S)."
+    ),
+    "mistake_wrong_order": "The right sizes in the wrong order: PyTorch writes channels first.",
+    "mistake_unreadable": "This answer could not be read as a number or a shape.",
+    "grading_note_linear_order": (
+        "Correct in the course's order (in × out); PyTorch stores a linear weight as out × in: "
+        "{torch}."
+    ),
+    "grading_note_transposed_order": (
+        "PyTorch stores a transposed convolution's weight input-first: C_in × C_out/G × K."
+    ),
+    "grading_note_no_weight": "This layer has no weight.",
+    "grading_note_no_bias": "This layer has no bias.",
+    "grading_note_rf_axes": "The axes differ: give one number per axis.",
     # Grading a graph: an answer by id, and the mistakes of branching networks.
     "answer_layer_id": (
         "no layer has the id {value!r}; an answer names a layer by its index (0 to {last}) or "
@@ -565,7 +616,7 @@ TEXT: Final[dict[str, str]] = {
         "The sizes along {axis} of a concatenation add up: {axis}' = {terms} = {total}; "
         "{given} is one input's alone."
     ),
-    "mistake_merge_params": (
+    "mistake_merge_counted_params": (
         "{name} has no parameters: a merge only combines its inputs, whose parameters belong to "
         "the layers that made them; {given} counts some, the merge counts 0."
     ),
@@ -793,6 +844,11 @@ TEXT: Final[dict[str, str]] = {
     "cli_line": "{label}: {value}",
     "cli_right": "ok",
     "cli_wrong": "NO",
+    "cli_expected": "expected",
+    "cli_no_solution": "none",
+    "cli_solutions": "solution(s)",
+    "cli_exact": "exact",
+    "cli_floored": "floored",
     "cli_score": "Score: {correct}/{total}",
     "cli_pytorch": "PyTorch: {status}",
     "cli_mismatch": "layer {layer} {field}: cnncalc {calculated}, torch {torch}",

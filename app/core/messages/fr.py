@@ -590,6 +590,65 @@ TEXT: Final[dict[str, str]] = {
     "answer_object": "une réponse doit être un objet",
     "answer_field": "champ inconnu {key!r} ; une réponse peut donner {fields}",
     "answer_layer": "layer doit être l'indice d'une couche, de 0 à {last} ; reçu {value!r}",
+    # Correction : la note de chaque erreur classique (``mistake_`` et la valeur de ``Mistake``),
+    # et les remarques sur les réponses (``grading_note_``).
+    "mistake_forgot_bias": "Le biais est oublié : chaque filtre (ou sortie) a aussi un biais.",
+    "mistake_forgot_2p": "Le padding est oublié : la formule est (N - K + 2P) / S + 1.",
+    "mistake_padding_once": "Le padding n'est compté qu'une fois : il s'ajoute des deux côtés, 2P.",
+    "mistake_forgot_floor": (
+        "L'arrondi est oublié : quand S ne divise pas N - K + 2P, PyTorch arrondit à l'entier "
+        "inférieur."
+    ),
+    "mistake_rounded_up": (
+        "Arrondi vers le haut : PyTorch arrondit à l'entier inférieur, sauf un pooling avec "
+        "ceil_mode=True."
+    ),
+    "mistake_forgot_plus_one": (
+        "Le + 1 est oublié : (N - K + 2P) / S compte les pas, les positions sont une de plus."
+    ),
+    "mistake_pool_stride_default": "Le pas d'un pooling vaut par défaut la taille du noyau, pas 1.",
+    "mistake_kept_input_channels": (
+        "Les canaux sont ceux de l'entrée : une convolution sort un canal par filtre, C_out."
+    ),
+    "mistake_c_out_twice": "C_out est multiplié deux fois : le nombre de poids le contient déjà.",
+    "mistake_forgot_c_out": (
+        "C'est le compte d'un seul filtre : il faut multiplier par le nombre de filtres C_out."
+    ),
+    "mistake_forgot_c_in": (
+        "C_in est oublié : chaque filtre couvre tous les canaux d'entrée, C_in × K × K."
+    ),
+    "mistake_one_bias_only": "Un seul biais est compté : il y en a un par filtre (ou par sortie).",
+    "mistake_counted_buffers": (
+        "La moyenne et la variance courantes de BatchNorm sont des buffers, pas des paramètres."
+    ),
+    "mistake_k_instead_of_k_minus_1": (
+        "K est utilisé au lieu de K − 1 : chaque couche ajoute K − 1 pixels, 1 + L × (K − 1)."
+    ),
+    "mistake_forgot_the_1": "Le 1 est oublié : 1 + L × (K − 1) part du pixel seul.",
+    "mistake_ignored_stride": (
+        "La formule du cours est utilisée après un pas (stride) : 1 + L × (K − 1) ne vaut que tant "
+        "que les pas précédents valent 1 ; après un pas S, on fait des sauts de S pixels de "
+        "l'entrée et chaque K − 1 compte pour autant : r' = r + (K − 1) × j, j' = j × S."
+    ),
+    "mistake_ignored_pooling": (
+        "Les couches de pooling sont ignorées : 1 + L × (K − 1) sur les seules convolutions oublie "
+        "que chaque pooling élargit le champ de (K − 1) × j et que son pas (stride) S écarte les "
+        "sorties qui le suivent (j' = j × S)."
+    ),
+    "mistake_wrong_order": (
+        "Les bonnes tailles dans le mauvais ordre : PyTorch met les canaux en premier."
+    ),
+    "mistake_unreadable": "Cette réponse ne se lit ni comme un nombre ni comme une forme.",
+    "grading_note_linear_order": (
+        "Correct dans l'ordre du cours (entrée × sortie) ; PyTorch range les poids d'une couche "
+        "linéaire en sortie × entrée : {torch}."
+    ),
+    "grading_note_transposed_order": (
+        "PyTorch range les poids d'une convolution transposée entrée d'abord : C_in × C_out/G × K."
+    ),
+    "grading_note_no_weight": "Cette couche n'a pas de poids.",
+    "grading_note_no_bias": "Cette couche n'a pas de biais.",
+    "grading_note_rf_axes": "Les axes diffèrent : donnez un nombre par axe.",
     # Correction d'un graphe : une réponse par id, et les erreurs des réseaux à branches.
     "answer_layer_id": (
         "aucune couche n'a l'id {value!r} ; une réponse désigne une couche par son indice "
@@ -599,7 +658,7 @@ TEXT: Final[dict[str, str]] = {
         "Les tailles selon {axis} d'une concaténation s'additionnent : {axis}' = {terms} = "
         "{total} ; {given} est celle d'une seule entrée."
     ),
-    "mistake_merge_params": (
+    "mistake_merge_counted_params": (
         "{name} n'a pas de paramètres : une fusion ne fait que combiner ses entrées, dont les "
         "paramètres appartiennent aux couches qui les ont produites ; {given} en compte, la "
         "fusion en compte 0."
@@ -841,6 +900,11 @@ TEXT: Final[dict[str, str]] = {
     "cli_line": "{label} : {value}",
     "cli_right": "juste",
     "cli_wrong": "faux",
+    "cli_expected": "attendu",
+    "cli_no_solution": "aucune",
+    "cli_solutions": "solution(s)",
+    "cli_exact": "exact",
+    "cli_floored": "arrondi",
     "cli_score": "Note : {correct}/{total}",
     "cli_pytorch": "PyTorch : {status}",
     "cli_mismatch": "couche {layer} {field} : cnncalc {calculated}, torch {torch}",
