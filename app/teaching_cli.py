@@ -27,11 +27,6 @@ from app.core.grading import CheckResult, FieldResult, grade
 from app.core.messages import format_int, msg, render
 from app.core.solve import DEFAULT_BOUNDS, SolveResult, solve
 
-WORDS = {
-    "en": {"expected": "expected", "none": "none", "found": "solution(s)"},
-    "fr": {"expected": "attendu", "none": "aucune", "found": "solution(s)"},
-}
-
 
 def _value(value: Any, lang: str = "en") -> str:
     """An answer as the CLI prints it; a count grouped in French (``1 225 500``).
@@ -69,7 +64,6 @@ def render_check(result: CheckResult, lang: str) -> str:
 
 
 def _result_lines(r: FieldResult, lang: str) -> list[str]:
-    words = WORDS[lang]
     marks = [render(msg(code), lang) for code in ("cli_right", "cli_wrong")]
     width = max(len(m) for m in marks) + 1  # the marks in one column: "ok ", "juste "
     where = "total" if r.layer is None else f"{r.layer}"
@@ -78,7 +72,8 @@ def _result_lines(r: FieldResult, lang: str) -> list[str]:
     mark = (marks[0] if r.correct else marks[1]).ljust(width)
     head = f"{mark} {where:>5} {r.field:<16} {_value(r.given, lang)}"
     if not r.correct:
-        head += f"  ({words['expected']} {_value(r.expected, lang)})"
+        expected = render(msg("cli_expected"), lang)
+        head += f"  ({expected} {_value(r.expected, lang)})"
     lines = [head]
     if r.note:
         lines.append(f"          {r.note}")
@@ -127,21 +122,20 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
 
 def render_solve(result: SolveResult, lang: str) -> str:
     """The solutions as text, each with its worked formula."""
-    words = WORDS["fr" if lang == "fr" else "en"]
-    exact = {"en": ("exact", "floored"), "fr": ("exact", "arrondi")}["fr" if lang == "fr" else "en"]
+    language = "fr" if lang == "fr" else "en"
+    found = render(msg("cli_solutions"), language)
     lines = [
-        f"{result.layer}: {result.input_size} -> {result.output_size}, "
-        f"{result.found} {words['found']}"
+        f"{result.layer}: {result.input_size} -> {result.output_size}, {result.found} {found}"
         + (f" ({len(result.solutions)} shown)" if result.truncated else "")
     ]
     for s in result.solutions:
-        rounding = exact[0] if s.exact else exact[1]
+        rounding = render(msg("cli_exact" if s.exact else "cli_floored"), language)
         lines.append(
             f"  K={s.kernel_size}  S={s.stride}  P={s.padding}  D={s.dilation}  {rounding}"
         )
         lines.extend(_steps(s.explanation, "      "))
     if not result.solutions:
-        lines.append(f"  {words['none']}")
+        lines.append("  " + render(msg("cli_no_solution"), language))
     return "\n".join(lines)
 
 
