@@ -35,20 +35,23 @@ from app.core.inputs import InputFormat
 from app.core.messages import Msg, format_bytes, format_int, format_number, msg, render
 from app.teaching_cli import add_commands
 
-HEADERS = {
-    "en": ("Layer", "Output size", "Weight size", "Params", "RF", "MACs"),
-    "fr": ("Couche", "Taille Sortie", "Taille Poids", "Paramètres", "Champ réceptif", "MACs"),
-}
-INPUTS_HEADER = {"en": "Inputs", "fr": "Entrées"}
-TOTALS = {
-    "en": ("Input", "Total parameters", "Total MACs", "Memory (params / activations)"),
-    "fr": (
-        "Entrée",
-        "Nombre total de paramètres",
-        "MACs au total",
-        "Mémoire (poids / activations)",
-    ),
-}
+HEADER_CODES = (
+    "cli_col_layer",
+    "cli_col_output",
+    "cli_col_weight",
+    "cli_col_params",
+    "cli_col_rf",
+    "cli_col_macs",
+)
+"""The course table's columns, as message codes (``cli_col_inputs`` is a graph's last)."""
+TOTAL_CODES = ("cli_input", "cli_total_params", "cli_total_macs", "cli_memory")
+"""The table's first row and the totals under it, as message codes."""
+
+
+def headers(lang: str, graph: bool) -> tuple[str, ...]:
+    """The table's column titles in ``lang``."""
+    codes = (*HEADER_CODES, "cli_col_inputs") if graph else HEADER_CODES
+    return tuple(render(msg(code), lang) for code in codes)
 
 
 def times(shape: Sequence[int] | None) -> str:
@@ -84,7 +87,7 @@ def rows(analysis: Analysis, lang: str, graph: bool = False) -> list[tuple[str, 
 
     With ``graph``, a last column lists the ids each layer reads (``input``: the network's).
     """
-    first = (TOTALS[lang][0], times(analysis.input_shape), "", "", "", "")
+    first = (render(msg("cli_input"), lang), times(analysis.input_shape), "", "", "", "")
     out: list[tuple[str, ...]] = [(*first, "") if graph else first]
     for r in analysis.layers:
         rf = r.receptive_field
@@ -104,7 +107,7 @@ def rows(analysis: Analysis, lang: str, graph: bool = False) -> list[tuple[str, 
 def table(analysis: Analysis, lang: str, markdown: bool) -> str:
     """The per-layer table and the totals, as plain text or Markdown."""
     graph = is_graph(analysis)
-    header = (*HEADERS[lang], INPUTS_HEADER[lang]) if graph else HEADERS[lang]
+    header = headers(lang, graph)
     body = rows(analysis, lang, graph)
     if markdown:
         lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
@@ -115,7 +118,7 @@ def table(analysis: Analysis, lang: str, markdown: bool) -> str:
         lines.append("  ".join("-" * w for w in widths))
         lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in body]
         lines = [line.rstrip() for line in lines]
-    names = TOTALS[lang]
+    names = [render(msg(code), lang) for code in TOTAL_CODES]
     memory = " / ".join(
         format_bytes(n, lang, exact=True) for n in (analysis.param_bytes, analysis.activation_bytes)
     )

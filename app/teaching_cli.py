@@ -126,7 +126,11 @@ def render_solve(result: SolveResult, lang: str) -> str:
     found = render(msg("cli_solutions"), language)
     lines = [
         f"{result.layer}: {result.input_size} -> {result.output_size}, {result.found} {found}"
-        + (f" ({len(result.solutions)} shown)" if result.truncated else "")
+        + (
+            f" ({render(msg('cli_shown', count=len(result.solutions)), language)})"
+            if result.truncated
+            else ""
+        )
     ]
     for s in result.solutions:
         rounding = render(msg("cli_exact" if s.exact else "cli_floored"), language)
