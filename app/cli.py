@@ -31,9 +31,8 @@ from pydantic import TypeAdapter, ValidationError
 from app.cli_io import body_lang, problem_text, read_json
 from app.core import DEFAULT_LIMITS, Analysis, CnnCalcError, LayerReport, catalogue
 from app.core.explain import warning_in
-from app.core.inputs import InputFormat
 from app.core.messages import Msg, format_bytes, format_int, format_number, msg, render
-from app.teaching_cli import add_commands
+from app.teaching_cli import add_commands, add_input_format
 
 HEADER_CODES = (
     "cli_col_layer",
@@ -259,13 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("table", "json", "markdown"), default="table")
     p.add_argument("--lang", choices=("en", "fr"), default=None)
     p.add_argument("--verify", action="store_true", help="also run the stack in PyTorch")
-    p.add_argument(
-        "--input-format",
-        choices=[f.value for f in InputFormat],
-        default=None,
-        help="how input_shape is written: CHW (channels first, PyTorch's) or HWC (channels "
-        "last, read as CHW); CL/LC and CDHW/DHWC for sequences and volumes",
-    )
+    add_input_format(p)
     p.set_defaults(handler=cmd_analyze)
 
     p = sub.add_parser("examples", help="list the built-in examples and presets by name")

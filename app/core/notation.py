@@ -63,6 +63,7 @@ from app.core.errors import CnnCalcError, ErrorCode
 from app.core.layers import TYPE_INDEX, LayerSpec
 from app.core.layers.base import COURSE_KEYS, NAME_INDEX, NOT_WRITTEN, course_value
 from app.core.layers.blocks import BlockSpec, Parallel, Residual, Sequential
+from app.core.layers.names import edit_distance
 from app.core.messages import Msg, OneOf, msg
 
 MAX_DEPTH: Final = 32
@@ -837,25 +838,6 @@ BLOCK_NAMES: Final[dict[str, str]] = {
 """The blocks, as the notation writes them."""
 
 
-def distance(a: str, b: str, most: int) -> int:
-    """Levenshtein's edit distance of ``a`` and ``b`` (insertions, deletions, substitutions).
-
-    Stops early: any distance above ``most`` is returned as ``most + 1``. Work
-    ``O(len(a) × len(b))``; callers pass names of at most ``MAX_NAME`` characters.
-    """
-    if abs(len(a) - len(b)) > most:
-        return most + 1
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        if min(current) > most:
-            return most + 1
-        previous = current
-    return previous[-1]
-
-
 MAX_NAME: Final = 40
 """A name longer than this gets no did-you-mean (the distance is computed on short names)."""
 
@@ -874,7 +856,7 @@ def nearest(word: str, candidates: dict[str, str]) -> list[str]:
     most = max(1, len(key) // 3)
     scored: dict[str, int] = {}
     for name, shown in candidates.items():
-        d = distance(key, name, most)
+        d = edit_distance(key, name, most)
         if d <= most and d < scored.get(shown, most + 1):
             scored[shown] = d
     best = min(scored.values(), default=0)
