@@ -221,13 +221,7 @@ def rf_work(input_shape: Sequence[int], specs: Sequence[LayerSpec], analysis: An
         calls.append(
             units * (prod(x[1:]) + prod(tuple(report.output_shape[1:])) * (1 + volume)) + CALL_WORK
         )
-    forward = sum(calls)
-    backward = 0
-    prefix = 0
-    for cost in calls:
-        prefix += cost
-        backward += prefix + units * prod(extents) * max(1, len(extents))
-    return forward + backward
+    return _passes_work(calls, units, extents)
 
 
 @dataclass(frozen=True, slots=True)
@@ -406,13 +400,21 @@ def rf_graph_work(
             step, _ = per_output(spec, tuple(report.input_shape))
             volume = 1 if step is None else window_volume(step)
         calls.append(units * (read + out * (1 + volume)) + CALL_WORK)
-    forward = sum(calls)
+    return _passes_work(calls, units, extents)
+
+
+def _passes_work(calls: list[int], units: int, extents: tuple[int, ...]) -> int:
+    """One forward pass over the layers' ``calls``, then one backward pass from each layer.
+
+    The backward pass from layer ``l`` goes through every layer up to it and writes the input's
+    gradient: ``Σ_l (calls_0 + … + calls_l + units × pixels × axes)``.
+    """
     backward = 0
     prefix = 0
     for cost in calls:
         prefix += cost
         backward += prefix + units * prod(extents) * max(1, len(extents))
-    return forward + backward
+    return sum(calls) + backward
 
 
 __all__ = [
