@@ -345,10 +345,15 @@ def analyze(
         if len(inputs) == 1:
             used[first] = True
             xs: tuple[Shape, ...] = (x0,)
+            input_ids = [ids[first]]
         else:
+            input_ids = []
+            given = []
             for i in inputs:
                 used[i] = True
-            xs = tuple(shapes[i] for i in inputs)
+                input_ids.append(ids[i])
+                given.append(shapes[i])
+            xs = tuple(given)
         key = (spec.rule_key(), xs)
         entry = done.get(key)
         if entry is None:
@@ -376,7 +381,8 @@ def analyze(
             rf, exact = through(
                 fields[first], exacts[first], step.windows, step.global_field, extents
             )
-        if not rf_warned and not rf.global_:
+        # A field shared with the input before was checked with it.
+        if not rf_warned and not rf.global_ and rf is not fields[first]:
             for size, n in zip(rf.size, extents, strict=True):
                 if size > n:
                     rf_warned = True
@@ -393,7 +399,7 @@ def analyze(
                 node.id,
                 node.id,
                 entry.kind,
-                [ids[i] for i in inputs],
+                input_ids,
                 list(x0),
                 list(output),
                 None if step.weight is None else list(step.weight),

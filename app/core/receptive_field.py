@@ -125,17 +125,24 @@ def through(
         return rf, exact
     if global_ or windows is None or len(windows) != len(extents):
         return global_field(rf, extents), None
-    if exact is None and all(w.plain for w in windows):
-        # Ints and floats (wholes and halves): the report's lists are the exact values.
-        size: list[Any] = [
-            n + w.span * j for w, n, j in zip(windows, rf.size, rf.jump, strict=True)
-        ]
-        start: list[Any] = [
-            t + w.offset * j for w, t, j in zip(windows, rf.start, rf.jump, strict=True)
-        ]
-        jump: list[Any] = [j * w.stride for w, j in zip(windows, rf.jump, strict=True)]
-        padding = [(n - 1) / 2 - t for n, t in zip(size, start, strict=True)]
-        return ReceptiveField(size, jump, start, padding, False, rf.aligned), None
+    if exact is None:
+        # Ints and floats (wholes and halves): the report's lists are the exact values,
+        # built in one pass over the axes.
+        size: list[Any] = []
+        jump: list[Any] = []
+        start: list[Any] = []
+        padding: list[float] = []
+        for w, n, j, t in zip(windows, rf.size, rf.jump, rf.start, strict=True):
+            if not w.plain:
+                break  # a Fraction: the exact path below
+            n += w.span * j
+            t += w.offset * j
+            size.append(n)
+            jump.append(j * w.stride)
+            start.append(t)
+            padding.append((n - 1) / 2 - t)
+        else:
+            return ReceptiveField(size, jump, start, padding, False, rf.aligned), None
     sizes, jumps, starts = exact_of(rf, exact)
     return _report(
         [n + w.span * j for w, n, j in zip(windows, sizes, jumps, strict=True)],
