@@ -177,19 +177,24 @@ def union(
     field and, when the paths do not line up, why.
     """
     first = rfs[0]
+    same = aligned = True  # every input the same field; every field aligned
     for rf in rfs:
         if rf.global_:
             return global_field(first, extents), None, None
+        same = same and rf is first
+        aligned = aligned and rf.aligned
     why = Disagreement("spatial", 0) if spatial else None
-    if all(rf is first for rf in rfs):  # one input, or the same one several times
+    if same:  # one input, or the same one several times
         if why is None:
             return first, exacts[0], None
         return replace(first, aligned=False), exacts[0], why
-    if any(exact is not None for exact in exacts):
-        return _exact_union(rfs, exacts, why, extents)
+    for exact in exacts:
+        if exact is not None:
+            return _exact_union(rfs, exacts, why, extents)
     size: list[Any] = []
     jump: list[Any] = []
     start: list[Any] = []
+    padding: list[float] = []
     for axis in range(len(extents)):
         # Ints and floats: wholes and halves, exact in binary.
         n0, j0, t0 = first.size[axis], first.jump[axis], first.start[axis]
@@ -212,11 +217,13 @@ def union(
         elif why is None and centres_differ:
             why = Disagreement("centre", axis)
         whole = hi - lo + 1
-        size.append(int(whole) if whole == int(whole) else whole)
+        n = int(whole) if whole == int(whole) else whole
+        t = float((lo + hi) / 2)
+        size.append(n)
         jump.append(top)
-        start.append(float((lo + hi) / 2))
-    aligned = why is None and all(rf.aligned for rf in rfs)
-    padding = [(n - 1) / 2 - t for n, t in zip(size, start, strict=True)]
+        start.append(t)
+        padding.append((n - 1) / 2 - t)
+    aligned = aligned and why is None
     return ReceptiveField(size, jump, start, padding, False, aligned), None, why
 
 
