@@ -598,13 +598,17 @@ def _check_output(
 
 
 def _remarks(index: int, step: Step, names: tuple[str, ...]) -> list[LayerWarning]:
-    """The layer rule's notes, and a teacher's remark wherever a stride leaves a remainder."""
+    """The layer rule's notes, and a teacher's remark wherever a stride leaves input unread.
+
+    A remainder made of padding only loses no input pixel: the layer's worked steps still
+    show the floor, but it is no warning.
+    """
     if not step.notes and not step.axes:  # most layers: nothing to remark
         return []
     out = [_warning(index, note.code, note.params) for note in step.notes]
     for axis, a in enumerate(step.axes):
-        if a.exact:
-            continue
+        if a.exact or a.unread == 0:
+            continue  # exact, or only padding left out: no input pixel is lost
         name = names[axis] if axis < len(names) else str(axis)
         params = {"axis": name, "span": a.span, "stride": a.stride, "unread": a.unread}
         out.append(_warning(index, WarningCode.UNREAD_INPUT, {**params, "size": a.size}))

@@ -133,3 +133,23 @@ def test_huge_input_costs_nothing_special() -> None:
     assert a.output_shape == [8, 99_998, 99_998]
     assert isinstance(a.total_macs, int)
     assert a.total_macs == 8 * 27 * 99_998 * 99_998
+
+
+def test_a_remainder_of_padding_only_is_no_warning() -> None:
+    # ResNet's stem: (224 + 2 × 3 - 7) / 2 = 111.5, floored to 111 + 1 = 112; the half step
+    # left over falls in the padding, so no input pixel is lost.
+    stem = analyze(
+        [3, 224, 224],
+        [{"type": "conv2d", "out_channels": 64, "kernel_size": 7, "stride": 2, "padding": 3}],
+    )
+    assert stem.layers[0].output_shape == [64, 112, 112]
+    assert [w.code for w in stem.warnings] == []
+    # (8 - 3) / 2 = 2.5: three positions read columns 0–6, column 7 is never read.
+    lossy = analyze(
+        [1, 8, 8], [{"type": "conv2d", "out_channels": 1, "kernel_size": 3, "stride": 2}]
+    )
+    assert lossy.layers[0].output_shape == [1, 3, 3]
+    assert [(w.code, w.params["unread"]) for w in lossy.warnings] == [
+        ("unread_input", 1),
+        ("unread_input", 1),
+    ]
