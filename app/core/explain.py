@@ -34,7 +34,6 @@ from app.core.analysis import (
 from app.core.graph import build_graph
 from app.core.layers import LayerSpec, Step
 from app.core.layers.base import INPUT_ID, Number, Window
-from app.core.layers.pool import PoolFamily
 from app.core.layers.worked import (
     Line,
     Worked,
@@ -473,7 +472,7 @@ def field_chains(analysis: Analysis, specs: Sequence[LayerSpec]) -> list[FieldCh
             seen = [None] * d
             chains.append(None)
             continue
-        pooling = isinstance(spec, PoolFamily)
+        pooling = spec.pooling
         for axis, window in enumerate(windows):
             current = kernels[axis]
             if current is not None and window.span != 0:

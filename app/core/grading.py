@@ -49,10 +49,7 @@ from app.core.errors import ErrorCode, StackError
 from app.core.explain import FieldSteps, Lang, field_chains, field_steps, lang_of
 from app.core.graph import INPUT, Graph, build_graph
 from app.core.layers import LayerSpec, Step
-from app.core.layers.base import Mistake, prod
-from app.core.layers.merge import Add, Candidate, Merge
-from app.core.layers.padding import PadFamily
-from app.core.layers.pool import AdaptivePoolFamily, PoolFamily
+from app.core.layers.base import Candidate, Mistake, prod
 from app.core.messages import Msg, format_formula, msg, render
 
 ANSWER_FIELDS: Final = ("output_shape", "weight_shape", "bias_shape", "params", "receptive_field")
@@ -274,8 +271,8 @@ def _rf_chains(
         elif state is not None and windows is not None:
             k_size, k_jump, flat, bare, bare_jump = state
             # A padding layer's window only moves the field: it has no kernel whose K to misuse.
-            kernel = not isinstance(spec, PadFamily)
-            pooling = isinstance(spec, PoolFamily | AdaptivePoolFamily)
+            kernel = not spec.shifts_only
+            pooling = spec.pooling
             for a, w in enumerate(windows):
                 if kernel:
                     k_size[a] += (Fraction(w.span) + 1) * k_jump[a]
@@ -532,7 +529,7 @@ def _shortcuts(graph: Graph, analysis: Analysis) -> list[list[int]]:
                 readers[i] += 1
     found: list[list[int]] = []
     for node in nodes:
-        if not isinstance(node.spec, Add) or len(node.inputs) != 2:
+        if not node.spec.sums_inputs or len(node.inputs) != 2:
             continue
         paths: list[list[int]] = []
         forks: list[int] = []
@@ -686,7 +683,7 @@ def grade(
                 )
             else:
                 results.append(_rf_result(index, given, report, explanation, ctx))
-            if isinstance(spec, Merge) and name in ("output_shape", "params"):
+            if spec.merges and name in ("output_shape", "params"):
                 number = read_number(given) if name == "params" else None
                 candidates = (
                     spec.size_candidates(merged[index], inferred[index])

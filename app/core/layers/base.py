@@ -406,6 +406,21 @@ def window_size_mistakes(
     }
 
 
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A value a classic mistake gives, and the note that names it (a code and its numbers).
+
+    Attributes:
+        mistake: the mistake.
+        value: the shape (per axis) or the count the mistake gives.
+        note: what to tell the student, rendered in the request's language.
+    """
+
+    mistake: Mistake
+    value: tuple[Fraction, ...] | Fraction
+    note: Msg
+
+
 @dataclass(slots=True)
 class Note:
     """A warning raised by one layer's rule: its code and its numbers.
@@ -632,6 +647,15 @@ class LayerSpec(Wired):
     measured_as: ClassVar[Measurement]
     """How the torch check's receptive-field measurement builds the kind (no default: a kind
     that declares none fails the check, never measured as an identity). See ``Measurement``."""
+    pooling: ClassVar[bool] = False
+    """A pooling (max, average, adaptive): a layer that the course's mistake "ignored the
+    pooling layers" leaves out of the receptive field."""
+    shifts_only: ClassVar[bool] = False
+    """Its windows only shift the field (padding: one unit, stride 1): it has no kernel
+    whose ``K`` a student could take for ``K − 1``."""
+    sums_inputs: ClassVar[bool] = False
+    """A merge whose output is the sum of its inputs (``torch.add``): a residual
+    connection's, whose lighter path grading reads as a projection shortcut."""
     takes_unbatched: ClassVar[bool] = False
     """PyTorch's class also takes one unbatched sample ``(C, *d axes)``, choosing by the
     tensor's rank: the torch check holds it to its batched rank ``d + 2``, since a batched
@@ -773,6 +797,20 @@ class LayerSpec(Wired):
     def weight_mistakes(self, step: Step) -> dict[Mistake, tuple[Fraction, ...]]:
         """Weight shapes the kind's classic mistakes give."""
         return {}
+
+    def size_candidates(self, xs: Sequence[Shape], step: Step) -> list[Candidate]:
+        """Output shapes a merge's classic mistakes give (``step`` is ``infer_many(xs)``).
+
+        None for a kind that takes one input: its mistakes are ``size_mistakes``.
+        """
+        return []
+
+    def param_candidates(self, given: Fraction) -> list[Candidate]:
+        """Parameter counts a merge's classic mistakes give, for the count ``given``.
+
+        None for a kind that takes one input: its mistakes are ``param_mistakes``.
+        """
+        return []
 
     def course_weight(self, weight: Shape) -> Shape:
         """The weight's shape as the course's table writes it (PyTorch's, unless overridden)."""

@@ -12,12 +12,20 @@ and every dimension number below counts the batch as dimension 0, as PyTorch doe
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, ClassVar, Literal
 
 from app.core.errors import ErrorCode, FieldError
-from app.core.layers.base import NOT_WRITTEN, Int, LayerSpec, Measurement, Mistake, Step, fmt
+from app.core.layers.base import (
+    NOT_WRITTEN,
+    Candidate,
+    Int,
+    LayerSpec,
+    Measurement,
+    Mistake,
+    Step,
+    fmt,
+)
 from app.core.layers.cases import Chooser, chance
 from app.core.layers.worked import (
     Line,
@@ -29,23 +37,8 @@ from app.core.layers.worked import (
     tensor_names,
     without_parameters,
 )
-from app.core.messages import Msg, msg
+from app.core.messages import msg
 from app.core.shapes import Shape
-
-
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """A value a classic mistake gives, and the note that names it (a code and its numbers).
-
-    Attributes:
-        mistake: the mistake.
-        value: the shape (per axis) or the count the mistake gives.
-        note: what to tell the student, rendered in the request's language.
-    """
-
-    mistake: Mistake
-    value: tuple[Fraction, ...] | Fraction
-    note: Msg
 
 
 class Merge(LayerSpec):
@@ -90,10 +83,6 @@ class Merge(LayerSpec):
         its inputs' fields with ``aligned`` false.
         """
         return False
-
-    def size_candidates(self, xs: Sequence[Shape], step: Step) -> list[Candidate]:
-        """Output shapes the merge's classic mistakes give (``step`` is ``infer_many(xs)``)."""
-        return []
 
     def param_candidates(self, given: Fraction) -> list[Candidate]:
         """A merge has no parameters: any count but 0 counts it as having some.
@@ -216,6 +205,7 @@ class Add(ElementwiseMerge):
     type: Literal["add"]
     torch_class: ClassVar[str] = "torch.add"
     course_name: ClassVar[str | None] = "Add"
+    sums_inputs: ClassVar[bool] = True
     symbol: ClassVar[str] = "+"
     verb: ClassVar[str] = "add"
     notation_names: ClassVar[dict[str, str]] = {"sum": "add"}

@@ -75,6 +75,7 @@ class PadFamily(LayerSpec):
     picture: ClassVar[str] = "pool"
     slides: ClassVar[bool] = True
     """A one-unit window of stride 1: the course's ``1 + L × (K − 1)`` still holds after it."""
+    shifts_only: ClassVar[bool] = True
     measured_as: ClassVar[Measurement] = "as_is"
     takes_unbatched: ClassVar[bool] = True
     fills: ClassVar[str]

@@ -74,6 +74,7 @@ class PoolFamily(LayerSpec):
     ceil_mode: Bool = False
     slides: ClassVar[bool] = True
     picture: ClassVar[str] = "pool"
+    pooling: ClassVar[bool] = True
     takes_unbatched: ClassVar[bool] = True
 
     def size_mistakes(self, x: Shape, step: Step) -> dict[Mistake, tuple[Fraction, ...]]:
@@ -278,6 +279,7 @@ class AdaptivePoolFamily(LayerSpec):
 
     output_size: OutputSize
     picture: ClassVar[str] = "pool"
+    pooling: ClassVar[bool] = True
     takes_unbatched: ClassVar[bool] = True
 
     @classmethod
