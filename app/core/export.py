@@ -19,7 +19,6 @@ from app.core.analysis import Analysis, LayerReport, analyze, parse_layers
 from app.core.graph import INPUT, Graph, build_graph, chain_layers
 from app.core.layers import LayerSpec
 from app.core.layers.base import literal
-from app.core.layers.merge import Concat, Mul
 from app.core.messages import msg
 
 ALWAYS: Final = frozenset(
@@ -169,15 +168,16 @@ def identifiers(names: Sequence[str]) -> list[str]:
 
 
 def _merge_code(spec: LayerSpec, names: Sequence[str]) -> str:
-    """A merge as a torch expression: ``torch.add(a, b)`` (nested over more), ``torch.cat``."""
+    """A merge as a call of its torch function: ``torch.add(a, b)`` (nested), ``torch.cat``."""
     if len(names) == 1:
         return names[0]
-    if isinstance(spec, Concat):
-        return f"torch.cat([{', '.join(names)}], dim={spec.dim})"
-    function = "torch.mul" if isinstance(spec, Mul) else "torch.add"
+    function = spec.torch_function()
+    keywords = "".join(f", {k}={literal(v)}" for k, v in function.kwargs.items())
+    if function.listed:
+        return f"{function.name}([{', '.join(names)}]{keywords})"
     code = names[0]
     for name in names[1:]:
-        code = f"{function}({code}, {name})"
+        code = f"{function.name}({code}, {name}{keywords})"
     return code
 
 

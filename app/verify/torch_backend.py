@@ -39,7 +39,6 @@ from app.core.errors import CnnCalcError, ErrorCode, FieldError
 from app.core.graph import INPUT as GRAPH_INPUT
 from app.core.graph import Graph, build_graph
 from app.core.layers.base import LayerSpec, Step, WarningCode, prod
-from app.core.layers.merge import Add, Concat, Mul
 from app.verify import Mismatch, Verification, VerificationStatus, unavailable
 from app.verify.budget import (
     RF_MAX_UNITS,
@@ -431,23 +430,28 @@ def run_nodes(
 
 
 def _merge(torch: ModuleType, spec: LayerSpec, xs: Sequence[Any], index: int) -> Any:
-    """A merge: ``torch.add``/``torch.mul`` folded over ``xs`` (one: itself), or ``torch.cat``.
+    """A merge: its torch function on ``xs``, as one list or folded two at a time.
+
+    ``torch.cat`` takes the list (one input too: torch checks its ``dim``); ``torch.add``
+    is folded over ``xs`` (one input: itself).
 
     Raises:
-        CheckError: a merge kind the check has no torch function for.
+        CheckError: a merge kind that names no function of ``torch``.
     """
-    if isinstance(spec, Concat):
-        return torch.cat(list(xs), dim=spec.dim)  # one input too: torch checks its ``dim``
-    if len(xs) == 1:
-        return xs[0]
-    function = {Add: torch.add, Mul: torch.mul}.get(type(spec))
-    if function is None:
+    try:
+        call = spec.torch_function()
+    except NotImplementedError:
+        call = None
+    function = None if call is None else getattr(torch, call.name.removeprefix("torch."), None)
+    if call is None or function is None:
         raise CheckError(
             index, "torch_class", f"layer {index} ({spec.kind}): no torch function for it"
         )
+    if call.listed:
+        return function(list(xs), **call.kwargs)
     y = xs[0]
     for x in xs[1:]:
-        y = function(y, x)
+        y = function(y, x, **call.kwargs)
     return y
 
 
@@ -1081,10 +1085,13 @@ def measure_graph_receptive_fields(
 
 
 def _measuring_merge(torch: ModuleType, spec: LayerSpec, xs: Sequence[Any], index: int) -> Any:
-    """A merge on the one-channel measuring copy (``measure_graph_receptive_fields``)."""
-    if isinstance(spec, Concat) and len(xs) > 1 and spec.dim % xs[0].dim() == 1:
-        return torch.cat(list(xs), dim=1).sum(dim=1, keepdim=True)
-    return _merge(torch, spec, xs, index)
+    """A merge on the one-channel measuring copy (``measure_graph_receptive_fields``).
+
+    Every input has one channel; a merge that puts channels side by side (a concatenation
+    along them) has them summed, which keeps one.
+    """
+    y = _merge(torch, spec, xs, index)
+    return y.sum(dim=1, keepdim=True) if y.shape[1] > 1 else y
 
 
 def _gradient(torch: ModuleType, x: Any, y: Any, units: Sequence[tuple[int, ...]]) -> Any:

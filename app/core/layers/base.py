@@ -421,6 +421,22 @@ class Candidate:
     note: Msg
 
 
+@dataclass(frozen=True, slots=True)
+class TorchFunction:
+    """How a merge runs in PyTorch over several inputs: a function of ``torch``.
+
+    Attributes:
+        name: the function, ``torch.add``.
+        listed: it takes the inputs as one list (``torch.cat([a, b], dim=1)``); otherwise
+            two at a time, folded from the left (``torch.add(torch.add(a, b), c)``).
+        kwargs: its keyword arguments besides the inputs (``dim``).
+    """
+
+    name: str
+    listed: bool = False
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
 @dataclass(slots=True)
 class Note:
     """A warning raised by one layer's rule: its code and its numbers.
@@ -819,6 +835,15 @@ class LayerSpec(Wired):
     def torch_kwargs(self, x: Shape) -> dict[str, Any]:
         """Keyword arguments that build the same layer in PyTorch for an input ``x``."""
         return {}
+
+    def torch_function(self) -> TorchFunction:
+        """The PyTorch function of a merge over several inputs (``torch.cat``, ``dim``).
+
+        Raises:
+            NotImplementedError: the kind is no merge, or a merge that names no function
+                (a test walks the registry).
+        """
+        raise NotImplementedError(f"{type(self).__name__} has no torch function of its inputs")
 
     def reads_per_output(self) -> int:
         """Input values one output value reads beyond its windows and its MACs.

@@ -24,6 +24,7 @@ from app.core.layers.base import (
     Measurement,
     Mistake,
     Step,
+    TorchFunction,
     fmt,
 )
 from app.core.layers.cases import Chooser, chance
@@ -163,6 +164,10 @@ class ElementwiseMerge(Merge):
     def infer_many(self, xs: Sequence[Shape]) -> Step:
         """Output: the broadcast shape of the inputs (sizes equal, or 1 and repeated)."""
         return Step(output=broadcast(xs, self.torch_class))
+
+    def torch_function(self) -> TorchFunction:
+        """``torch_class`` on two inputs at a time, folded from the left."""
+        return TorchFunction(self.torch_class)
 
     def spatial(self, xs: Sequence[Shape], step: Step) -> bool:
         """A spatial size 1 repeated along a larger one: the same unit feeds every position."""
@@ -320,6 +325,10 @@ class Concat(Merge):
         out = list(first)
         out[dim - 1] = total
         return Step(output=tuple(out))
+
+    def torch_function(self) -> TorchFunction:
+        """``torch.cat(xs, dim=dim)``: the inputs as one list (one too: torch checks ``dim``)."""
+        return TorchFunction(self.torch_class, listed=True, kwargs={"dim": self.dim})
 
     def spatial(self, xs: Sequence[Shape], step: Step) -> bool:
         """Concatenating along a spatial axis (``dim`` ≥ 2) puts units side by side."""
