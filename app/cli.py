@@ -75,7 +75,7 @@ def is_graph(analysis: Analysis) -> bool:
     """Whether some layer reads anything but the layer before it (the input, for the first)."""
     previous = "input"
     for r in analysis.layers:
-        if r.inputs != [previous]:
+        if r.inputs != (previous,):
             return True
         previous = r.id
     return False

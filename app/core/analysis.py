@@ -131,11 +131,13 @@ class LayerReport:
     id: str
     name: str
     type: str
-    inputs: list[str]
-    input_shape: list[int]
-    output_shape: list[int]
-    weight_shape: list[int] | None
-    bias_shape: list[int] | None
+    # Tuples: immutable values, shared rather than copied with the layer before
+    # (``input_shape`` is its ``output_shape``) and with the layer's rule.
+    inputs: tuple[str, ...]
+    input_shape: tuple[int, ...]
+    output_shape: tuple[int, ...]
+    weight_shape: tuple[int, ...] | None
+    bias_shape: tuple[int, ...] | None
     params: int
     buffers: int
     receptive_field: ReceptiveField
@@ -150,8 +152,8 @@ class LayerReport:
 class Analysis:
     """The whole stack: per-layer reports and totals."""
 
-    input_shape: list[int]
-    output_shape: list[int]
+    input_shape: tuple[int, ...]
+    output_shape: tuple[int, ...]
     layers: list[LayerReport]
     total_params: int
     trainable_params: int
@@ -345,15 +347,12 @@ def analyze(
         if len(inputs) == 1:
             used[first] = True
             xs: tuple[Shape, ...] = (x0,)
-            input_ids = [ids[first]]
+            input_ids: tuple[str, ...] = (ids[first],)
         else:
-            input_ids = []
-            given = []
             for i in inputs:
                 used[i] = True
-                input_ids.append(ids[i])
-                given.append(shapes[i])
-            xs = tuple(given)
+            input_ids = tuple(ids[i] for i in inputs)
+            xs = tuple(shapes[i] for i in inputs)
         key = (spec.rule_key(), xs)
         entry = done.get(key)
         if entry is None:
@@ -400,10 +399,10 @@ def analyze(
                 node.id,
                 entry.kind,
                 input_ids,
-                list(x0),
-                list(output),
-                None if step.weight is None else list(step.weight),
-                None if step.bias is None else list(step.bias),
+                x0,
+                output,
+                step.weight,
+                step.bias,
                 step.params,
                 step.buffers,
                 rf,
@@ -423,8 +422,8 @@ def analyze(
             reports[index].warnings.append(_unused(index, nodes[index]))
     stack_warnings = [w for report in reports if report.warnings for w in report.warnings]
     return Analysis(
-        input_shape=list(input_shape),
-        output_shape=list(shapes[count - 1] if count else x),
+        input_shape=x,
+        output_shape=shapes[count - 1] if count else x,
         layers=reports,
         total_params=total_params,
         trainable_params=total_params,
@@ -622,7 +621,9 @@ def _warning(index: int, code: str, params: dict[str, Any]) -> LayerWarning:
 
 def _field_warning(index: int, rf: ReceptiveField, extents: Shape) -> LayerWarning:
     """The first layer whose units see past the input's edges."""
-    return _warning(index, WarningCode.RF_EXCEEDS_INPUT, {"size": rf.size, "input": list(extents)})
+    return _warning(
+        index, WarningCode.RF_EXCEEDS_INPUT, {"size": list(rf.size), "input": list(extents)}
+    )
 
 
 __all__ = [

@@ -654,7 +654,7 @@ def grade(
                         index,
                         name,
                         given,
-                        report.output_shape,
+                        list(report.output_shape),
                         explanation,
                         ctx,
                         spec,
@@ -662,7 +662,8 @@ def grade(
                     )
                 )
             elif name in ("weight_shape", "bias_shape"):
-                expected = report.weight_shape if name == "weight_shape" else report.bias_shape
+                shape = report.weight_shape if name == "weight_shape" else report.bias_shape
+                expected = None if shape is None else list(shape)
                 mistakes: dict[Mistake, tuple[Fraction, ...]] = {}
                 if name == "weight_shape":
                     mistakes = spec.weight_mistakes(inferred[index])

@@ -44,10 +44,12 @@ class ReceptiveField:
     centre: the field given is then the hull of their regions.
     """
 
-    size: list[int | float]
-    jump: list[int | float]
-    start: list[float]
-    padding: list[float]
+    # Tuples: a field is an immutable value, shared by the layers that keep their units in
+    # place and by the exact values of ``exact_of``.
+    size: tuple[int | float, ...]
+    jump: tuple[int | float, ...]
+    start: tuple[float, ...]
+    padding: tuple[float, ...]
     global_: Annotated[bool, Field(alias="global", serialization_alias="global")] = False
     aligned: bool = True
 
@@ -65,13 +67,13 @@ def as_number(value: Number) -> int | float:
 
 def exact_of(rf: ReceptiveField, exact: Exact | None) -> Exact:
     """The exact values of a field: ``exact`` when given, else its report's (ints and floats)."""
-    return (tuple(rf.size), tuple(rf.jump), tuple(rf.start)) if exact is None else exact
+    return (rf.size, rf.jump, rf.start) if exact is None else exact
 
 
 def input_field(extents: Shape) -> ReceptiveField:
     """The field of the network's input: one pixel, jump 1, first centre at 0."""
     axes = len(extents)
-    return ReceptiveField([1] * axes, [1] * axes, [0.0] * axes, [0.0] * axes)
+    return ReceptiveField((1,) * axes, (1,) * axes, (0.0,) * axes, (0.0,) * axes)
 
 
 def _report(
@@ -79,17 +81,17 @@ def _report(
 ) -> tuple[ReceptiveField, Exact | None]:
     """The report of a field, and its exact values when ``fraction`` (one may be a Fraction).
 
-    Without a fraction the sizes and jumps are ints and the starts floats, so the lists are
+    Without a fraction the sizes and jumps are ints and the starts floats, so the values are
     the report's own; starts and effective paddings ``(size - 1) / 2 - start`` are floats.
     """
     if not fraction:
-        padding = [(n - 1) / 2 - t for n, t in zip(size, start, strict=True)]
-        return ReceptiveField(size, jump, start, padding, False, aligned), None
+        padding = tuple([(n - 1) / 2 - t for n, t in zip(size, start, strict=True)])
+        return ReceptiveField(tuple(size), tuple(jump), tuple(start), padding, False, aligned), None
     report = ReceptiveField(
-        [as_number(n) for n in size],
-        [as_number(j) for j in jump],
-        [float(t) for t in start],
-        [float((n - 1) / 2 - t) for n, t in zip(size, start, strict=True)],
+        tuple([as_number(n) for n in size]),
+        tuple([as_number(j) for j in jump]),
+        tuple([float(t) for t in start]),
+        tuple([float((n - 1) / 2 - t) for n, t in zip(size, start, strict=True)]),
         False,
         aligned,
     )
@@ -99,10 +101,10 @@ def _report(
 def global_field(rf: ReceptiveField, extents: Shape) -> ReceptiveField:
     """A unit that sees the whole input: its extent, centred; jumps kept."""
     return ReceptiveField(
-        list(extents),
+        extents,
         rf.jump,
-        [(n - 1) / 2 for n in extents],
-        [0.0] * len(extents),
+        tuple([(n - 1) / 2 for n in extents]),
+        (0.0,) * len(extents),
         True,
     )
 
@@ -126,7 +128,7 @@ def through(
     if global_ or windows is None or len(windows) != len(extents):
         return global_field(rf, extents), None
     if exact is None:
-        # Ints and floats (wholes and halves): the report's lists are the exact values,
+        # Ints and floats (wholes and halves): the report's values are the exact values,
         # built in one pass over the axes.
         size: list[Any] = []
         jump: list[Any] = []
@@ -142,7 +144,10 @@ def through(
             start.append(t)
             padding.append((n - 1) / 2 - t)
         else:
-            return ReceptiveField(size, jump, start, padding, False, rf.aligned), None
+            field = ReceptiveField(
+                tuple(size), tuple(jump), tuple(start), tuple(padding), False, rf.aligned
+            )
+            return field, None
     sizes, jumps, starts = exact_of(rf, exact)
     return _report(
         [n + w.span * j for w, n, j in zip(windows, sizes, jumps, strict=True)],
@@ -224,7 +229,8 @@ def union(
         start.append(t)
         padding.append((n - 1) / 2 - t)
     aligned = aligned and why is None
-    return ReceptiveField(size, jump, start, padding, False, aligned), None, why
+    field = ReceptiveField(tuple(size), tuple(jump), tuple(start), tuple(padding), False, aligned)
+    return field, None, why
 
 
 def _exact_union(

@@ -220,9 +220,9 @@ def core_side(
         return CoreSide(
             [
                 CoreLayer(
-                    r.output_shape,
-                    r.weight_shape,
-                    r.bias_shape,
+                    list(r.output_shape),
+                    None if r.weight_shape is None else list(r.weight_shape),
+                    None if r.bias_shape is None else list(r.bias_shape),
                     r.params,
                     r.buffers,
                     r.macs,

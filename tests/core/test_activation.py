@@ -13,7 +13,7 @@ from app.core import LayerError, analyze
 )
 def test_shape_kept_no_params(kind: str) -> None:
     r = analyze([3, 5, 7], [{"type": kind}]).layers[0]
-    assert r.output_shape == [3, 5, 7]
+    assert r.output_shape == (3, 5, 7)
     assert (r.params, r.macs) == (0, 0)
 
 
@@ -26,7 +26,7 @@ def test_prelu_parameters() -> None:
 
 def test_softmax_dim() -> None:
     a = analyze([10], [{"type": "softmax", "dim": 1}, {"type": "logsoftmax", "dim": -1}])
-    assert a.output_shape == [10]
+    assert a.output_shape == (10,)
     assert a.warnings == []
     with pytest.raises(LayerError, match="Dimension out of range"):
         analyze([10], [{"type": "softmax", "dim": 2}])
@@ -35,6 +35,6 @@ def test_softmax_dim() -> None:
 
 
 def test_feature_dropout_ranks() -> None:
-    assert analyze([8, 4, 4], [{"type": "dropout2d", "p": 0.2}]).output_shape == [8, 4, 4]
+    assert analyze([8, 4, 4], [{"type": "dropout2d", "p": 0.2}]).output_shape == (8, 4, 4)
     with pytest.raises(LayerError, match="dropout3d expects"):
         analyze([8, 4, 4], [{"type": "dropout3d"}])

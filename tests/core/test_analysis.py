@@ -26,16 +26,16 @@ LENET5: list[dict[str, Any]] = [
 # The course's LeNet-5 table (Couche / Taille Sortie / Taille Poids); linear weights are
 # written there in x out, PyTorch stores out x in.
 COURSE_TABLE = [
-    ([20, 28, 28], [20, 1, 5, 5]),
-    ([20, 28, 28], None),
-    ([20, 14, 14], None),
-    ([50, 14, 14], [50, 20, 5, 5]),
-    ([50, 14, 14], None),
-    ([50, 7, 7], None),
-    ([2450], None),
-    ([500], [500, 2450]),
-    ([500], None),
-    ([10], [10, 500]),
+    ((20, 28, 28), (20, 1, 5, 5)),
+    ((20, 28, 28), None),
+    ((20, 14, 14), None),
+    ((50, 14, 14), (50, 20, 5, 5)),
+    ((50, 14, 14), None),
+    ((50, 7, 7), None),
+    ((2450,), None),
+    ((500,), (500, 2450)),
+    ((500,), None),
+    ((10,), (10, 500)),
 ]
 
 
@@ -62,15 +62,15 @@ def test_course_receptive_field_formula(depth: int) -> None:
         {"type": "conv2d", "out_channels": 4, "kernel_size": 3, "padding": 1}
     ] * depth
     rf = analyze([1, 64, 64], layers).layers[-1].receptive_field
-    assert rf.size == [1 + depth * 2] * 2
-    assert rf.jump == [1, 1]
-    assert rf.padding == [float(depth)] * 2
+    assert rf.size == (1 + depth * 2,) * 2
+    assert rf.jump == (1, 1)
+    assert rf.padding == (float(depth),) * 2
 
 
 def test_receptive_field_through_strides() -> None:
     rf = analyze([1, 28, 28], LENET5).layers[5].receptive_field
     # conv5 (5), pool2 (+1 -> 6, jump 2), conv5 (+8 -> 14), pool2 (+2 -> 16, jump 4)
-    assert (rf.size, rf.jump, rf.start) == ([16, 16], [4, 4], [1.5, 1.5])
+    assert (rf.size, rf.jump, rf.start) == ((16, 16), (4, 4), (1.5, 1.5))
     assert analyze([1, 28, 28], LENET5).layers[6].receptive_field.global_
 
 
@@ -130,7 +130,7 @@ def test_error_names_layer_index_and_type() -> None:
 
 def test_huge_input_costs_nothing_special() -> None:
     a = analyze([3, 100_000, 100_000], [{"type": "conv2d", "out_channels": 8, "K": 3}])
-    assert a.output_shape == [8, 99_998, 99_998]
+    assert a.output_shape == (8, 99_998, 99_998)
     assert isinstance(a.total_macs, int)
     assert a.total_macs == 8 * 27 * 99_998 * 99_998
 
@@ -142,13 +142,13 @@ def test_a_remainder_of_padding_only_is_no_warning() -> None:
         [3, 224, 224],
         [{"type": "conv2d", "out_channels": 64, "kernel_size": 7, "stride": 2, "padding": 3}],
     )
-    assert stem.layers[0].output_shape == [64, 112, 112]
+    assert stem.layers[0].output_shape == (64, 112, 112)
     assert [w.code for w in stem.warnings] == []
     # (8 - 3) / 2 = 2.5: three positions read columns 0–6, column 7 is never read.
     lossy = analyze(
         [1, 8, 8], [{"type": "conv2d", "out_channels": 1, "kernel_size": 3, "stride": 2}]
     )
-    assert lossy.layers[0].output_shape == [1, 3, 3]
+    assert lossy.layers[0].output_shape == (1, 3, 3)
     assert [(w.code, w.params["unread"]) for w in lossy.warnings] == [
         ("unread_input", 1),
         ("unread_input", 1),

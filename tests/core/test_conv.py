@@ -6,26 +6,26 @@ from typing import Any
 
 import pytest
 
-from app.core import LayerError, analyze
+from app.core import LayerError, LayerReport, analyze
 
 
-def one(input_shape: list[int], layer: dict[str, Any]) -> Any:
+def one(input_shape: list[int], layer: dict[str, Any]) -> LayerReport:
     return analyze(input_shape, [layer]).layers[0]
 
 
 def test_course_32x32_ten_5x5_filters() -> None:
     # "10 filtres 5×5 avec une stride de 1 et un padding de 2" on 3×32×32: 10×32×32, 760.
     r = one([3, 32, 32], {"type": "conv2d", "out_channels": 10, "kernel_size": 5, "padding": 2})
-    assert r.output_shape == [10, 32, 32]
-    assert r.weight_shape == [10, 3, 5, 5]
-    assert r.bias_shape == [10]
+    assert r.output_shape == (10, 32, 32)
+    assert r.weight_shape == (10, 3, 5, 5)
+    assert r.bias_shape == (10,)
     assert r.params == 760
 
 
 @pytest.mark.parametrize(
-    ("stride", "expected"), [(1, [1, 5, 5]), (2, [1, 3, 3])], ids=["stride1", "stride2"]
+    ("stride", "expected"), [(1, (1, 5, 5)), (2, (1, 3, 3))], ids=["stride1", "stride2"]
 )
-def test_course_7x7_with_3x3(stride: int, expected: list[int]) -> None:
+def test_course_7x7_with_3x3(stride: int, expected: tuple[int, ...]) -> None:
     r = one([1, 7, 7], {"type": "conv", "C_out": 1, "K": 3, "S": stride})
     assert r.output_shape == expected
 
@@ -39,15 +39,15 @@ def test_course_chain_6_then_10_filters() -> None:
             {"type": "conv2d", "out_channels": 10, "kernel_size": 3},
         ],
     )
-    assert a.layers[0].output_shape == [6, 28, 28]
-    assert a.layers[2].weight_shape == [10, 6, 3, 3]
-    assert a.layers[2].output_shape == [10, 26, 26]
+    assert a.layers[0].output_shape == (6, 28, 28)
+    assert a.layers[2].weight_shape == (10, 6, 3, 3)
+    assert a.layers[2].output_shape == (10, 26, 26)
 
 
 def test_floor_division_and_unread_rows_warning() -> None:
     # (8 - 3 + 0) / 2 + 1 = 3.5 -> 3; windows start at 0, 2, 4 and read up to row 6: row 7 unread.
     r = one([1, 8, 8], {"type": "conv2d", "out_channels": 1, "kernel_size": 3, "stride": 2})
-    assert r.output_shape == [1, 3, 3]
+    assert r.output_shape == (1, 3, 3)
     codes = [w.code for w in r.warnings]
     assert codes == ["unread_input", "unread_input"]
     assert r.warnings[0].params["unread"] == 1
@@ -77,14 +77,14 @@ def test_non_square_kernel_per_axis_stride_and_dilation() -> None:
         },
     )
     # H: (17 + 2 - 3) // 2 + 1 = 9; W: (23 - 2*4 - 1) // 1 + 1 = 15
-    assert r.output_shape == [8, 9, 15]
-    assert r.weight_shape == [8, 4, 3, 5]
-    assert r.receptive_field.size == [3, 9]
+    assert r.output_shape == (8, 9, 15)
+    assert r.weight_shape == (8, 4, 3, 5)
+    assert r.receptive_field.size == (3, 9)
 
 
 def test_groups_divide_channels() -> None:
     r = one([32, 8, 8], {"type": "conv2d", "out_channels": 64, "kernel_size": 3, "groups": 32})
-    assert r.weight_shape == [64, 1, 3, 3]
+    assert r.weight_shape == (64, 1, 3, 3)
     assert r.params == 64 * 9 + 64
     with pytest.raises(LayerError, match="in_channels must be divisible by groups") as info:
         one([30, 8, 8], {"type": "conv2d", "out_channels": 64, "kernel_size": 3, "groups": 4})
@@ -95,9 +95,9 @@ def test_groups_divide_channels() -> None:
 
 def test_same_padding_even_kernel_is_asymmetric() -> None:
     r = one([1, 10], {"type": "conv1d", "out_channels": 1, "kernel_size": 4, "padding": "same"})
-    assert r.output_shape == [1, 10]
+    assert r.output_shape == (1, 10)
     # total padding 3: 1 before, 2 after; the first unit's centre is at (4-1)/2 - 1 = 0.5
-    assert r.receptive_field.start == [0.5]
+    assert r.receptive_field.start == (0.5,)
     assert [w.code for w in r.warnings] == ["asymmetric_same_padding"]
 
 
@@ -142,8 +142,8 @@ def test_in_channels_given_must_match() -> None:
 
 def test_conv3d_video() -> None:
     r = one([3, 16, 112, 112], {"type": "conv3d", "out_channels": 64, "kernel_size": 3, "P": 1})
-    assert r.output_shape == [64, 16, 112, 112]
-    assert r.weight_shape == [64, 3, 3, 3, 3]
+    assert r.output_shape == (64, 16, 112, 112)
+    assert r.weight_shape == (64, 3, 3, 3, 3)
     assert r.macs == 64 * 3 * 27 * 16 * 112 * 112
 
 
@@ -165,11 +165,11 @@ def test_transposed_convolution() -> None:
         },
     )
     # (7 - 1) * 2 - 2 + 3 + 1 = 14
-    assert r.output_shape == [8, 14, 14]
-    assert r.weight_shape == [16, 8, 3, 3]
+    assert r.output_shape == (8, 14, 14)
+    assert r.weight_shape == (16, 8, 3, 3)
     assert r.params == 16 * 8 * 9 + 8
     assert r.macs == 7 * 7 * 16 * 8 * 9
-    assert r.receptive_field.jump == [0.5, 0.5]
+    assert r.receptive_field.jump == (0.5, 0.5)
 
 
 def test_transposed_output_padding_must_be_below_stride_or_dilation() -> None:

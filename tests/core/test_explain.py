@@ -410,7 +410,7 @@ def test_the_receptive_field_formula_of_the_course() -> None:
         assert step.formula == f"r = 1 + L × (K − 1) = 1 + {layers_so_far} × (3 − 1) = {size}"
         assert "1 + L × (K − 1)" in step.text
         assert "champ réceptif" in step.text.lower()
-        assert analysis.layers[index].receptive_field.size == [size, size]
+        assert analysis.layers[index].receptive_field.size == (size, size)
 
 
 def test_after_a_stride_the_general_recurrence_is_used() -> None:
@@ -447,7 +447,7 @@ def test_ceil_mode_is_said_and_shown_with_the_dropped_window() -> None:
     )
     assert "H' = 4 - 1 = 3" in formulas
     assert any("(4 - 1) × 2 = 6 ≥ N + P = 5 + 1 = 6" in s.text for s in steps)
-    assert analysis.layers[0].output_shape == [1, 3, 3]
+    assert analysis.layers[0].output_shape == (1, 3, 3)
     assert any("rounds up (ceil)" in s.text for s in steps)
 
 
@@ -644,7 +644,7 @@ def test_strict_mode_accepts_exact_divisions() -> None:
         [{"type": "conv2d", "out_channels": 1, "kernel_size": 3, "stride": 2}],
         strict=True,
     )
-    assert analysis.output_shape == [1, 3, 3]
+    assert analysis.output_shape == (1, 3, 3)
 
 
 WARNING_SAMPLES: dict[WarningCode, dict[str, Any]] = {

@@ -31,8 +31,8 @@ def conv(c: int, k: int | list[int], s: int = 1, p: int | list[int] = 0, **more:
 def test_a_chain_reports_generated_ids_and_its_inputs() -> None:
     a = analyze([3, 8, 8], [conv(4, 3), {"type": "relu"}])
     assert [(r.id, r.name, r.inputs) for r in a.layers] == [
-        ("0", "0", ["input"]),
-        ("1", "1", ["0"]),
+        ("0", "0", ("input",)),
+        ("1", "1", ("0",)),
     ]
     assert all(r.receptive_field.aligned for r in a.layers)
 
@@ -48,12 +48,12 @@ def test_ids_and_inputs_wire_a_skip_connection() -> None:
         ],
     )
     add, cat = a.layers[2], a.layers[3]
-    assert add.inputs == ["1", "input"]
-    assert add.output_shape == [4, 8, 8]
-    assert cat.inputs == ["a", "a"]
-    assert cat.output_shape == [8, 8, 8]
+    assert add.inputs == ("1", "input")
+    assert add.output_shape == (4, 8, 8)
+    assert cat.inputs == ("a", "a")
+    assert cat.output_shape == (8, 8, 8)
     assert (add.params, add.macs, cat.params, cat.macs) == (0, 0, 0, 0)
-    assert a.output_shape == [8, 8, 8]
+    assert a.output_shape == (8, 8, 8)
 
 
 def test_a_residual_block_names_its_layers_and_is_its_add() -> None:
@@ -65,12 +65,12 @@ def test_a_residual_block_names_its_layers_and_is_its_add() -> None:
     }
     a = analyze([4, 8, 8], [block, {"type": "relu"}])
     assert [(r.id, r.type, r.inputs) for r in a.layers] == [
-        ("block.conv1", "conv2d", ["input"]),
-        ("block.1", "batchnorm2d", ["block.conv1"]),
-        ("block.shortcut.0", "conv2d", ["input"]),
-        ("block.shortcut.1", "batchnorm2d", ["block.shortcut.0"]),
-        ("block", "add", ["block.1", "block.shortcut.1"]),
-        ("1", "relu", ["block"]),
+        ("block.conv1", "conv2d", ("input",)),
+        ("block.1", "batchnorm2d", ("block.conv1",)),
+        ("block.shortcut.0", "conv2d", ("input",)),
+        ("block.shortcut.1", "batchnorm2d", ("block.shortcut.0",)),
+        ("block", "add", ("block.1", "block.shortcut.1")),
+        ("1", "relu", ("block",)),
     ]
     # 8·4·9 + 8 + 2·8 + 8·4 + 8 + 2·8 = 368
     assert a.total_params == 368
@@ -89,8 +89,8 @@ def test_sequential_repeat_copies_with_their_own_parameters_and_scoped_ids() -> 
     }
     a = analyze([4, 6, 6], [block])
     assert [r.id for r in a.layers[:3]] == ["stage.0.dw", "stage.0.gate", "stage.0.2"]
-    assert a.layers[5].inputs == ["stage.1.gate", "stage.1.dw"]
-    assert a.layers[3].inputs == ["stage.0.2"]  # the second copy takes the first's output
+    assert a.layers[5].inputs == ("stage.1.gate", "stage.1.dw")
+    assert a.layers[3].inputs == ("stage.0.2",)  # the second copy takes the first's output
     assert a.total_params == 3 * (4 * 4 * 9 + 4)
 
 
@@ -108,14 +108,14 @@ def test_parallel_concatenates_its_branches_and_nests() -> None:
         [4, 6, 6], [inception, {"type": "parallel", "branches": [[conv(4, 1)]], "merge": "add"}]
     )
     assert a.layers[4].id == "mixed"
-    assert a.layers[4].inputs == [
+    assert a.layers[4].inputs == (
         "mixed.0.0",
         "mixed.1.1",
         "mixed.2.0",
-    ]
-    assert a.layers[4].output_shape == [2 + 5 + 4, 6, 6]
+    )
+    assert a.layers[4].output_shape == (2 + 5 + 4, 6, 6)
     assert a.layers[-1].id == "1"
-    assert a.layers[-1].inputs == ["1.0.0"]
+    assert a.layers[-1].inputs == ("1.0.0",)
 
 
 def test_an_output_nothing_uses_is_a_warning() -> None:
@@ -159,15 +159,15 @@ def test_shapes_that_do_not_add_name_both_inputs_and_sizes() -> None:
 
 def test_concat_counts_dim_as_torch_cat_and_refuses_the_batch() -> None:
     two = [conv(2, 1, id="a"), conv(3, 1, inputs=["input"], id="b")]
-    assert analyze([4, 6, 6], [*two, {"type": "cat", "inputs": ["a", "b"]}]).output_shape == [
+    assert analyze([4, 6, 6], [*two, {"type": "cat", "inputs": ["a", "b"]}]).output_shape == (
         5,
         6,
         6,
-    ]
+    )
     same = [conv(2, 1, id="a"), conv(2, 1, inputs=["input"], id="b")]
     for dim, out in ((2, [2, 12, 6]), (-1, [2, 6, 12]), (-3, [4, 6, 6])):
         layers = [*same, {"type": "concat", "dim": dim, "inputs": ["a", "b"]}]
-        assert analyze([4, 6, 6], layers).output_shape == out, dim
+        assert list(analyze([4, 6, 6], layers).output_shape) == out, dim
     with pytest.raises(LayerError, match="batch") as info:
         analyze([4, 6, 6], [*same, {"type": "concat", "dim": 0, "inputs": ["a", "b"]}])
     assert info.value.field == "dim"
@@ -184,7 +184,7 @@ def test_concat_counts_dim_as_torch_cat_and_refuses_the_batch() -> None:
 
 def test_a_merge_of_one_input_is_the_identity() -> None:
     a = analyze([3, 5, 5], [{"type": "add"}, {"type": "mul"}, {"type": "concat"}])
-    assert [r.output_shape for r in a.layers] == [[3, 5, 5]] * 3
+    assert [r.output_shape for r in a.layers] == [(3, 5, 5)] * 3
 
 
 # --- graph errors ---------------------------------------------------------------------------
@@ -321,7 +321,7 @@ def test_resnet_v1_50_blocks_match_the_published_receptive_fields() -> None:
     ):
         last = [r.id for r in a.layers if r.id.startswith(block + ".")][-1]
         rf = by_id[last]
-        assert (rf.size, rf.jump, rf.padding) == ([size] * 2, [jump] * 2, [padding] * 2), block
+        assert (rf.size, rf.jump, rf.padding) == ((size,) * 2, (jump,) * 2, (padding,) * 2), block
         assert rf.aligned
     assert not any(w.code == "receptive_field_not_aligned" for w in a.warnings)
 
@@ -350,9 +350,9 @@ def test_inception_v3_mixed_5b_matches_the_published_receptive_field() -> None:
     a = analyze([3, 299, 299], layers)
     mixed = a.layers[-1]
     assert mixed.id == "Mixed_5b"
-    assert mixed.output_shape == [256, 35, 35]
+    assert mixed.output_shape == (256, 35, 35)
     rf = mixed.receptive_field
-    assert (rf.size, rf.jump, rf.padding, rf.aligned) == ([63, 63], [8, 8], [18.0, 18.0], True)
+    assert (rf.size, rf.jump, rf.padding, rf.aligned) == ((63, 63), (8, 8), (18.0, 18.0), True)
 
 
 def test_torchvision_resnet50_final_features_see_427_pixels() -> None:
@@ -360,9 +360,9 @@ def test_torchvision_resnet50_final_features_see_427_pixels() -> None:
     a = analyze(preset["input_shape"], preset["layers"])
     pool = next(r for r in a.layers if r.type.startswith("adaptiveavgpool"))
     before = a.layers[pool.index - 1].receptive_field
-    assert (before.size, before.jump, before.global_) == ([427, 427], [32, 32], False)
+    assert (before.size, before.jump, before.global_) == ((427, 427), (32, 32), False)
     assert pool.receptive_field.global_
-    assert pool.receptive_field.size == [224, 224]
+    assert pool.receptive_field.size == (224, 224)
 
 
 def test_resnet18_as_residual_blocks_totals_torchvision() -> None:
@@ -379,7 +379,7 @@ def test_global_pooling_is_global_in_a_chain() -> None:
     # conv 3×3: size 3; the pooling to 1×1 sees the whole 6×6 input.
     a = analyze([1, 6, 6], [conv(2, 3), {"type": "adaptiveavgpool2d", "output_size": 1}])
     rf = a.layers[1].receptive_field
-    assert (rf.global_, rf.size, rf.start, rf.padding) == (True, [6, 6], [2.5, 2.5], [0.0, 0.0])
+    assert (rf.global_, rf.size, rf.start, rf.padding) == (True, (6, 6), (2.5, 2.5), (0.0, 0.0))
     half = analyze([1, 6, 6], [{"type": "adaptiveavgpool2d", "output_size": [1, 2]}])
     assert not half.layers[0].receptive_field.global_  # 1 on one axis only: 6×3 windows
 
@@ -394,7 +394,7 @@ def test_squeeze_excitation_makes_the_product_global() -> None:
     ]
     a = analyze([4, 8, 8], layers)
     assert a.layers[-1].receptive_field.global_
-    assert a.layers[-1].receptive_field.size == [8, 8]
+    assert a.layers[-1].receptive_field.size == (8, 8)
 
 
 def test_aligned_paths_give_the_largest_field() -> None:
@@ -408,7 +408,7 @@ def test_aligned_paths_give_the_largest_field() -> None:
         {"type": "add", "inputs": ["a", "b", "c"]},
     ]
     rf = analyze([1, 10, 10], layers).layers[-1].receptive_field
-    assert (rf.size, rf.start, rf.padding, rf.aligned) == ([5, 5], [1.0, 1.0], [1.0, 1.0], True)
+    assert (rf.size, rf.start, rf.padding, rf.aligned) == ((5, 5), (1.0, 1.0), (1.0, 1.0), True)
 
 
 @pytest.mark.parametrize(
@@ -429,7 +429,7 @@ def test_paths_that_disagree_give_the_hull_and_a_warning(
     a = analyze([1, 8, 8], layers)
     merge = a.layers[-1]
     rf = merge.receptive_field
-    assert (rf.size, rf.start, rf.jump, rf.aligned) == (size, start, jump, False)
+    assert (list(rf.size), list(rf.start), list(rf.jump), rf.aligned) == (size, start, jump, False)
     (warning,) = merge.warnings
     assert warning.code == "receptive_field_not_aligned"
     assert "m" in warning.message
@@ -444,7 +444,7 @@ def test_a_concatenation_along_a_spatial_axis_is_not_aligned() -> None:
     layers = [conv(2, 3, p=1, id="a"), {"type": "concat", "dim": 3, "inputs": ["a", "a"]}]
     a = analyze([1, 6, 6], layers)
     cat = a.layers[-1]
-    assert cat.output_shape == [2, 6, 12]
+    assert cat.output_shape == (2, 6, 12)
     assert not cat.receptive_field.aligned
     assert [w.code for w in cat.warnings] == ["receptive_field_not_aligned"]
 
@@ -482,16 +482,23 @@ def test_a_graph_infers_each_rule_once_per_input_shape(monkeypatch: pytest.Monke
     a = analyze([4, 8, 8], layers)
     # The first reads 4×8×8 and every other 4×8×8 too: one shape, one inference.
     assert calls == [(4, 8, 8)]
-    assert [r.receptive_field.size for r in a.layers[:3]] == [[3, 3], [5, 5], [7, 7]]
+    assert [r.receptive_field.size for r in a.layers[:3]] == [(3, 3), (5, 5), (7, 7)]
     # The add sees the hull of c49 (101 pixels) and c0 (3): 101, centred alike.
-    assert a.layers[-1].receptive_field.size == [101, 101]
+    assert a.layers[-1].receptive_field.size == (101, 101)
     assert a.layers[-1].receptive_field.aligned
-    assert a.layers[-1].input_shape == [4, 8, 8]
+    assert a.layers[-1].input_shape == (4, 8, 8)
 
 
-def test_reports_do_not_share_their_shape_lists() -> None:
-    a = analyze([4, 8, 8], [conv(4, 3, p=1), conv(4, 3, p=1)])
-    first, second = a.layers
-    assert first.output_shape == second.input_shape
-    assert first.output_shape is not second.input_shape
-    assert first.weight_shape is not second.weight_shape
+def test_reports_hold_their_shapes_and_fields_as_immutable_tuples() -> None:
+    a = analyze([4, 8, 8], [conv(4, 3, p=1), {"type": "relu"}, conv(4, 3, p=1)])
+    first, relu, second = a.layers
+    rf = second.receptive_field
+    values: list[object] = [a.input_shape, a.output_shape, rf.size, rf.jump, rf.start, rf.padding]
+    for report in a.layers:
+        values += [report.inputs, report.input_shape, report.output_shape]
+    values += [first.weight_shape, first.bias_shape, second.weight_shape, second.bias_shape]
+    assert [type(value) for value in values] == [tuple] * len(values)
+    assert (a.input_shape, second.inputs, second.weight_shape) == ((4, 8, 8), ("1",), (4, 4, 3, 3))
+    # Immutable, a shape is shared rather than copied: a layer reads the one before it wrote.
+    assert second.input_shape is relu.output_shape
+    assert relu.receptive_field is first.receptive_field

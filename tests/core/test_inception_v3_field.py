@@ -127,10 +127,10 @@ def test_inception_v3_end_points_match_the_published_receptive_fields() -> None:
         "Mixed_7c": [2048, 8, 8],
     }
     for name, shape in shapes.items():
-        assert by_id[name].output_shape == shape, name
+        assert list(by_id[name].output_shape) == shape, name
     for name, size, jump, padding in (("Mixed_5b", 63, 8, 18), ("Mixed_7c", 1311, 32, 618)):
         rf = by_id[name].receptive_field
-        assert (rf.size, rf.jump, rf.padding) == ([size] * 2, [jump] * 2, [padding] * 2), name
+        assert (rf.size, rf.jump, rf.padding) == ((size,) * 2, (jump,) * 2, (padding,) * 2), name
         assert rf.aligned, name
         assert not rf.global_, name
 
@@ -140,4 +140,4 @@ def test_a_branch_kept_alone_gives_a_smaller_field_than_the_block() -> None:
     # 31 pixels (the stem's field), the 3×3-3×3 branch 63.
     stem = INCEPTION_V3[:7]
     one_by_one = analyze([3, 299, 299], [*stem, conv(64, 1)]).layers[-1].receptive_field
-    assert (one_by_one.size, one_by_one.jump) == ([31, 31], [8, 8])
+    assert (one_by_one.size, one_by_one.jump) == ((31, 31), (8, 8))

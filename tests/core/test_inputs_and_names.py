@@ -173,7 +173,7 @@ def test_keras_lenet5_gives_the_classic_count() -> None:
     analysis = analyze([1, 28, 28], layers)
     assert [r.params for r in analysis.layers if r.params] == [156, 2416, 48120, 10164, 850]
     assert analysis.total_params == 61706
-    assert analysis.layers[4].output_shape == [16, 5, 5]
+    assert analysis.layers[4].output_shape == (16, 5, 5)
 
 
 def test_caffe_names_read_as_pytorch() -> None:
@@ -189,7 +189,7 @@ def test_caffe_names_read_as_pytorch() -> None:
     assert [s.kind for s in specs] == ["conv", "relu", "flatten", "dropout", "linear"]
     assert specs[3].model_dump()["p"] == 0.2
     analysis = analyze([1, 8, 8], specs)
-    assert analysis.layers[0].output_shape == [4, 8, 8]
+    assert analysis.layers[0].output_shape == (4, 8, 8)
     assert [r.params for r in analysis.layers] == [40, 0, 0, 0, 2570]
 
 

@@ -57,7 +57,7 @@ def test_invariants(case: tuple[list[int], list[dict[str, Any]]]) -> None:
         rf = report.receptive_field
         assert report.params >= 0
         assert all(n >= 1 for n in report.output_shape)
-        assert rf.jump == [strides, strides]
+        assert rf.jump == (strides, strides)
         assert rf.size[0] >= previous
         previous = rf.size[0]
         # effective padding = (size - 1) / 2 - start

@@ -9,7 +9,7 @@ from app.core import LayerError, analyze
 
 def test_flatten_default_merges_all_but_batch() -> None:
     r = analyze([50, 7, 7], [{"type": "flatten"}]).layers[0]
-    assert r.output_shape == [2450]
+    assert r.output_shape == (2450,)
     assert r.receptive_field.global_
 
 
@@ -20,7 +20,7 @@ def test_flatten_default_merges_all_but_batch() -> None:
 )
 def test_flatten_ranges(start: int, end: int, expected: list[int]) -> None:
     layer = {"type": "flatten", "start_dim": start, "end_dim": end}
-    assert analyze([3, 4, 5], [layer]).layers[0].output_shape == expected
+    assert list(analyze([3, 4, 5], [layer]).layers[0].output_shape) == expected
 
 
 def test_flatten_dim_out_of_range_and_order() -> None:
@@ -35,13 +35,13 @@ def test_flatten_dim_out_of_range_and_order() -> None:
 
 def test_linear_course_lenet_sizes() -> None:
     r = analyze([2450], [{"type": "linear", "out_features": 500}]).layers[0]
-    assert r.weight_shape == [500, 2450]  # PyTorch stores out x in
+    assert r.weight_shape == (500, 2450)  # PyTorch stores out x in
     assert r.params == 2450 * 500 + 500
 
 
 def test_linear_acts_on_last_axis() -> None:
     r = analyze([3, 8, 16], [{"type": "linear", "out_features": 4}], batch_size=2).layers[0]
-    assert r.output_shape == [3, 8, 4]
+    assert r.output_shape == (3, 8, 4)
     assert r.macs == 2 * 3 * 8 * 16 * 4
     assert [w.code for w in r.warnings] == ["linear_on_last_axis"]
 

@@ -10,7 +10,7 @@ from app.core import LayerError, analyze
 def test_batchnorm2d_params_and_buffers() -> None:
     a = analyze([64, 8, 8], [{"type": "batchnorm2d"}])
     r = a.layers[0]
-    assert (r.params, r.buffers, r.weight_shape, r.bias_shape) == (128, 129, [64], [64])
+    assert (r.params, r.buffers, r.weight_shape, r.bias_shape) == (128, 129, (64,), (64,))
     assert a.total_params == 128
     assert a.total_buffers == 129
 
@@ -30,7 +30,7 @@ def test_batchnorm_rank_and_num_features() -> None:
 
 def test_layernorm_defaults_to_last_axis() -> None:
     r = analyze([16, 32], [{"type": "layernorm"}]).layers[0]
-    assert (r.weight_shape, r.params) == ([32], 64)
+    assert (r.weight_shape, r.params) == ((32,), 64)
     r = analyze([4, 5, 6], [{"type": "layernorm", "normalized_shape": [5, 6]}]).layers[0]
     assert r.params == 60
     with pytest.raises(LayerError, match="normalized_shape"):
@@ -65,7 +65,7 @@ def test_layernorm_normalized_shape_has_at_most_four_entries(length: int) -> Non
 
 def test_layernorm_over_four_axes_is_still_read() -> None:
     r = analyze([2, 3, 4, 5], [{"type": "layernorm", "normalized_shape": [2, 3, 4, 5]}])
-    assert r.layers[0].weight_shape == [2, 3, 4, 5]
+    assert r.layers[0].weight_shape == (2, 3, 4, 5)
     assert r.total_params == 2 * 120
 
 
@@ -77,7 +77,7 @@ def test_instancenorm2d_params_only_when_affine_and_buffers_only_with_running_st
     r = analyze([64, 8, 8], [{"type": "instancenorm2d"}]).layers[0]
     assert (r.params, r.buffers, r.weight_shape, r.bias_shape, r.macs) == (0, 0, None, None, 0)
     r = analyze([64, 8, 8], [{"type": "instancenorm2d", "affine": True}]).layers[0]
-    assert (r.params, r.buffers, r.weight_shape, r.bias_shape) == (128, 0, [64], [64])
+    assert (r.params, r.buffers, r.weight_shape, r.bias_shape) == (128, 0, (64,), (64,))
     r = analyze([64, 8], [{"type": "instancenorm1d", "track_running_stats": True}]).layers[0]
     assert (r.params, r.buffers) == (0, 2 * 64 + 1)  # running_mean, running_var, the count
 
@@ -103,7 +103,7 @@ def test_instancenorm_num_features_is_refused_where_it_is_used_and_warned_of_oth
         assert refused.value.code == "channels_mismatch"
     a = analyze([5, 4, 4], [{"type": "instancenorm2d", "num_features": 3}])
     assert [w.code for w in a.warnings] == ["num_features_unused"]
-    assert a.layers[0].output_shape == [5, 4, 4]
+    assert a.layers[0].output_shape == (5, 4, 4)
 
 
 def test_instancenorm_over_one_spatial_element() -> None:
@@ -117,8 +117,8 @@ def test_instancenorm_over_one_spatial_element() -> None:
 def test_local_response_norm_keeps_the_shape_and_needs_a_spatial_axis() -> None:
     a = analyze([96, 55, 55], [{"type": "localresponsenorm", "size": 5, "k": 2}])
     r = a.layers[0]
-    assert (r.output_shape, r.params, r.buffers, r.macs) == ([96, 55, 55], 0, 0, 0)
-    assert r.receptive_field.size == [1, 1]
+    assert (r.output_shape, r.params, r.buffers, r.macs) == ((96, 55, 55), 0, 0, 0)
+    assert r.receptive_field.size == (1, 1)
     with pytest.raises(LayerError, match=r"Expected 3D or higher dimensionality input \(got 2"):
         analyze([96], [{"type": "localresponsenorm", "size": 5}])
 

@@ -76,7 +76,7 @@ def test_the_course_table_reads_as_lenet5() -> None:
     for report, row in zip(analysis.layers, rows, strict=True):
         assert " x ".join(map(str, report.output_shape)) == row[1]
         if row[2]:
-            weight = report.weight_shape or []
+            weight = report.weight_shape or ()
             written = weight if report.type != "linear" else weight[::-1]
             assert " x ".join(map(str, written)) == row[2]
     assert analysis.total_params == 1_256_080
@@ -158,7 +158,7 @@ def test_a_pytorch_printout_gives_every_layer_with_pytorch_names() -> None:
     analysis = analyze([3, 32, 32], layers[:32])  # dropout1d wants a C × L input
     # Counted by torch for this very module: sum(p.numel() for p in model.parameters()).
     assert analysis.total_params == 6057
-    assert analysis.output_shape == [10]
+    assert analysis.output_shape == (10,)
 
 
 def test_nested_containers_and_repeats_are_flattened() -> None:

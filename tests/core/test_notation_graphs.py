@@ -92,7 +92,7 @@ Mul(x, gate)"""
 def test_resnet18_by_hand_totals_torchvisions_count(text: str) -> None:
     analysis = analyze([3, 224, 224], text)
     assert analysis.total_params == 11_689_512
-    assert analysis.output_shape == [1000]
+    assert analysis.output_shape == (1000,)
     # torchvision documents 1.814 GFLOPS (multiply-accumulates) for resnet18.
     assert abs(analysis.total_macs - 1.814e9) / 1.814e9 < 0.01
     adds = [layer for layer in analysis.layers if layer.type == "add"]
@@ -107,25 +107,25 @@ def test_resnet18_names_follow_the_ids() -> None:
     # layer1 copy 0, its residual (entry 0), whose add reads the main path and the stem.
     first_add = next(layer for layer in analysis.layers if layer.type == "add")
     assert first_add.id == "layer1.0.0"
-    assert first_add.inputs == ["layer1.0.0.4", "3"]
+    assert first_add.inputs == ("layer1.0.0.4", "3")
     shortcut = next(layer for layer in analysis.layers if ".shortcut." in str(layer.id))
     assert shortcut.id == "layer2.0.shortcut.0"
-    assert shortcut.weight_shape == [128, 64, 1, 1]
+    assert shortcut.weight_shape == (128, 64, 1, 1)
 
 
 def test_a_basic_block_with_its_projection() -> None:
     analysis = analyze([64, 56, 56], BASIC_BLOCK)
     assert analysis.total_params == 230_144  # torch: 73,728 + 147,456 + 8,192 + 3 x 256
-    assert analysis.output_shape == [128, 28, 28]
+    assert analysis.output_shape == (128, 28, 28)
     add = analysis.layers[-2]
-    assert (add.type, add.inputs) == ("add", ["0.4", "0.shortcut.1"])
+    assert (add.type, add.inputs) == ("add", ("0.4", "0.shortcut.1"))
 
 
 @pytest.mark.parametrize("text", [INCEPTION, INCEPTION_IDS], ids=["parallel", "ids"])
 def test_an_inception_block(text: str) -> None:
     analysis = analyze([192, 28, 28], text)
     assert analysis.total_params == 163_696  # inception (3a), counted by torch
-    assert analysis.output_shape == [256, 28, 28]
+    assert analysis.output_shape == (256, 28, 28)
     assert analysis.warnings == []
     concat = analysis.layers[-1]
     assert concat.type == "concat"
@@ -136,7 +136,7 @@ def test_squeeze_excitation_with_mul() -> None:
     analysis = analyze([3, 32, 32], SQUEEZE_EXCITATION)
     assert analysis.total_params == 2_372  # torch: 1,792 + 260 + 320
     mul = analysis.layers[-1]
-    assert (mul.type, mul.inputs, mul.output_shape) == ("mul", ["x", "gate"], [64, 32, 32])
+    assert (mul.type, mul.inputs, mul.output_shape) == ("mul", ("x", "gate"), (64, 32, 32))
     assert mul.receptive_field.global_
 
 

@@ -195,10 +195,10 @@ def test_an_asymmetric_zero_pad_before_a_3x3_convolution_moves_the_start() -> No
         ],
     )
     pad, conv = (r.receptive_field for r in analysis.layers)
-    assert (pad.size, pad.jump, pad.start, pad.padding) == ([1, 1], [1, 1], [-2, -2], [2, 2])
-    assert (conv.size, conv.jump, conv.start, conv.padding) == ([3, 3], [1, 1], [-1, -1], [2, 2])
+    assert (pad.size, pad.jump, pad.start, pad.padding) == ((1, 1), (1, 1), (-2, -2), (2, 2))
+    assert (conv.size, conv.jump, conv.start, conv.padding) == ((3, 3), (1, 1), (-1, -1), (2, 2))
     # Shapes: 8 + 2 + 1 = 11, then 11 - 3 + 1 = 9.
-    assert [r.output_shape for r in analysis.layers] == [[3, 11, 11], [4, 9, 9]]
+    assert [r.output_shape for r in analysis.layers] == [(3, 11, 11), (4, 9, 9)]
 
 
 def test_the_course_example_pad_then_a_padded_convolution() -> None:
@@ -210,9 +210,9 @@ def test_the_course_example_pad_then_a_padded_convolution() -> None:
         "ZeroPad2d((1, 2, 0, 1))\nConv2d(3, 4, kernel_size=3, padding=1)",
     )
     conv = analysis.layers[1]
-    assert conv.output_shape == [4, 9, 11]
-    assert conv.receptive_field.start == [0, -1]
-    assert conv.receptive_field.padding == [1, 2]
+    assert conv.output_shape == (4, 9, 11)
+    assert conv.receptive_field.start == (0.0, -1.0)
+    assert conv.receptive_field.padding == (1, 2)
 
 
 def test_tf_same_padding_written_with_zero_pads_gives_the_resnet_stem_table() -> None:
@@ -239,7 +239,7 @@ def test_tf_same_padding_written_with_zero_pads_gives_the_resnet_stem_table() ->
     # pad adds nothing before: start 1. The pooling: size 7 + 2 × 2 = 11, jump 4,
     # start 1 + 1 × 2 = 3. Effective padding (11 - 1) / 2 - 3 = 2 (PyTorch's P = 3 gives 3).
     assert fields == [(1, 1, -2), (7, 2, 1), (7, 2, 1), (7, 2, 1), (7, 2, 1), (11, 4, 3)]
-    assert analysis.layers[-1].receptive_field.padding == [2, 2]
+    assert analysis.layers[-1].receptive_field.padding == (2, 2)
 
 
 @pytest.mark.parametrize(

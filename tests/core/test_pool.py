@@ -7,23 +7,23 @@ from typing import Any
 
 import pytest
 
-from app.core import LayerError, analyze
+from app.core import LayerError, LayerReport, analyze
 from app.core.shapes import adaptive_max_window, pool_out
 
 
-def one(input_shape: list[int], layer: dict[str, Any]) -> Any:
+def one(input_shape: list[int], layer: dict[str, Any]) -> LayerReport:
     return analyze(input_shape, [layer]).layers[0]
 
 
 def test_course_max_pool_2x2_stride_2() -> None:
     r = one([20, 28, 28], {"type": "maxpool2d", "kernel_size": 2, "stride": 2})
-    assert r.output_shape == [20, 14, 14]
+    assert r.output_shape == (20, 14, 14)
     assert r.params == 0
     assert r.weight_shape is None
 
 
 def test_stride_defaults_to_kernel() -> None:
-    assert one([3, 9, 9], {"type": "maxpool", "K": 3}).output_shape == [3, 3, 3]
+    assert one([3, 9, 9], {"type": "maxpool", "K": 3}).output_shape == (3, 3, 3)
 
 
 @pytest.mark.parametrize(
@@ -60,13 +60,13 @@ def test_avgpool1d_has_no_divisor_override() -> None:
 
 def test_adaptive_keeps_none_axes() -> None:
     r = one([512, 13, 9], {"type": "adaptiveavgpool2d", "output_size": [None, 3]})
-    assert r.output_shape == [512, 13, 3]
+    assert r.output_shape == (512, 13, 3)
 
 
 def test_adaptive_global_pool_sees_everything() -> None:
     r = one([8, 7, 7], {"type": "adaptivemaxpool2d", "output_size": 1})
-    assert r.output_shape == [8, 1, 1]
-    assert r.receptive_field.size == [7, 7]
+    assert r.output_shape == (8, 1, 1)
+    assert r.receptive_field.size == (7, 7)
 
 
 @pytest.mark.parametrize("n", range(1, 40))

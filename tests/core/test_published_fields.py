@@ -24,9 +24,9 @@ def vgg16_features() -> list[dict[str, Any]]:
 def test_vgg16_matches_the_published_table() -> None:
     # vgg_16: r = 212, S = 32, P = 90.
     rf = analyze([3, 224, 224], vgg16_features()).layers[-1].receptive_field
-    assert rf.size == [212, 212]
-    assert rf.jump == [32, 32]
-    assert rf.padding == [90.0, 90.0]
+    assert rf.size == (212, 212)
+    assert rf.jump == (32, 32)
+    assert rf.padding == (90.0, 90.0)
 
 
 def test_alexnet_v2_matches_the_published_table() -> None:
@@ -42,6 +42,6 @@ def test_alexnet_v2_matches_the_published_table() -> None:
         {"type": "maxpool2d", "kernel_size": 3, "stride": 2},
     ]
     rf = analyze([3, 224, 224], layers).layers[-1].receptive_field
-    assert rf.size == [195, 195]
-    assert rf.jump == [32, 32]
-    assert rf.padding == [64.0, 64.0]
+    assert rf.size == (195, 195)
+    assert rf.jump == (32, 32)
+    assert rf.padding == (64.0, 64.0)

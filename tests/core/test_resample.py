@@ -306,7 +306,7 @@ def test_pixel_unshuffle_after_a_conv_moves_the_field_as_a_pooling_of_kernel_and
     )
     rf = analysis.layers[1].receptive_field
     # size 3 + (2 - 1) × 1 = 4, jump 2, start 0 + 1/2 × 1 = 1/2, padding (4 - 1) / 2 - 1/2 = 1.
-    assert (rf.size, rf.jump, rf.start, rf.padding) == ([4, 4], [2, 2], [0.5, 0.5], [1, 1])
+    assert (rf.size, rf.jump, rf.start, rf.padding) == ((4, 4), (2, 2), (0.5, 0.5), (1, 1))
 
 
 STACKS: list[tuple[list[int], list[L]]] = [

@@ -72,7 +72,7 @@ def corrupted(report: LayerReport, field: str) -> LayerReport:
     changes: dict[str, Any] = {}
     if field in ("output_shape", "weight_shape", "bias_shape"):
         shape = getattr(report, field)
-        changes[field] = [1] if shape is None else [*shape[:-1], shape[-1] + 1]
+        changes[field] = (1,) if shape is None else (*shape[:-1], shape[-1] + 1)
     elif field == "macs":
         changes[field] = 2 * report.macs + 1
     elif field in ("params", "buffers"):
@@ -80,7 +80,7 @@ def corrupted(report: LayerReport, field: str) -> LayerReport:
     else:
         name = field.removeprefix("receptive_field.")
         rf = report.receptive_field
-        moved: dict[str, Any] = {name: [v + 1 for v in getattr(rf, name)]}
+        moved: dict[str, Any] = {name: tuple(v + 1 for v in getattr(rf, name))}
         changes["receptive_field"] = replace(rf, **moved)
     return replace(report, **changes)
 
@@ -92,10 +92,10 @@ def test_the_correct_analysis_passes_and_says_what_it_compared() -> None:
     for layer, (size, jump, start, padding) in FIELDS.items():
         rf = analysis.layers[layer].receptive_field
         assert (rf.size, rf.jump, rf.start, rf.padding) == (
-            [size] * 2,
-            [jump] * 2,
-            [start] * 2,
-            [padding] * 2,
+            (size,) * 2,
+            (jump,) * 2,
+            (start,) * 2,
+            (padding,) * 2,
         )
     v = check(specs, analysis)
     assert v.status is VerificationStatus.PASSED, v.mismatches
@@ -136,7 +136,8 @@ def test_each_compared_field_when_wrong_is_a_mismatch(layer: int, field: str) ->
     if field.startswith("receptive_field."):
         assert mismatch.torch == list(getattr(good.receptive_field, field.split(".")[1]))
     else:
-        assert mismatch.torch == getattr(good, field)
+        value = getattr(good, field)
+        assert mismatch.torch == (list(value) if isinstance(value, tuple) else value)
     assert mismatch.calculated != mismatch.torch
 
 
@@ -172,8 +173,8 @@ def test_after_a_fractional_stride_only_size_and_jump_are_compared() -> None:
         measure_rf=True,
     )
     assert analysis is not None
-    assert analysis.layers[1].receptive_field.start == [-0.5]
-    assert analysis.layers[1].receptive_field.jump == [1]
+    assert analysis.layers[1].receptive_field.start == (-0.5,)
+    assert analysis.layers[1].receptive_field.jump == (1,)
     assert v.status is VerificationStatus.PASSED, v.mismatches
     assert v.receptive_field is not None
     first, second = v.receptive_field
@@ -190,8 +191,8 @@ def test_a_wrong_jump_after_a_fractional_stride_is_a_mismatch() -> None:
         [{"type": "convtranspose1d", "out_channels": 1, "kernel_size": 3, "stride": 2}]
     )
     analysis = analyze([1, 20], specs)
-    assert analysis.layers[0].receptive_field.jump == [0.5]
-    rf = replace(analysis.layers[0].receptive_field, jump=[1])
+    assert analysis.layers[0].receptive_field.jump == (0.5,)
+    rf = replace(analysis.layers[0].receptive_field, jump=(1,))
     wrong = replace(analysis, layers=[replace(analysis.layers[0], receptive_field=rf)])
     v = verify_stack([1, 20], specs, wrong, max_elements=2**20)
     assert [(m.layer, m.field, m.calculated, m.torch) for m in v.mismatches] == [

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from app.core import analyze
+from app.core import Analysis, LayerSpec, analyze
 from app.core.layers import LAYERS_ADAPTER
 from app.core.presets import PRESETS
-from app.verify import VerificationStatus
+from app.verify import Verification, VerificationStatus
 from app.verify.torch_backend import verify_stack
 from tests.torch_util import require_torch
 
@@ -55,7 +55,9 @@ SQUEEZE_EXCITATION: list[Layer] = [
 ]
 
 
-def _check(input_shape: list[int], layers: list[Layer]) -> Any:
+def _check(
+    input_shape: list[int], layers: list[Layer]
+) -> tuple[list[LayerSpec], Analysis, Verification]:
     specs = LAYERS_ADAPTER.validate_python(layers)
     analysis = analyze(input_shape, specs)
     return specs, analysis, verify_stack(input_shape, specs, analysis, max_elements=2**50)
@@ -98,8 +100,8 @@ def test_a_wrong_concat_channel_count_fails_naming_the_node() -> None:
     require_torch()
     specs, analysis, _ = _check([3, 12, 12], INCEPTION)
     at = next(i for i, r in enumerate(analysis.layers) if r.id == "mixed")
-    assert analysis.layers[at].output_shape == [4 + 5 + 6 + 7, 12, 12]
-    wrong = replace(analysis.layers[at], output_shape=[21, 12, 12])
+    assert analysis.layers[at].output_shape == (4 + 5 + 6 + 7, 12, 12)
+    wrong = replace(analysis.layers[at], output_shape=(21, 12, 12))
     layers = [wrong if i == at else r for i, r in enumerate(analysis.layers)]
     v = verify_stack([3, 12, 12], specs, replace(analysis, layers=layers), max_elements=2**50)
     assert v.status is VerificationStatus.FAILED
@@ -137,6 +139,7 @@ def test_graph_receptive_fields_are_measured_per_node() -> None:
     assert block["status"] == "measured"
     assert block["measured"]["size"] == [7, 7]
     assert block["measured"]["global"] is False
+    assert v.receptive_field is not None
     assert [r.id for r in analysis.layers] == [r["id"] for r in v.receptive_field]
 
 
@@ -168,7 +171,7 @@ def test_paths_that_disagree_on_centre_are_compared_as_their_hull() -> None:
     ]
     _, analysis, v = _check([1, 12, 12], layers)
     rf = analysis.layers[-1].receptive_field
-    assert (rf.aligned, rf.size) == (False, [3, 4])
+    assert (rf.aligned, rf.size) == (False, (3, 4))
     mixed = _measured(v, "mixed")
     assert v.status is VerificationStatus.PASSED, (v.mismatches, v.reason)
     assert mixed["status"] == "measured"
@@ -201,7 +204,7 @@ def test_a_wrong_graph_receptive_field_fails_naming_the_node() -> None:
     require_torch()
     specs, analysis, _ = _check([3, 12, 12], INCEPTION)
     at = next(i for i, r in enumerate(analysis.layers) if r.id == "mixed")
-    rf = replace(analysis.layers[at].receptive_field, size=[3, 3])
+    rf = replace(analysis.layers[at].receptive_field, size=(3, 3))
     wrong = replace(analysis.layers[at], receptive_field=rf)
     layers = [wrong if i == at else r for i, r in enumerate(analysis.layers)]
     v = verify_stack([3, 12, 12], specs, replace(analysis, layers=layers), max_elements=2**50)

@@ -27,15 +27,17 @@ pytestmark = pytest.mark.torch
 L = dict[str, Any]
 
 
-def torch_counts(module: Any) -> tuple[int, int, list[int] | None, list[int] | None]:
+def torch_counts(
+    module: Any,
+) -> tuple[int, int, tuple[int, ...] | None, tuple[int, ...] | None]:
     """Parameters, buffers, weight and bias shapes as torch holds them."""
     weight = getattr(module, "weight", None)
     bias = getattr(module, "bias", None)
     return (
         sum(p.numel() for p in module.parameters()),
         sum(b.numel() for b in module.buffers()),
-        None if weight is None else list(weight.shape),
-        None if bias is None else list(bias.shape),
+        None if weight is None else tuple(weight.shape),
+        None if bias is None else tuple(bias.shape),
     )
 
 
@@ -79,7 +81,7 @@ def test_instancenorm_counts_are_torchs(tag: str, shape: list[int], fields: L) -
     report = analyze(shape, [{"type": tag, **fields}]).layers[0]
     assert (report.params, report.buffers) == (params, buffers)
     assert (report.weight_shape, report.bias_shape) == (weight, bias)
-    assert report.output_shape == list(y.shape[1:])
+    assert report.output_shape == tuple(y.shape[1:])
     assert report.macs == 0
     assert caught == []
 
@@ -107,7 +109,7 @@ def test_local_response_norm_keeps_the_shape_with_nothing_learned(
     y, _ = run(torch, module, [2, *shape])
     assert torch_counts(module) == (0, 0, None, None)
     report = analyze(shape, [{"type": "localresponsenorm", "size": size, "k": 2}]).layers[0]
-    assert report.output_shape == list(y.shape[1:]) == shape
+    assert list(report.output_shape) == list(y.shape[1:]) == shape
     assert (report.params, report.buffers, report.macs) == (0, 0, 0)
 
 
@@ -121,7 +123,7 @@ def test_local_response_norm_mixes_channels_at_one_position_only() -> None:
     channels = x.grad[0, :, 3, 4].nonzero().flatten().tolist()
     assert channels == [1, 2, 3]  # n = 3: one channel before, one after
     report = analyze([5, 6, 6], [{"type": "localresponsenorm", "size": 3}]).layers[0]
-    assert report.receptive_field.size == [1, 1]
+    assert report.receptive_field.size == (1, 1)
 
 
 # --- what torch refuses, cnncalc refuses with torch's words -------------------------------
@@ -214,7 +216,7 @@ def test_a_wrong_num_features_without_affine_is_only_warned_of_as_torch_does() -
     assert len(caught) == 1
     assert caught[0].startswith("input's size at dim=1 does not match num_features.")
     a = analyze([2, 3, 4, 5], [{"type": "instancenorm3d", "num_features": 7}])
-    assert a.output_shape == [2, 3, 4, 5]
+    assert a.output_shape == (2, 3, 4, 5)
     (warning,) = a.warnings
     assert warning.code == "num_features_unused"
     assert warning.params == {"given": 7, "actual": 2}

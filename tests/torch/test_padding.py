@@ -136,7 +136,7 @@ def test_the_exported_program_runs(tmp_path: Path, capsys: pytest.CaptureFixture
     program.write_text(to_pytorch([3, 8, 8], layers), encoding="utf-8")
     runpy.run_path(str(program), run_name="__main__")
     # 8×8 -> 9×11 -> 7×9 -> 9×11 -> 11×10 -> 15×14.
-    assert analyze([3, 8, 8], layers).output_shape == [2, 15, 14]
+    assert analyze([3, 8, 8], layers).output_shape == (2, 15, 14)
     assert capsys.readouterr().out.rstrip().endswith("torch.Size([1, 2, 15, 14])")
 
 

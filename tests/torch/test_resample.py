@@ -115,7 +115,7 @@ def test_the_torch_check_passes(layer: L, shape: tuple[int, ...]) -> None:
 def test_a_double_product_just_under_a_whole_number_is_floored_as_torch_does() -> None:
     # 50 × 2.3 = 114.99999999999999 in double precision; the exact product is 115.
     assert torch_output({"type": "upsample", "scale_factor": 2.3}, (1, 50)) == (1, 114)
-    assert analyze([1, 50], [{"type": "upsample", "scale_factor": 2.3}]).output_shape == [1, 114]
+    assert analyze([1, 50], [{"type": "upsample", "scale_factor": 2.3}]).output_shape == (1, 114)
 
 
 @pytest.mark.parametrize(

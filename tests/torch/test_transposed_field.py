@@ -76,7 +76,7 @@ def test_the_check_names_the_core_size_that_is_too_small() -> None:
     require_torch()
     analysis, v = check_layers(SHAPE, LAYERS, measure_rf=True)
     assert analysis is not None
-    assert analysis.layers[2].receptive_field.size == [5 / 3, 5 / 3]
+    assert analysis.layers[2].receptive_field.size == (5 / 3, 5 / 3)
     assert v.status is VerificationStatus.FAILED
     assert [(m.layer, m.field, m.torch) for m in v.mismatches] == [
         (2, "receptive_field.size", [1, 3])

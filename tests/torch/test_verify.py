@@ -52,12 +52,12 @@ def test_course_examples_shapes() -> None:
         analysis, v = check_layers(body["input_shape"], body["layers"])
         assert v.status is VerificationStatus.PASSED
         assert analysis is not None
-        assert analysis.output_shape == out
+        assert list(analysis.output_shape) == out
     analysis, _ = check_layers(
         EXAMPLES["course_7x7_stride2"]["input_shape"], EXAMPLES["course_7x7_stride2"]["layers"]
     )
     assert analysis is not None
-    assert analysis.output_shape == [1, 3, 3]
+    assert analysis.output_shape == (1, 3, 3)
 
 
 @pytest.mark.torch
@@ -67,8 +67,8 @@ def test_a_wrong_analysis_fails_with_each_mismatch() -> None:
     specs = LAYERS_ADAPTER.validate_python(body["layers"])
     analysis = analyze(body["input_shape"], specs)
     layers = list(analysis.layers)
-    layers[3] = replace(layers[3], params=25_000, weight_shape=[50, 20, 5])
-    layers[7] = replace(layers[7], output_shape=[501], bias_shape=None)
+    layers[3] = replace(layers[3], params=25_000, weight_shape=(50, 20, 5))
+    layers[7] = replace(layers[7], output_shape=(501,), bias_shape=None)
     wrong = replace(analysis, layers=layers)
     v = verify_stack(body["input_shape"], specs, wrong, max_elements=2**40, measure_rf=False)
     assert v.status is VerificationStatus.FAILED

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,7 @@ def field_error(page: Any, field_id: str) -> Any:
     return page.locator(f".field:has(#{field_id}) .field-error")
 
 
-def expect_shape(locator: Any, shape: list[int]) -> None:
+def expect_shape(locator: Any, shape: Sequence[int]) -> None:
     pattern = r"\s*[×x]\s*".join(str(n) for n in shape)
     expect(locator).to_have_text(re.compile(rf"^\s*{pattern}\b"))
 
@@ -500,6 +501,6 @@ def test_text_written_from_the_rows_reads_back_the_same(browse: Browse) -> None:
         assert response.request.post_data_json["layers"] == written + "\n"
         assert response.status == 200, response.text()
         assert response.json()["total_params"] == expected.total_params
-        assert response.json()["output_shape"] == expected.output_shape
+        assert response.json()["output_shape"] == list(expected.output_shape)
         expect(page.locator("#preset")).to_have_value("")
         expect(page.locator("#problem")).to_be_hidden()
