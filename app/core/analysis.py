@@ -485,7 +485,7 @@ def _infer(
         # A merge of several inputs is a function (``torch.cat``), not a module.
         torch_class=spec.torch_class if spec.merges else spec.torch_name(xs[0]),
         remarks=_remarks(index, step, names) if step.notes or step.axes else [],
-        spatial=spec.merges and spec.spatial(xs, step),  # type: ignore[attr-defined]
+        spatial=spec.merges and spec.spatial(xs, step),
         macs=batch_size * step.macs,
         output_bytes=batch_size * itemsize * elements,
     )

@@ -304,7 +304,7 @@ def graph_geometry(input_shape: Sequence[int], nodes: Nodes) -> list[NodeField]:
         if any(g.state == "end" for g in ins) or not lined_up:
             node = NodeField("end")
         elif spec.merges:
-            node = _merged(ins, xs, step.output, bool(spec.spatial(xs, step)))  # type: ignore[attr-defined]
+            node = _merged(ins, xs, step.output, spec.spatial(xs, step))
         elif step.global_field and step.windows is None:
             node = NodeField("end")
         elif step.windows is None:

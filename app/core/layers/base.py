@@ -746,6 +746,14 @@ class LayerSpec(Wired):
         """
         return self.infer(xs[0])
 
+    def spatial(self, xs: Sequence[Shape], step: Step) -> bool:
+        """Whether a merge moves units along a spatial axis, so its field depends on position.
+
+        Such a merge is not shift-invariant: ``app.core.receptive_field`` reports the hull of
+        its inputs' fields with ``aligned`` false. A one-input layer never is (``False``).
+        """
+        return False
+
     def explain_many(self, xs: Sequence[Shape], step: Step) -> Worked:
         """``explain()`` for the inputs ``xs`` (``step`` is ``infer_many(xs)``)."""
         return self.explain(xs[0], step)

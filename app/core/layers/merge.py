@@ -77,14 +77,6 @@ class Merge(LayerSpec):
         """A merge of one input: passed on unchanged."""
         return self.explain_many((x,), step)
 
-    def spatial(self, xs: Sequence[Shape], step: Step) -> bool:
-        """Whether the merge moves units along a spatial axis, so its field depends on position.
-
-        Such a merge is not shift-invariant: ``app.core.receptive_field`` reports the hull of
-        its inputs' fields with ``aligned`` false.
-        """
-        return False
-
     def param_candidates(self, given: Fraction) -> list[Candidate]:
         """A merge has no parameters: any count but 0 counts it as having some.
 
