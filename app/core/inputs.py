@@ -29,7 +29,7 @@ from enum import StrEnum, unique
 from typing import Final
 
 from app.core.analysis import LayerWarning
-from app.core.messages import Msg, render, shape_words
+from app.core.messages import render, warning_message
 
 CHANNELS_LAST: Final = "channels_last"
 """The code of the warning on a shape that looks written channels last."""
@@ -105,19 +105,6 @@ def channels_last_hint(shape: Sequence[int]) -> list[int] | None:
     return [shape[-1], *shape[:-1]] if looks_channels_last(shape) else None
 
 
-def channels_last_message(shape: Sequence[int], suggested: Sequence[int]) -> Msg:
-    """The warning's message: the shape as read, and the shape it likely means."""
-    return Msg(
-        "warn_channels_last",
-        {
-            "shape": shape_words(shape),
-            "channels": shape[0],
-            "spatial": shape_words(shape[1:]),
-            "suggested": shape_words(suggested),
-        },
-    )
-
-
 def input_warnings(
     shape: Sequence[int], input_format: InputFormat | str | None = None, lang: str = "en"
 ) -> list[LayerWarning]:
@@ -131,8 +118,8 @@ def input_warnings(
     suggested = channels_last_hint(shape)
     if suggested is None:
         return []
-    message = render(channels_last_message(shape, suggested), lang)
     params = {"shape": list(shape), "suggested": suggested}
+    message = render(warning_message(CHANNELS_LAST, params), lang)
     return [LayerWarning(None, CHANNELS_LAST, message, params)]
 
 
@@ -160,7 +147,6 @@ __all__ = [
     "InputFormat",
     "channels_first",
     "channels_last_hint",
-    "channels_last_message",
     "format_fits",
     "input_warnings",
     "looks_channels_last",
