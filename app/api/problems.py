@@ -32,6 +32,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Send
 
 from app.core import TYPE_INDEX, CnnCalcError, LayerError
+from app.core.analysis import LayerWarning
 from app.core.layers import BLOCK_INDEX
 from app.core.layers.base import MAX_ERRORS, UNION_LABELS
 from app.core.messages import CATALOGUES, Lang, Msg, lang_of, msg, render, schema_message
@@ -271,8 +272,15 @@ def validation_problem(
     return problem(422, title_of(422, lang), detail, entries)
 
 
-def core_problem(exc: CnnCalcError, lang: str = "en") -> Response:
-    """A 422 for a rejection by the core, ``loc`` naming the layer index and field."""
+def core_problem(
+    exc: CnnCalcError, lang: str = "en", hints: Sequence[LayerWarning] = ()
+) -> Response:
+    """A 422 for a rejection by the core, ``loc`` naming the layer index and field.
+
+    ``hints``: the request's warnings about its ``input_shape`` (``channels_last``), said
+    after the refusal in ``detail`` and as entries at ``input_shape``: a channels-last shape
+    is often why a layer does not fit.
+    """
     if isinstance(exc, LayerError):
         loc: list[str | int] = ["body", *exc.loc]
         if exc.field is not None:
@@ -291,7 +299,11 @@ def core_problem(exc: CnnCalcError, lang: str = "en") -> Response:
         value = getattr(exc, extra, None)
         if value is not None:
             entry[extra] = value
-    return problem(422, render(Msg(title), lang), exc.text(lang), [entry])
+    entries = [entry] + [
+        {"loc": ["body", "input_shape"], "msg": hint.message, "type": hint.code} for hint in hints
+    ]
+    detail = " ".join([exc.text(lang), *(hint.message for hint in hints)])
+    return problem(422, render(Msg(title), lang), detail, entries)
 
 
 def located(error: ValidationError, prefix: tuple[str, ...]) -> RequestValidationError:
@@ -303,7 +315,7 @@ def located(error: ValidationError, prefix: tuple[str, ...]) -> RequestValidatio
 
 async def _on_core_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, CnnCalcError)
-    return core_problem(exc, request_lang(request))
+    return core_problem(exc, request_lang(request), getattr(request.state, "input_hints", ()))
 
 
 async def _on_validation_error(request: Request, exc: Exception) -> Response:

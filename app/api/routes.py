@@ -80,6 +80,7 @@ async def analyze_stack(
 ) -> Response:
     """Analyse a stack; with ``verify``, also run it in PyTorch and compare."""
     request.state.lang = req.lang  # the problem handlers answer in it
+    request.state.input_hints = req.input_hints()
     settings: Settings = request.app.state.settings
     work: WorkPool = request.app.state.work
     outcome = await work.run(partial(_analyze, req, settings.limits), estimated_us(req))

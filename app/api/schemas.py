@@ -22,7 +22,7 @@ from pydantic import Tag as UnionTag
 from pydantic_core import PydanticCustomError
 
 from app.core import Analysis, AnyLayer, DType, LayerSpec, Limits, analyze
-from app.core.analysis import parse_layers
+from app.core.analysis import LayerWarning, parse_layers
 from app.core.inputs import (
     InputFormat,
     channels_first,
@@ -152,6 +152,14 @@ class StackRequest(BaseModel):
             self.input_shape = channels_first(self.input_shape, self.input_format)
         return self
 
+    def input_hints(self) -> list[LayerWarning]:
+        """The warnings about how ``input_shape`` is written (``channels_last``), in ``lang``.
+
+        Given with the analysis's warnings, and beside a refusal of the stack (the problem
+        handler adds them), since a channels-last shape is often why a layer does not fit.
+        """
+        return input_warnings(self.input_shape, self.input_format, self.lang)
+
     def specs(self, limits: Limits) -> list[LayerSpec]:
         """The layers as specs; text is parsed by the core, counting layers against ``limits``."""
         return parse_layers(self.layers, max_layers=limits.max_layers)
@@ -170,7 +178,7 @@ class StackRequest(BaseModel):
             strict=self.strict,
             limits=limits,
         )
-        said = input_warnings(self.input_shape, self.input_format, self.lang)
+        said = self.input_hints()
         if not said:
             return analysis
         return replace(analysis, warnings=[*said, *analysis.warnings])

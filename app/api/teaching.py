@@ -235,6 +235,7 @@ async def check(
     K instead of K − 1, forgot to floor, …) names it in ``mistake`` and ``note``.
     """
     request.state.lang = req.lang
+    request.state.input_hints = req.input_hints()
     work: WorkPool = request.app.state.work
     return await work.run(partial(_grade, req, request.app.state.limits))
 
@@ -335,6 +336,7 @@ async def export_pytorch(
     ``torch.mul``, ``torch.cat``), with the analysis's parameter count.
     """
     request.state.lang = req.lang
+    request.state.input_hints = req.input_hints()
     work: WorkPool = request.app.state.work
     return await work.run(partial(_export, req, request.app.state.limits))
 

@@ -205,3 +205,28 @@ def test_a_wrong_name_is_a_422_naming_the_pytorch_spelling(
         assert said in detail
         assert "Field required" not in detail
         assert "champ obligatoire" not in detail
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"), [("en", "Did you mean 3×32×32?"), ("fr", "Vouliez-vous dire 3×32×32 ?")]
+)
+def test_a_refusal_of_a_channels_last_input_carries_the_hint(
+    client: TestClient, lang: str, words: str
+) -> None:
+    # Read as 32 channels of 32 × 3, a 5 × 5 kernel does not fit the width 3.
+    layers = [{"type": "conv2d", "out_channels": 6, "kernel_size": 5}]
+    for path, extra in (("/v1/analyze", {}), ("/v1/check", {"answers": []})):
+        body = {"input_shape": [32, 32, 3], "layers": layers, "lang": lang, **extra}
+        r = client.post(path, json=body)
+        assert r.status_code == 422, r.text
+        data = r.json()
+        assert data["errors"][0]["loc"][:3] == ["body", "layers", 0]
+        assert data["errors"][-1]["loc"] == ["body", "input_shape"]
+        assert data["errors"][-1]["type"] == "channels_last"
+        assert words in data["errors"][-1]["msg"]
+        assert words in data["detail"]
+    # Said channels first on purpose: the refusal alone.
+    body = {"input_shape": [32, 32, 3], "input_format": "CHW", "layers": layers, "lang": lang}
+    data = client.post("/v1/analyze", json=body).json()
+    assert data["errors"]
+    assert "channels_last" not in str(data)
