@@ -215,7 +215,11 @@ def test_a_refusal_of_a_channels_last_input_carries_the_hint(
 ) -> None:
     # Read as 32 channels of 32 × 3, a 5 × 5 kernel does not fit the width 3.
     layers = [{"type": "conv2d", "out_channels": 6, "kernel_size": 5}]
-    for path, extra in (("/v1/analyze", {}), ("/v1/check", {"answers": []})):
+    requests: list[tuple[str, dict[str, Any]]] = [
+        ("/v1/analyze", {}),
+        ("/v1/check", {"answers": []}),
+    ]
+    for path, extra in requests:
         body = {"input_shape": [32, 32, 3], "layers": layers, "lang": lang, **extra}
         r = client.post(path, json=body)
         assert r.status_code == 422, r.text
