@@ -113,12 +113,7 @@ def render_pytorch(analysis: Analysis, specs: Sequence[LayerSpec]) -> str:
         *body,
         ")",
         "",
-        'if __name__ == "__main__":',
-        "    model.eval()  # BatchNorm uses its running statistics: a batch of 1 runs too",
-        f"    x = torch.randn({shape})",
-        "    print(model)",
-        f"    print(model(x).shape)  # torch.Size([{out}])",
-        "",
+        *_run_block(shape, out),
     ]
     return "\n".join(lines)
 
@@ -224,12 +219,7 @@ def render_graph(analysis: Analysis, graph: Graph) -> str:
         "",
         "model = Net()",
         "",
-        'if __name__ == "__main__":',
-        "    model.eval()  # BatchNorm uses its running statistics: a batch of 1 runs too",
-        f"    x = torch.randn({shape})",
-        "    print(model)",
-        f"    print(model(x).shape)  # torch.Size([{out}])",
-        "",
+        *_run_block(shape, out),
     ]
     return "\n".join(lines)
 
@@ -267,6 +257,18 @@ def to_course(
         size = " x ".join(str(n) for n in report.output_shape)
         rows.append(f"{layer}\t{size}\t{course_weight(spec, report)}".rstrip("\t"))
     return "\n".join(rows) + "\n"
+
+
+def _run_block(shape: str, out: str) -> list[str]:
+    """The script's ``__main__`` part: the model run once on a random input of ``shape``."""
+    return [
+        'if __name__ == "__main__":',
+        "    model.eval()  # BatchNorm uses its running statistics: a batch of 1 runs too",
+        f"    x = torch.randn({shape})",
+        "    print(model)",
+        f"    print(model(x).shape)  # torch.Size([{out}])",
+        "",
+    ]
 
 
 __all__ = [
