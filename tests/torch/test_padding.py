@@ -142,6 +142,7 @@ def test_the_exported_program_runs(tmp_path: Path, capsys: pytest.CaptureFixture
 
 def measured(x: list[int], layers: list[L]) -> list[dict[str, Any]]:
     """The measured receptive field of every layer, the check having passed on all fields."""
+    require_torch()
     _, verification = check_layers(x, layers, measure_rf=True)
     assert verification.status is VerificationStatus.PASSED, verification
     for name in ("size", "jump", "start", "padding"):

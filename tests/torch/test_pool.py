@@ -119,6 +119,7 @@ def test_within_the_budget_every_field_is_still_measured(client: TestClient) -> 
 
 
 def test_over_max_verify_elements_is_refused_before_any_process_starts() -> None:
+    require_torch()  # without torch the answer is "not installed", before any count
     app = create_app(Settings(access_log=False, max_verify_elements=1000, verify_warm_workers=0))
     with TestClient(app) as c:
         v = verification(c, {"input_shape": [1, 32, 32], "layers": [{"type": "relu"}]})
