@@ -516,7 +516,7 @@ def _unaligned(
     names: tuple[str, ...],
 ) -> LayerWarning:
     """A merge whose paths disagree on jump or centre, or that is not shift-invariant."""
-    axis = names[why.axis] if why.axis < len(names) else str(why.axis)
+    axis = _axis_name(why.axis, names)
     params: dict[str, Any] = {
         "id": node.id,
         "kind": node.spec.kind,
@@ -545,7 +545,7 @@ def _raise_inexact(index: int, kind: str, step: Step, names: tuple[str, ...]) ->
     """
     for axis, out in enumerate(step.axes):
         if not out.exact:
-            name = names[axis] if axis < len(names) else str(axis)
+            name = _axis_name(axis, names)
             error = FieldError(
                 "stride",
                 msg("inexact", span=out.span, stride=out.stride, axis=name),
@@ -604,14 +604,27 @@ def _remarks(index: int, step: Step, names: tuple[str, ...]) -> list[LayerWarnin
     """
     if not step.notes and not step.axes:  # most layers: nothing to remark
         return []
-    out = [_warning(index, note.code, note.params) for note in step.notes]
+    out = [_warning(index, note.code, _named_axis(note.params, names)) for note in step.notes]
     for axis, a in enumerate(step.axes):
         if a.exact or a.unread == 0:
             continue  # exact, or only padding left out: no input pixel is lost
-        name = names[axis] if axis < len(names) else str(axis)
-        params = {"axis": name, "span": a.span, "stride": a.stride, "unread": a.unread}
+        params = {"axis": _axis_name(axis, names), "span": a.span, "stride": a.stride}
+        params["unread"] = a.unread
         out.append(_warning(index, WarningCode.UNREAD_INPUT, {**params, "size": a.size}))
     return out
+
+
+def _axis_name(axis: int, names: tuple[str, ...]) -> str:
+    """A spatial axis as the course names it (``H``, ``W``; ``L`` in 1-D; ``D``, ``H``, ``W``)."""
+    return names[axis] if axis < len(names) else str(axis)
+
+
+def _named_axis(params: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    """A rule's note with its ``axis`` index named, as every warning names it."""
+    axis = params.get("axis")
+    if type(axis) is not int:
+        return params
+    return {**params, "axis": _axis_name(axis, names)}
 
 
 def _warning(index: int, code: str, params: dict[str, Any]) -> LayerWarning:

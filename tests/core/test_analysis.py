@@ -153,3 +153,36 @@ def test_a_remainder_of_padding_only_is_no_warning() -> None:
         ("unread_input", 1),
         ("unread_input", 1),
     ]
+
+
+@pytest.mark.parametrize(
+    ("shape", "layer", "code"),
+    [
+        (
+            [1, 7, 7],
+            {"type": "maxpool2d", "kernel_size": 2, "ceil_mode": True},
+            "ceil_mode_partial_window",
+        ),
+        ([1, 7, 7], {"type": "adaptiveavgpool2d", "output_size": 3}, "uneven_adaptive_windows"),
+        (
+            [1, 7, 7],
+            {"type": "conv2d", "out_channels": 1, "kernel_size": 2, "padding": "same"},
+            "asymmetric_same_padding",
+        ),
+    ],
+)
+def test_every_warning_names_its_axis_as_the_course_does(
+    shape: list[int], layer: dict[str, Any], code: str
+) -> None:
+    # H and W, as the unread-input warning says them, never the index 0 and 1.
+    warnings = analyze(shape, [layer]).warnings
+    assert [(w.code, w.params["axis"]) for w in warnings] == [(code, "H"), (code, "W")]
+    assert [w.message.split(":")[0] for w in warnings] == ["axis H", "axis W"]
+
+
+def test_a_one_dimensional_warning_names_the_length_axis() -> None:
+    (warning,) = analyze(
+        [1, 7], [{"type": "maxpool1d", "kernel_size": 2, "ceil_mode": True}]
+    ).warnings
+    assert warning.params["axis"] == "L"
+    assert warning.message.startswith("axis L:")
