@@ -38,6 +38,7 @@ export const STRINGS = {
     linkCopied: "Link copied: anyone who opens it sees this network.",
     copyFailed: "Could not copy; select the text and copy it by hand.",
     picture: "Picture",
+    toPicture: "Picture ↓",
     pictureHelp:
       "Select a block (or focus it and use the arrow keys) to see which input pixels one of its units sees.",
     footer: "Exact arithmetic, checked against PyTorch.",
@@ -153,6 +154,7 @@ export const STRINGS = {
     linkCopied: "Lien copié : qui l'ouvre voit ce réseau.",
     copyFailed: "Copie impossible ; sélectionnez le texte et copiez-le à la main.",
     picture: "Schéma",
+    toPicture: "Schéma ↓",
     pictureHelp:
       "Choisissez un bloc (ou donnez-lui le focus et utilisez les flèches) pour voir quels pixels de l'entrée voit une de ses unités.",
     footer: "Calcul exact, vérifié avec PyTorch.",

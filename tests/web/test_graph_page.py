@@ -266,3 +266,22 @@ def test_graph_screenshots(
     # The page as it opens first (an element's screenshot scrolls to it), then the picture.
     page.screenshot(path=str(screenshot_dir / f"graph-{name}-{width}-{lang}-page.png"))
     picture.screenshot(path=str(screenshot_dir / f"graph-{name}-{width}-{lang}.png"))
+
+
+@pytest.mark.parametrize("locale", ["en-US", "fr-FR"])
+def test_a_phone_reaches_the_picture_from_the_results(browse: Browse, locale: str) -> None:
+    # ResNet-18 has 69 rows: on one column the picture comes right after the results (the
+    # editor last), and the results' heading links to it.
+    page = open_preset(browse, "resnet18", locale=locale, width=390, height=844)
+    results = page.locator("#results").bounding_box()
+    picture = page.locator("#picture").bounding_box()
+    editor = page.locator("#editor").bounding_box()
+    assert results is not None
+    assert picture is not None
+    assert editor is not None
+    assert results["y"] < picture["y"] < editor["y"]
+    link = page.locator("#results .to-picture")
+    expect(link).to_have_text("Picture ↓" if locale == "en-US" else "Schéma ↓")
+    assert page.evaluate("window.scrollY") == 0
+    link.click()
+    expect(page.locator("#picture-title")).to_be_in_viewport()
