@@ -14,6 +14,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from app.core.analysis import parse_layers
+from app.core.notation import to_text
+
 Layer = dict[str, Any]
 
 
@@ -598,3 +601,161 @@ def test_graph_errors_in_french_hold_no_english(client: TestClient, layers: list
     )
     for text in texts:
         assert not ENGLISH.search(re.sub(names, "", text)), text
+
+
+# ---------- graphs run in torch (tests/torch/test_graph_edges_torch.py), written as text ----------
+
+GRAPHS: dict[str, tuple[list[int], list[Layer]]] = {
+    "squeeze_excitation": (
+        [8, 6, 6],
+        [
+            conv(8, padding=1, id="c"),
+            pool(1),
+            conv(2, 1),
+            {"type": "relu"},
+            conv(8, 1),
+            {"type": "sigmoid", "id": "g"},
+            {"type": "mul", "inputs": ["c", "g"]},
+        ],
+    ),
+    "inception": (
+        [3, 9, 9],
+        [
+            {
+                "type": "parallel",
+                "id": "mix",
+                "branches": [
+                    [conv(4, 1)],
+                    [conv(5, 3, padding=1)],
+                    [{"type": "maxpool2d", "kernel_size": 3, "stride": 1, "padding": 1}],
+                ],
+            },
+            conv(2, 1),
+        ],
+    ),
+    "residual_repeated": (
+        [4, 8, 8],
+        [
+            {
+                "type": "sequential",
+                "repeat": 2,
+                "id": "layer1",
+                "layers": [
+                    {
+                        "type": "residual",
+                        "layers": [
+                            conv(6, padding=1, bias=False),
+                            {"type": "batchnorm2d"},
+                            {"type": "relu"},
+                            conv(6, padding=1),
+                        ],
+                        "shortcut": [conv(6, 1)],
+                    },
+                    {"type": "relu"},
+                ],
+            }
+        ],
+    ),
+    "concat_every_dim": (
+        [3, 8, 8],
+        [
+            {"type": "concat", "dim": -1, "inputs": ["input", "input"], "id": "w"},
+            {"type": "cat", "dim": 2, "inputs": ["w", "w"], "id": "h"},
+            {"type": "concat", "dim": -3, "inputs": ["h", "h", "h"]},
+            conv(1, 1),
+        ],
+    ),
+    "broadcast_five": (
+        [3, 8, 8],
+        [
+            conv(1, 1, id="one"),
+            pool(1, id="p111"),
+            pool(1, id="pc11", inputs=["input"]),
+            {"type": "adaptivemaxpool2d", "output_size": [1, 8], "inputs": ["input"], "id": "pc1w"},
+            {"type": "add", "inputs": ["p111", "pc11", "input", "pc1w", "one"]},
+            {"type": "mul", "inputs": ["pc11", "p111"], "id": "m"},
+            {"type": "mul", "inputs": ["m", "4"]},
+        ],
+    ),
+    "dotted_references": (
+        [4, 8, 8],
+        [
+            conv(4, padding=1, id="stem"),
+            {
+                "type": "sequential",
+                "repeat": 2,
+                "id": "layer1",
+                "layers": [
+                    conv(4, padding=1, id="conv1"),
+                    {"type": "add", "inputs": ["conv1", "stem"], "id": "sum"},
+                    {"type": "relu"},
+                ],
+            },
+            {"type": "add", "inputs": ["layer1.0.conv1", "layer1.1.sum", "stem", "layer1"]},
+            {"type": "mul", "inputs": ["input", "input"], "id": "sq"},
+            {"type": "concat", "inputs": ["sq", "2"]},
+        ],
+    ),
+    "parallel_add": (
+        [3, 7, 7],
+        [
+            {
+                "type": "parallel",
+                "merge": "add",
+                "branches": [
+                    [conv(5, 1)],
+                    [conv(5, 3, padding=1), {"type": "relu"}],
+                    [conv(5, 3, padding=2, dilation=2)],
+                ],
+            }
+        ],
+    ),
+    "one_d": (
+        [4, 16],
+        [
+            {"type": "conv1d", "out_channels": 4, "kernel_size": 3, "id": "a"},
+            {"type": "concat", "dim": -1, "inputs": ["a", "input"]},
+            {
+                "type": "residual",
+                "layers": [{"type": "conv1d", "out_channels": 4, "kernel_size": 3, "padding": 1}],
+            },
+        ],
+    ),
+    "vectors": (
+        [12],
+        [
+            {"type": "linear", "out_features": 6, "id": "a"},
+            {"type": "linear", "out_features": 6, "inputs": ["input"], "id": "b"},
+            {"type": "concat", "inputs": ["a", "b", "a"]},
+            {"type": "linear", "out_features": 1},
+            {"type": "mul", "inputs": ["3", "a"]},
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", GRAPHS)
+def test_a_graph_written_as_text_and_read_back_is_the_same_network(
+    client: TestClient, name: str
+) -> None:
+    shape, layers = GRAPHS[name]
+    as_json = ok(client, layers, shape)
+    text = to_text(parse_layers(layers))
+    as_text = ok(client, text, shape)
+
+    def wiring(data: dict[str, Any]) -> list[tuple[Any, ...]]:
+        kinds = {"cat": "concat"}  # the text writes the alias under its name
+        return [
+            (
+                x["id"],
+                x["inputs"],
+                kinds.get(x["type"], x["type"]),
+                x["output_shape"],
+                x["params"],
+                x["macs"],
+            )
+            for x in data["layers"]
+        ]
+
+    assert wiring(as_text) == wiring(as_json)
+    assert to_text(parse_layers(text)) == text
