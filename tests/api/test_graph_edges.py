@@ -759,3 +759,31 @@ def test_a_graph_written_as_text_and_read_back_is_the_same_network(
 
     assert wiring(as_text) == wiring(as_json)
     assert to_text(parse_layers(text)) == text
+
+
+# ---------- the warning of a merge whose field depends on position ----------
+
+
+def test_a_spatial_broadcast_warns_that_a_unit_is_repeated_not_put_side_by_side(
+    client: TestClient,
+) -> None:
+    layers = [
+        pool([1, 8], id="row"),
+        {"type": "add", "inputs": ["row", "input"], "id": "spread"},
+        {"type": "concat", "dim": 2, "inputs": ["spread", "input"], "id": "tall"},
+    ]
+    en = ok(client, layers, [3, 6, 8])
+    fr = ok(client, layers, [3, 6, 8], lang="fr")
+    assert [(w["code"], w["params"]["id"]) for w in en["warnings"]] == [
+        ("receptive_field_not_aligned", "spread"),
+        ("receptive_field_not_aligned", "tall"),
+    ]
+    spread, tall = (w["message"] for w in en["warnings"])
+    assert spread.startswith("add spread: a size 1 of an input is repeated along a spatial axis")
+    assert "side by side" not in spread
+    assert tall.startswith("concat tall: it puts units side by side along a spatial axis")
+    spread_fr, tall_fr = (w["message"] for w in fr["warnings"])
+    assert spread_fr.startswith(
+        "add spread : une taille 1 d'une entrée est répétée selon un axe spatial"
+    )
+    assert tall_fr.startswith("concat tall : elle met des unités côte à côte")
