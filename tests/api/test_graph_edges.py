@@ -281,6 +281,18 @@ def test_ids_in_a_repeated_block_are_scoped_to_their_copy(client: TestClient) ->
     assert data["warnings"] == []
 
 
+def test_a_position_inside_a_block_names_a_top_level_entry_and_dotted_names_reach_in(
+    client: TestClient,
+) -> None:
+    relu: Layer = {"type": "relu"}
+    inner = [relu, relu, relu, relu, {"type": "add", "inputs": ["3", "s.2", "input"]}]
+    layers = [relu, relu, relu, relu, {"type": "sequential", "id": "s", "layers": inner}]
+    data = ok(client, layers, [3, 8, 8])
+    assert data["layers"][-1]["id"] == "s.4"
+    assert data["layers"][-1]["inputs"] == ["3", "s.2", "input"]
+    assert [w["params"]["id"] for w in data["warnings"]] == ["s.3"]
+
+
 WIRING_ERRORS: dict[str, tuple[list[Layer], list[Any], str, str]] = {
     # name: (layers, loc, code, a word of the message)
     "forward_id": (
