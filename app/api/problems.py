@@ -31,7 +31,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Send
 
-from app.core import TYPE_INDEX, CnnCalcError, LayerError
+from app.core import TYPE_INDEX, CnnCalcError, GraphError, LayerError
 from app.core.analysis import LayerWarning
 from app.core.layers import BLOCK_INDEX
 from app.core.layers.base import MAX_ERRORS, UNION_LABELS
@@ -277,6 +277,9 @@ def core_problem(
 ) -> Response:
     """A 422 for a rejection by the core, ``loc`` naming the layer index and field.
 
+    A wiring error's ``detail`` starts with its place (``layer 2, inputs.1: …``), as a
+    schema error's does: its message names ids, which need not say where the entry is.
+
     ``hints``: the request's warnings about its ``input_shape`` (``channels_last``), said
     after the refusal in ``detail`` and as entries at ``input_shape``: a channels-last shape
     is often why a layer does not fit.
@@ -302,7 +305,10 @@ def core_problem(
     entries = [entry] + [
         {"loc": ["body", "input_shape"], "msg": hint.message, "type": hint.code} for hint in hints
     ]
-    detail = " ".join([exc.text(lang), *(hint.message for hint in hints)])
+    text = exc.text(lang)
+    if isinstance(exc, GraphError):  # its message names ids, not the entry at fault
+        text = at_place(loc, text, lang)
+    detail = " ".join([text, *(hint.message for hint in hints)])
     return problem(422, render(Msg(title), lang), detail, entries)
 
 

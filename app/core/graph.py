@@ -103,8 +103,8 @@ def count_nodes(entries: Sequence[Entry], max_nodes: int, loc: Loc = ("layers",)
     total = 0
     for i, entry in enumerate(entries):
         total += _count(entry, max_nodes, (*loc, i))
-        if total > max_nodes:
-            raise LimitError(loc, _too_many(max_nodes))
+        if total > max_nodes:  # at the block that crosses the limit, else at the list
+            raise LimitError((*loc, i) if entry.expands else loc, _too_many(max_nodes))
     return total
 
 

@@ -686,7 +686,11 @@ def test_the_unaligned_paths_warning_names_the_paths_and_what_differs() -> None:
     centre = warning_message(WarningCode.UNALIGNED_PATHS, {**params, "reason": "centre"})
     assert "sur le centre selon H" in render(centre, "fr")
     spatial = warning_message(WarningCode.UNALIGNED_PATHS, {**params, "reason": "spatial"})
-    assert "side by side along a spatial axis" in render(spatial)
+    assert "a size 1 of an input is repeated along a spatial axis" in render(spatial)
+    concat = {**params, "reason": "spatial", "kind": "concat"}
+    assert "side by side along a spatial axis" in render(
+        warning_message(WarningCode.UNALIGNED_PATHS, concat)
+    )
 
 
 def test_every_warning_code_has_a_message_in_both_languages() -> None:

@@ -718,6 +718,11 @@ TEXT: Final[dict[str, str]] = {
         "{kind} {id}: it puts units side by side along a spatial axis, so its field depends on "
         "position; the receptive field given is the hull of its inputs' regions (aligned: false)"
     ),
+    "warn_unaligned_broadcast": (
+        "{kind} {id}: a size 1 of an input is repeated along a spatial axis, so what its units "
+        "see depends on their position; the receptive field given is the hull of its inputs' "
+        "regions (aligned: false)"
+    ),
     "warn_unaligned_paths": (
         "{kind} {id}: its paths disagree on the {what} along {axis}: {values}; the receptive "
         "field given is the hull of its inputs' regions (aligned: false)"

@@ -773,6 +773,11 @@ TEXT: Final[dict[str, str]] = {
         "dépend de la position ; le champ réceptif donné est l'enveloppe des régions de ses "
         "entrées (aligned: false)"
     ),
+    "warn_unaligned_broadcast": (
+        "{kind} {id} : une taille 1 d'une entrée est répétée selon un axe spatial, donc ce que "
+        "voient ses unités dépend de leur position ; le champ réceptif donné est l'enveloppe "
+        "des régions de ses entrées (aligned: false)"
+    ),
     "warn_unaligned_paths": (
         "{kind} {id} : ses chemins ne s'accordent pas sur {what} selon {axis} : {values} ; le "
         "champ réceptif donné est l'enveloppe des régions de ses entrées (aligned: false)"
