@@ -445,7 +445,7 @@ class _Done:
     kind: str
     torch_class: str
     remarks: list[LayerWarning]
-    spatial: bool
+    spatial: int | None
     macs: int
     output_bytes: int
 
@@ -476,7 +476,7 @@ def _infer(
         raise _placed(index, node, graph, error) from None
     output = step.output
     elements = prod(output)
-    _check_output(index, kind, output, elements, batch_size, limits, node.loc)
+    _check_output(index, kind, output, elements, batch_size, limits, names, node.loc)
     if strict and not all(axis.exact for axis in step.axes):
         _raise_inexact(index, kind, step, names)
     return _Done(
@@ -485,7 +485,7 @@ def _infer(
         # A merge of several inputs is a function (``torch.cat``), not a module.
         torch_class=spec.torch_class if spec.merges else spec.torch_name(xs[0]),
         remarks=_remarks(index, step, names) if step.notes or step.axes else [],
-        spatial=spec.merges and spec.spatial(xs, step),
+        spatial=spec.spatial(xs, step) if spec.merges else None,
         macs=batch_size * step.macs,
         output_bytes=batch_size * itemsize * elements,
     )
@@ -563,13 +563,16 @@ def _check_output(
     elements: int,
     batch: int,
     limits: Limits,
+    names: tuple[str, ...],
     loc: tuple[str | int, ...] = (),
 ) -> None:
     """The output's sizes, and its ``elements`` times the batch, must stay within ``limits``.
 
     Raises:
-        LimitError: naming the layer.
+        LimitError: naming the layer, and the axis as the course does (``C``, ``H``, ``W``)
+            when the output keeps the input's axes.
     """
+    axis_names = ("C", *names) if len(output) == len(names) + 1 else None
     for axis, n in enumerate(output):
         if n > limits.max_dim:
             raise LimitError(
@@ -579,7 +582,7 @@ def _check_output(
                     index=index,
                     kind=kind,
                     size=n,
-                    axis=axis,
+                    axis=axis if axis_names is None else axis_names[axis],
                     limit=limits.max_dim,
                 ),
             )

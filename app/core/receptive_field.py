@@ -172,13 +172,14 @@ class Disagreement:
 def union(
     rfs: Sequence[ReceptiveField],
     exacts: Sequence[Exact | None],
-    spatial: bool,
+    spatial: int | None,
     extents: Shape,
 ) -> tuple[ReceptiveField, Exact | None, Disagreement | None]:
     """The field of a layer taking several inputs: per axis, the hull of their regions.
 
-    ``rfs`` and ``exacts`` are the inputs' fields (see ``through``). ``spatial`` says the
-    merge itself is not shift-invariant (a concatenation along a spatial axis). Returns the
+    ``rfs`` and ``exacts`` are the inputs' fields (see ``through``). ``spatial`` is the
+    spatial axis along which the merge itself is not shift-invariant (a concatenation along
+    it, a size 1 repeated along it), ``None`` when it is. Returns the
     field and, when the paths do not line up, why.
     """
     first = rfs[0]
@@ -188,7 +189,7 @@ def union(
             return global_field(first, extents), None, None
         same = same and rf is first
         aligned = aligned and rf.aligned
-    why = Disagreement("spatial", 0) if spatial else None
+    why = None if spatial is None else Disagreement("spatial", spatial)
     if same:  # one input, or the same one several times
         if why is None:
             return first, exacts[0], None

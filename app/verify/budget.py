@@ -329,7 +329,10 @@ def graph_geometry(input_shape: Sequence[int], nodes: Nodes) -> list[NodeField]:
 
 
 def _merged(
-    ins: Sequence[NodeField], xs: Sequence[tuple[int, ...]], out: tuple[int, ...], spatial: bool
+    ins: Sequence[NodeField],
+    xs: Sequence[tuple[int, ...]],
+    out: tuple[int, ...],
+    spatial: int | None,
 ) -> NodeField:
     """A merge's field: the hull per axis (``_hull``), global with a global input.
 
@@ -340,7 +343,7 @@ def _merged(
         "global" if any(g.state == "global" for g in ins) else "field"
     )
     why = next((g.why for g in ins if g.why is not None), None)
-    if why is None and spatial:
+    if why is None and spatial is not None:
         why = (
             "the merge moves units along a spatial axis (a concatenation along it, a spatial "
             "size 1 broadcast)"

@@ -186,3 +186,41 @@ def test_a_one_dimensional_warning_names_the_length_axis() -> None:
     ).warnings
     assert warning.params["axis"] == "L"
     assert warning.message.startswith("axis L:")
+
+
+@pytest.mark.parametrize(
+    ("layers", "axis"),
+    [
+        # A concatenation along dim 3 (batch counted, as torch.cat) puts units side by side
+        # along W; along dim 2, along H.
+        (
+            [{"type": "relu", "id": "a"}, {"type": "concat", "dim": 3, "inputs": ["a", "input"]}],
+            "W",
+        ),
+        (
+            [{"type": "relu", "id": "a"}, {"type": "concat", "dim": 2, "inputs": ["a", "input"]}],
+            "H",
+        ),
+        # A height of 1 repeated along H by an addition.
+        (
+            [
+                {"type": "adaptiveavgpool2d", "output_size": [1, 4], "id": "row"},
+                {"type": "add", "inputs": ["input", "row"]},
+            ],
+            "H",
+        ),
+    ],
+)
+def test_a_merge_that_moves_units_names_the_axis_it_moves_them_along(
+    layers: list[dict[str, Any]], axis: str
+) -> None:
+    (warning,) = [
+        w for w in analyze([2, 4, 4], layers).warnings if w.code == "receptive_field_not_aligned"
+    ]
+    assert warning.params["axis"] == axis
+
+
+def test_an_output_over_the_size_limit_names_its_axis() -> None:
+    with pytest.raises(LimitError) as caught:
+        analyze([1, 8, 8], [{"type": "upsample", "scale_factor": [1, 2**22]}])
+    assert "on axis W" in str(caught.value)

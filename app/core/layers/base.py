@@ -746,13 +746,14 @@ class LayerSpec(Wired):
         """
         return self.infer(xs[0])
 
-    def spatial(self, xs: Sequence[Shape], step: Step) -> bool:
-        """Whether a merge moves units along a spatial axis, so its field depends on position.
+    def spatial(self, xs: Sequence[Shape], step: Step) -> int | None:
+        """The spatial axis (0 for the first) along which a merge's field depends on position.
 
-        Such a merge is not shift-invariant: ``app.core.receptive_field`` reports the hull of
-        its inputs' fields with ``aligned`` false. A one-input layer never is (``False``).
+        ``None`` when there is none. Such a merge is not shift-invariant:
+        ``app.core.receptive_field`` reports the hull of its inputs' fields with ``aligned``
+        false, naming that axis. A one-input layer never is (``None``).
         """
-        return False
+        return None
 
     def explain_many(self, xs: Sequence[Shape], step: Step) -> Worked:
         """``explain()`` for the inputs ``xs`` (``step`` is ``infer_many(xs)``)."""

@@ -161,9 +161,16 @@ class ElementwiseMerge(Merge):
         """``torch_class`` on two inputs at a time, folded from the left."""
         return TorchFunction(self.torch_class)
 
-    def spatial(self, xs: Sequence[Shape], step: Step) -> bool:
-        """A spatial size 1 repeated along a larger one: the same unit feeds every position."""
-        return any(x[a] == 1 != step.output[a] for x in xs for a in range(1, len(x)))
+    def spatial(self, xs: Sequence[Shape], step: Step) -> int | None:
+        """The first spatial axis where a size 1 is repeated along a larger one.
+
+        The same unit then feeds every position along it.
+        """
+        out = step.output
+        for a in range(1, len(out)):
+            if any(len(x) == len(out) and x[a] == 1 != out[a] for x in xs):
+                return a - 1
+        return None
 
     def explain_many(self, xs: Sequence[Shape], step: Step) -> Worked:
         """The inputs, the broadcasting rule and the shape it gives."""
@@ -322,9 +329,10 @@ class Concat(Merge):
         """``torch.cat(xs, dim=dim)``: the inputs as one list (one too: torch checks ``dim``)."""
         return TorchFunction(self.torch_class, listed=True, kwargs={"dim": self.dim})
 
-    def spatial(self, xs: Sequence[Shape], step: Step) -> bool:
-        """Concatenating along a spatial axis (``dim`` ≥ 2) puts units side by side."""
-        return len(xs) > 1 and self.axis(xs[0]) >= 2
+    def spatial(self, xs: Sequence[Shape], step: Step) -> int | None:
+        """Concatenating along a spatial axis (``dim`` ≥ 2) puts units side by side along it."""
+        dim = self.axis(xs[0])
+        return dim - 2 if len(xs) > 1 and dim >= 2 else None
 
     def explain_many(self, xs: Sequence[Shape], step: Step) -> Worked:
         """The sizes along ``dim`` summed (``C₁ + C₂ + …``), the other sizes equal."""
