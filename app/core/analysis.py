@@ -32,14 +32,19 @@ from app.core.layers import LAYERS_ADAPTER, LayerSpec, Step
 from app.core.layers.base import INPUT_ID, WarningCode, prod
 from app.core.messages import msg, render, warning_message
 from app.core.receptive_field import (
+    MAX_PHASE_STEPS,
     Disagreement,
     Exact,
     ReceptiveField,
+    Tables,
     as_number,
     exact_of,
     input_field,
+    phases_through,
+    phases_union,
     through,
     union,
+    widest,
 )
 from app.core.shapes import Shape
 
@@ -330,6 +335,10 @@ def analyze(
     shapes: list[Shape] = [x] * (count + 1)
     fields: list[ReceptiveField] = [input_field(extents)] * (count + 1)
     exacts: list[Exact | None] = [None] * (count + 1)
+    # Past a fractional stride, each field unit by unit too: its report's size is the widest
+    # unit's (``app.core.receptive_field.Phases``), within a counted number of steps.
+    tables: list[Tables | None] = [None] * (count + 1)
+    phase_steps = MAX_PHASE_STEPS
     ids: list[str] = [node.id for node in nodes]
     ids.append(INPUT_ID)
     used = [False] * (count + 1)
@@ -367,6 +376,7 @@ def analyze(
             if entry.remarks
             else []
         )
+        table: Tables | None = None
         if spec.merges:
             rf, exact, why = union(
                 [fields[i] for i in inputs],
@@ -376,20 +386,46 @@ def analyze(
             )
             if why is not None:
                 layer_warnings.append(_unaligned(index, node, ids, fields, exacts, why, names))
+            if (
+                not rf.global_
+                and (why is None or why.reason == "centre")
+                and any(tables[i] is not None for i in inputs)
+            ):
+                table, spent = phases_union(
+                    [tables[i] for i in inputs],
+                    [fields[i] for i in inputs],
+                    [exacts[i] for i in inputs],
+                    phase_steps,
+                )
+                phase_steps -= spent
         else:
             rf, exact = through(
                 fields[first], exacts[first], step.windows, step.global_field, extents
             )
+            if rf is fields[first]:
+                table = tables[first]
+            elif (
+                (exact is not None or tables[first] is not None)
+                and not rf.global_
+                and step.windows is not None
+                and phase_steps > 0
+            ):
+                table, spent = phases_through(
+                    tables[first], fields[first], exacts[first], step.windows, phase_steps
+                )
+                phase_steps -= spent
+        shown = rf if table is None else widest(rf, table)
         # A field shared with the input before was checked with it.
         if not rf_warned and not rf.global_ and rf is not fields[first]:
-            for size, n in zip(rf.size, extents, strict=True):
+            for size, n in zip(shown.size, extents, strict=True):
                 if size > n:
                     rf_warned = True
-                    layer_warnings.append(_field_warning(index, rf, extents))
+                    layer_warnings.append(_field_warning(index, shown, extents))
                     break
         shapes[index] = output
         fields[index] = rf
         exacts[index] = exact
+        tables[index] = table
         output_bytes = entry.output_bytes
         macs = entry.macs
         reports.append(
@@ -405,7 +441,7 @@ def analyze(
                 step.bias,
                 step.params,
                 step.buffers,
-                rf,
+                shown,
                 macs,
                 output_bytes,
                 layer_warnings,

@@ -55,6 +55,7 @@ from app.core.messages import (
     warning_message,
 )
 from app.core.messages import render as render_message
+from app.core.receptive_field import ReceptiveField, input_field
 from app.core.shapes import AxisOutput
 
 FIELDS: Final = ("output_shape", "weight_shape", "bias_shape", "params", "receptive_field")
@@ -258,7 +259,14 @@ def _field_steps_for_rf(
     chain: FieldChain | None,
     *,
     spreads: bool = False,
+    field_in: ReceptiveField | None = None,
 ) -> list[ExplanationStep]:
+    """The receptive field's steps from the layer's windows.
+
+    ``field_in`` is the field of the layer's input, when known: where the rule
+    ``r + (K_eff − 1) × j`` does not give the report's size from it (units that read more or
+    fewer pixels by position, after an upsampling), the widest unit is told instead.
+    """
     rf = report.receptive_field
     names = axis_names(len(rf.size))
     if rf.global_:
@@ -286,6 +294,7 @@ def _field_steps_for_rf(
             tuple[int, ...] | None,
             tuple[str, str, str] | None,
             StrideBreak | None,
+            bool,
         ]
     ] = []
     for axis, window in enumerate(windows):
@@ -304,12 +313,33 @@ def _field_steps_for_rf(
             shift = (num(moved - offset * j_in), num(-offset), num(moved))
         past = chain.past[axis] if chain is not None and chain.past else None
         bridge = past if chained is None and shift is None and not spreads else None
+        phased = field_in is not None and r_in != Fraction(field_in.size[axis])
         per_axis.append(
-            (num(r_in), num(j_in), num(w_span), num(w_stride), num(r_out), chained, shift, bridge)
+            (
+                num(r_in),
+                num(j_in),
+                num(w_span),
+                num(w_stride),
+                num(r_out),
+                chained,
+                shift,
+                bridge,
+                phased,
+            )
         )
     for group in group_axes(per_axis):
-        size_in, jump_in, span, stride, size_out, kernels, shift, bridge = per_axis[group[0]]
+        size_in, jump_in, span, stride, size_out, kernels, shift, bridge, phased = per_axis[
+            group[0]
+        ]
         axes = join_axes([names[a] for a in group], lang)
+        if phased:
+            steps.append(
+                ExplanationStep(
+                    say("rf_phases", lang, axes=axes, size=size_out), f"r' = {size_out}"
+                )
+            )
+            steps.append(_jump_step(spreads, jump_in, stride, lang))
+            continue
         if shift is not None:
             start_in, before, start_out = shift
             steps.append(
@@ -371,6 +401,20 @@ def _field_steps_for_rf(
     return steps
 
 
+def _jump_step(spreads: bool, jump_in: str, stride: str, lang: Lang) -> ExplanationStep:
+    """How the distance between neighbouring units changes: divided or multiplied by S."""
+    if spreads:
+        inverse = num(1 / Fraction(stride))
+        return ExplanationStep(
+            say("rf_jump_div", lang),
+            f"j' = j / S = {jump_in} / {inverse} = {num_mul(jump_in, stride)}",
+        )
+    return ExplanationStep(
+        say("rf_jump_mul", lang),
+        f"j' = j × S = {jump_in} × {stride} = {num_mul(jump_in, stride)}",
+    )
+
+
 def signed_num(text: str) -> str:
     """A number written by ``num`` as a factor: ``(-2)`` when negative."""
     return f"({text})" if text.startswith("-") else text
@@ -389,6 +433,7 @@ def field_steps(
     chain: FieldChain | None = None,
     step: Step | None = None,
     inputs: Sequence[tuple[int, ...]] | None = None,
+    field_in: ReceptiveField | None = None,
 ) -> FieldSteps:
     """The worked steps of one layer, field by field (the keys of ``FIELDS``).
 
@@ -402,6 +447,8 @@ def field_steps(
         chain: the stride-1 kernels so far, to use the course's ``1 + L × (K − 1)``.
         step: the layer's ``infer()`` for the report's input, when the caller has it.
         inputs: a merge's input shapes (its report holds the first one's).
+        field_in: the receptive field of the layer's input, when known (see
+            ``_field_steps_for_rf``).
     """
     language = lang_of(lang)
     x = tuple(report.input_shape)
@@ -419,7 +466,8 @@ def field_steps(
         step = spec.infer(x)
     fields = render_worked(spec.explain(x, step), language)
     fields["receptive_field"] = formulas_in(
-        _field_steps_for_rf(report, step, language, chain, spreads=spec.spreads), language
+        _field_steps_for_rf(report, step, language, chain, spreads=spec.spreads, field_in=field_in),
+        language,
     )
     return fields
 
@@ -522,6 +570,8 @@ def explain_fields(analysis: Analysis, specs: Sequence[LayerSpec], lang: str) ->
     chains = field_chains(analysis, layers) if graph.chain else [None] * len(layers)
     shapes = {report.id: tuple(report.output_shape) for report in analysis.layers}
     shapes[INPUT_ID] = tuple(analysis.input_shape)
+    received = {report.id: report.receptive_field for report in analysis.layers}
+    received[INPUT_ID] = input_field(tuple(analysis.input_shape[1:]))
     return [
         field_steps(
             spec,
@@ -529,6 +579,7 @@ def explain_fields(analysis: Analysis, specs: Sequence[LayerSpec], lang: str) ->
             lang,
             chain=chain,
             inputs=[shapes[i] for i in report.inputs] if spec.merges else None,
+            field_in=received[report.inputs[0]],
         )
         for spec, report, chain in zip(layers, analysis.layers, chains, strict=True)
     ]

@@ -21,6 +21,15 @@ when a layer no longer lines up with the input's spatial axes. Sizes are never c
 Ints and floats (halves, exact in binary) are kept while they suffice; a window that moves
 by a fraction of a pixel (transposed convolution, uneven adaptive pooling) turns that axis's
 values into ``Fraction``\\ s, so the field stays exact.
+
+After such a fractional stride the units no longer all see the same number of pixels (two
+upsamplings by 2 then a 3-wide kernel: 4 or 8 pixels, by position), and ``size + span ×
+jump`` gives only their average. From the first fractional stride on, each axis is also
+followed unit by unit over its period (``Phases``: the first and last input pixel of each
+unit of one period, from the windows' ``phases``), and ``size`` reports the widest unit;
+``jump`` and ``start`` stay the continuous ones (the centre's average). The work is counted
+(``MAX_PHASE_STEPS`` per analysis); past it, or past a period of ``MAX_PERIOD`` units, or
+after a hull of paths that disagree on jump, the field keeps the average size.
 """
 
 from __future__ import annotations
@@ -28,11 +37,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
-from typing import Annotated, Any, cast
+from math import gcd, lcm
+from typing import Annotated, Any, Final, cast
 
 from pydantic import Field
 
-from app.core.layers.base import Number, Window
+from app.core.layers.base import Number, Reads, Window
 from app.core.shapes import Shape
 
 
@@ -263,6 +273,174 @@ def _exact_union(
     return report, exact, why
 
 
+MAX_PERIOD: Final = 4096
+"""The most units one period of a field may hold for it to be followed unit by unit."""
+MAX_PHASE_STEPS: Final = 200_000
+"""The most unit-by-unit steps one analysis spends on its fields (``Phases``): about a tenth
+of a second here; a U-Net or an FPN spends a few thousand."""
+
+
+@dataclass(frozen=True, slots=True)
+class Phases:
+    """One axis of a field followed unit by unit, after a fractional stride.
+
+    Unit ``u = m × period + s`` sees the input pixels ``lo[s] + m × shift`` to
+    ``hi[s] + m × shift`` (``None``: it sees none, a transposed convolution's phase that no
+    tap reaches). ``shift / period`` is the field's ``jump``.
+    """
+
+    period: int
+    shift: int
+    lo: tuple[int | None, ...]
+    hi: tuple[int | None, ...]
+
+    def edges(self, u: int) -> tuple[int, int] | None:
+        """The first and last input pixel unit ``u`` sees, or ``None``."""
+        m, s = divmod(u, self.period)
+        lo, hi = self.lo[s], self.hi[s]
+        if lo is None or hi is None:
+            return None
+        return lo + m * self.shift, hi + m * self.shift
+
+    def widest(self) -> int | None:
+        """The most input pixels one unit sees (``None`` when no unit sees any)."""
+        widths = [
+            hi - lo + 1
+            for lo, hi in zip(self.lo, self.hi, strict=True)
+            if lo is not None and hi is not None
+        ]
+        return max(widths) if widths else None
+
+
+Tables = tuple[Phases, ...]
+"""A field's ``Phases``, one per spatial axis."""
+
+
+def uniform_phases(rf: ReceptiveField, exact: Exact | None) -> Tables | None:
+    """The ``Phases`` of a field whose units all see the same window (period 1).
+
+    ``None`` when its values are not whole pixels (a field already past a fractional stride,
+    or a hull of paths that disagree).
+    """
+    out: list[Phases] = []
+    for n, j, t in zip(*exact_of(rf, exact), strict=True):
+        lo = Fraction(t) - (Fraction(n) - 1) / 2
+        if lo.denominator != 1 or Fraction(n).denominator != 1 or Fraction(j).denominator != 1:
+            return None
+        first = int(lo)
+        out.append(Phases(1, int(j), (first,), (first + int(n) - 1,)))
+    return tuple(out)
+
+
+def phases_through(
+    tables: Tables | None,
+    rf: ReceptiveField,
+    exact: Exact | None,
+    windows: Sequence[Window],
+    budget: int,
+) -> tuple[Tables | None, int]:
+    """The field unit by unit after a layer's ``windows``, and the steps it took.
+
+    ``tables`` are the incoming field's (``None``: its units all see the same window, taken
+    from ``rf`` and ``exact``). Output unit ``o = q b + r`` of a window of stride ``a / b``
+    reads the input units ``q a + first``, ``+ step``, … ``q a + last`` (``Window.phases``);
+    its pixels run from the lowest first pixel of the units it reads to their highest last
+    one (units that see nothing left out). The period becomes ``b × T / gcd(a, T)``. ``None``
+    when a window cannot say its phases, or past ``budget`` steps or ``MAX_PERIOD`` units.
+    """
+    if tables is None:
+        tables = uniform_phases(rf, exact)
+        if tables is None:
+            return None, 0
+    out: list[Phases] = []
+    spent = 0
+    for field, w in zip(tables, windows, strict=True):
+        stride = Fraction(w.stride)
+        a, b = stride.numerator, stride.denominator
+        reads = w.phases if w.phases is not None else _whole_reads(w, b)
+        if reads is None:
+            return None, spent
+        k = field.period // gcd(a, field.period)
+        period = k * b
+        taps = max(len(range(first, last + 1, step)) for first, last, step in reads)
+        spent += period * max(taps, 1)
+        if period > MAX_PERIOD or spent > budget:
+            return None, spent
+        lo: list[int | None] = []
+        hi: list[int | None] = []
+        for o in range(period):
+            q, r = divmod(o, b)
+            first, last, step = reads[r]
+            units = range(q * a + first, q * a + last + 1, step)
+            seen = [e for u in units if (e := field.edges(u))]
+            lo.append(min(e[0] for e in seen) if seen else None)
+            hi.append(max(e[1] for e in seen) if seen else None)
+        out.append(Phases(period, k * a // field.period * field.shift, tuple(lo), tuple(hi)))
+    return tuple(out), spent
+
+
+def _whole_reads(w: Window, b: int) -> Reads | None:
+    """The one phase of a window with a whole stride: ``offset - span / 2`` to ``+ span``."""
+    first = Fraction(w.offset) - Fraction(w.span) / 2
+    if b != 1 or first.denominator != 1 or Fraction(w.span).denominator != 1:
+        return None
+    return ((int(first), int(first) + int(w.span), 1),)
+
+
+def phases_union(
+    tables: Sequence[Tables | None],
+    rfs: Sequence[ReceptiveField],
+    exacts: Sequence[Exact | None],
+    budget: int,
+) -> tuple[Tables | None, int]:
+    """The hull unit by unit of a merge's inputs, and the steps it took.
+
+    ``None`` when an input's field cannot be followed unit by unit, when the paths disagree
+    on jump, or past ``budget`` steps or ``MAX_PERIOD`` units.
+    """
+    given: list[Tables] = []
+    for table, rf, exact in zip(tables, rfs, exacts, strict=True):
+        one = table if table is not None else uniform_phases(rf, exact)
+        if one is None:
+            return None, 0
+        given.append(one)
+    out: list[Phases] = []
+    spent = 0
+    for axis in range(len(given[0])):
+        fields = [t[axis] for t in given]
+        jumps = {Fraction(f.shift, f.period) for f in fields}
+        if len(jumps) != 1:
+            return None, spent
+        period = lcm(*(f.period for f in fields))
+        spent += period * len(fields)
+        if period > MAX_PERIOD or spent > budget:
+            return None, spent
+        lo: list[int | None] = []
+        hi: list[int | None] = []
+        for u in range(period):
+            seen = [e for f in fields if (e := f.edges(u))]
+            lo.append(min(e[0] for e in seen) if seen else None)
+            hi.append(max(e[1] for e in seen) if seen else None)
+        shift = int(jumps.pop() * period)
+        out.append(Phases(period, shift, tuple(lo), tuple(hi)))
+    return tuple(out), spent
+
+
+def widest(rf: ReceptiveField, tables: Tables) -> ReceptiveField:
+    """``rf`` reported with each axis's widest unit as its ``size`` (see the module)."""
+    size = list(rf.size)
+    for axis, field in enumerate(tables):
+        most = field.widest()
+        if most is not None:
+            size[axis] = most
+    if size == list(rf.size):
+        return rf
+    padding = tuple(
+        [float((Fraction(n) - 1) / 2 - Fraction(t)) for n, t in zip(size, rf.start, strict=True)]
+    )
+    return replace(rf, size=tuple(size), padding=padding)
+
+
 def _plain(value: Number, *, half_float: bool = False) -> Number:
     """An int when whole (a float when ``half_float``), a float when a half, else exact."""
     if type(value) is Fraction:
@@ -275,13 +453,21 @@ def _plain(value: Number, *, half_float: bool = False) -> Number:
 
 
 __all__ = [
+    "MAX_PERIOD",
+    "MAX_PHASE_STEPS",
     "Disagreement",
     "Exact",
+    "Phases",
     "ReceptiveField",
+    "Tables",
     "as_number",
     "exact_of",
     "global_field",
     "input_field",
+    "phases_through",
+    "phases_union",
     "through",
+    "uniform_phases",
     "union",
+    "widest",
 ]

@@ -222,8 +222,13 @@ def test_schema_refusals() -> None:
             LAYERS_ADAPTER.validate_python([layer])
 
 
-def window(span: int, stride: Fraction | int, offset: Fraction | int) -> Window:
-    return Window(span, stride, offset)
+Reads = tuple[tuple[int, int, int], ...]
+
+
+def window(
+    span: int, stride: Fraction | int, offset: Fraction | int, phases: Reads | None = None
+) -> Window:
+    return Window(span, stride, offset, phases)
 
 
 @pytest.mark.parametrize(
@@ -231,53 +236,62 @@ def window(span: int, stride: Fraction | int, offset: Fraction | int) -> Window:
     [
         # Nearest by 2: output o reads floor(o / 2); the centre of the two copies of input i
         # is at output 2i + 1/2, so start = -1/4 and jump 1/2 (a transposed convolution of
-        # kernel and stride 2).
+        # kernel and stride 2). Phase by phase: outputs 2q and 2q + 1 both read input q.
         (
             (1, 6),
             {"type": "upsample", "scale_factor": 2},
-            window(0, Fraction(1, 2), Fraction(-1, 4)),
+            window(0, Fraction(1, 2), Fraction(-1, 4), ((0, 0, 1), (0, 0, 1))),
         ),
         (
             (1, 6),
             {"type": "upsample", "scale_factor": 3},
-            window(0, Fraction(1, 3), Fraction(-1, 3)),
+            window(0, Fraction(1, 3), Fraction(-1, 3), ((0, 0, 1), (0, 0, 1), (0, 0, 1))),
         ),
         # 6 -> 9: floor(2o / 3) reads 0 0 1 2 2 3 …; mean of floor(2o/3) - 2o/3 is -1/3.
-        ((1, 6), {"type": "upsample", "size": 9}, window(0, Fraction(2, 3), Fraction(-1, 3))),
+        # Outputs 3q, 3q + 1, 3q + 2 read inputs 2q, 2q, 2q + 1.
+        (
+            (1, 6),
+            {"type": "upsample", "size": 9},
+            window(0, Fraction(2, 3), Fraction(-1, 3), ((0, 0, 1), (0, 0, 1), (1, 1, 1))),
+        ),
         # Subsampling by 2: floor(2o) = 2o exactly.
         ((1, 8), {"type": "upsample", "scale_factor": 0.5}, window(0, 2, 0)),
         # The same size: every mode copies.
         ((1, 3), {"type": "upsample", "scale_factor": 1.2, "mode": "linear"}, window(0, 1, 0)),
         # Linear by 2: between (o + 1/2) / 2 - 1/2: two values, centred on average there.
+        # Output 2q sits at q - 1/4 (reads q - 1 and q), 2q + 1 at q + 1/4 (q and q + 1).
         (
             (1, 6),
             {"type": "upsample", "scale_factor": 2, "mode": "linear"},
-            window(1, Fraction(1, 2), Fraction(-1, 4)),
+            window(1, Fraction(1, 2), Fraction(-1, 4), ((-1, 0, 1), (0, 1, 1))),
         ),
         # Linear 12 -> 4: (o + 1/2) × 3 - 1/2 = 3o + 1 is whole: one value, 1, 4, 7, 10.
         ((1, 12), {"type": "upsample", "size": 4, "mode": "linear"}, window(0, 3, 1)),
         # Linear 12 -> 6: 2o + 1/2: two values, centred at 2o + 1/2.
         ((1, 12), {"type": "upsample", "size": 6, "mode": "linear"}, window(1, 2, Fraction(1, 2))),
-        # Corners aligned: o × (N - 1) / (O - 1), centred there; whole for 9 -> 5.
+        # Corners aligned: o × (N - 1) / (O - 1), centred there; whole for 9 -> 5. 5 -> 9:
+        # output 2q sits on input q (reads it alone), 2q + 1 between q and q + 1.
         (
             (1, 5),
             {"type": "upsample", "size": 9, "mode": "linear", "align_corners": True},
-            window(1, Fraction(1, 2), 0),
+            window(1, Fraction(1, 2), 0, ((0, 0, 1), (0, 1, 1))),
         ),
         (
             (1, 9),
             {"type": "upsample", "size": 5, "mode": "linear", "align_corners": True},
             window(0, 2, 0),
         ),
+        # Bicubic by 3: (o + 1/2) / 3 - 1/2 is q - 1/3, q, q + 1/3 for o = 3q, 3q + 1, 3q + 2:
+        # four values from one before the floor, or the one value when it is whole.
         (
             (1, 6, 6),
             {"type": "upsample", "scale_factor": 3, "mode": "bicubic"},
-            window(3, Fraction(1, 3), Fraction(-1, 3)),
+            window(3, Fraction(1, 3), Fraction(-1, 3), ((-2, 1, 1), (0, 0, 1), (-1, 2, 1))),
         ),
         (
             (4, 6, 6),
             {"type": "pixelshuffle", "upscale_factor": 2},
-            window(0, Fraction(1, 2), Fraction(-1, 4)),
+            window(0, Fraction(1, 2), Fraction(-1, 4), ((0, 0, 1), (0, 0, 1))),
         ),
         ((1, 6, 6), {"type": "pixelunshuffle", "downscale_factor": 3}, window(2, 3, 1)),
     ],

@@ -448,6 +448,10 @@ class Note:
     params: dict[str, Any]
 
 
+Reads = tuple[tuple[int, int, int], ...]
+"""Per output phase, the input units read: ``(first, last, step)`` (``Window.phases``)."""
+
+
 @dataclass(slots=True, unsafe_hash=True)  # a value: hashable, never mutated
 class Window:
     """How one spatial axis of a layer maps its output units back onto its input.
@@ -456,11 +460,19 @@ class Window:
     input, the outgoing field is ``size + span × jump``, ``jump × stride``,
     ``start + offset × jump``. For a convolution or pooling, ``span = k_eff - 1``,
     ``stride = S`` and ``offset = (k_eff - 1) / 2 - P_left`` (Araujo et al., Distill 2019).
+
+    ``phases`` says exactly which input units each output unit reads, when that changes from
+    unit to unit (a fractional stride ``a / b``: upsampling, uneven adaptive pooling) or skips
+    some (dilation): output ``o = q b + r`` reads the input units ``q a + first``,
+    ``q a + first + step``, … up to ``q a + last``, where ``(first, last, step) = phases[r]``
+    (``first > last``: it reads none). ``None`` for a whole stride and no gap: every unit
+    reads ``first = offset - span / 2`` to ``first + span``.
     """
 
     span: Number
     stride: Number
     offset: Number
+    phases: Reads | None = None
     plain: bool = field(init=False, compare=False, repr=False)
     """No ``Fraction`` among the three (the receptive field's fast path)."""
 
@@ -469,6 +481,12 @@ class Window:
 
 
 IDENTITY = Window(0, 1, 0)
+
+MAX_PHASE_WORK: Final = 1024
+"""The most steps a kind spends listing a window's ``phases`` (a transposed convolution's
+``S × K``, an upsampling's or an adaptive pooling's ``b``), so that 2,048 layers cost at most
+about two million; past it the window gives none and the receptive field keeps its average
+size over the units (``app.core.receptive_field``)."""
 
 
 @dataclass(slots=True)

@@ -11,6 +11,7 @@ from pydantic import Field
 from app.core.errors import ErrorCode, FieldError
 from app.core.layers.base import (
     COMMON_REFUSED_FIELDS,
+    MAX_PHASE_WORK,
     NOT_WRITTEN,
     Bool,
     LayerSpec,
@@ -21,6 +22,7 @@ from app.core.layers.base import (
     Note,
     Pos,
     PosAxes,
+    Reads,
     Refusal,
     Step,
     WarningCode,
@@ -282,7 +284,9 @@ class Conv(ConvFamily):
             reach = dl * (kk - 1)
             geometry.append(AxisGeometry(n, kk, ss, left, right, dl))
             axes.append(out)
-            windows.append(Window(reach, ss, half(reach - 2 * left)))
+            # A dilated kernel reads every D-th unit: said, for the field after an upsampling.
+            gaps = ((-left, reach - left, dl),) if dl > 1 else None
+            windows.append(Window(reach, ss, half(reach - 2 * left), gaps))
             sizes.append(out.size)
             if left != right:
                 notes.append(
@@ -422,6 +426,23 @@ def transposed_span(k: int, s: int, dil: int) -> int:
     return (taps - 1) * dil // g
 
 
+def transposed_phases(k: int, s: int, p: int, dil: int) -> Reads:
+    """The input units each output phase of a transposed convolution reads (``Window.phases``).
+
+    Output ``o = q S + r`` gathers input ``i`` for every tap ``j`` with ``i S - P + j D = o``,
+    i.e. ``i = q + (r + P - j D) / S`` when that divides: taps ``S / g`` apart, inputs
+    ``D / g`` apart (``g = gcd(D, S)``), from the first to the last such ``i - q`` per phase
+    ``r`` (none: ``(1, 0, 1)``). ``S × K`` steps: the caller bounds them
+    (``MAX_PHASE_WORK``; past it the field keeps its average size).
+    """
+    step = dil // gcd(dil, s)
+    out: list[tuple[int, int, int]] = []
+    for r in range(s):
+        reached = [(r + p - j * dil) // s for j in range(k) if (r + p - j * dil) % s == 0]
+        out.append((min(reached), max(reached), step) if reached else (1, 0, 1))
+    return tuple(out)
+
+
 class ConvTranspose(ConvFamily):
     """Transposed convolution (``nn.ConvTranspose1d/2d/3d``).
 
@@ -509,7 +530,12 @@ class ConvTranspose(ConvFamily):
             k_eff = effective_kernel(kk, dl)
             windows.append(
                 Window(
-                    transposed_span(kk, ss, dl), ratio(1, ss), ratio(2 * p - (k_eff - 1), 2 * ss)
+                    transposed_span(kk, ss, dl),
+                    ratio(1, ss),
+                    ratio(2 * p - (k_eff - 1), 2 * ss),
+                    transposed_phases(kk, ss, p, dl)
+                    if (ss > 1 or dl > 1) and ss * kk <= MAX_PHASE_WORK
+                    else None,
                 )
             )
         weight = (c_in, self.out_channels // self.groups, *k)

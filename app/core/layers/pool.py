@@ -10,6 +10,7 @@ from pydantic import Field
 
 from app.core.errors import ErrorCode, FieldError
 from app.core.layers.base import (
+    MAX_PHASE_WORK,
     NOT_WRITTEN,
     Bool,
     LayerSpec,
@@ -19,6 +20,7 @@ from app.core.layers.base import (
     Note,
     Pos,
     PosAxes,
+    Reads,
     Refusal,
     Step,
     WarningCode,
@@ -118,7 +120,8 @@ class PoolFamily(LayerSpec):
             reach = dl * (kk - 1)
             geometry.append(AxisGeometry(n, kk, ss, pp, pp, dl))
             axes.append(out)
-            windows.append(Window(reach, ss, half(reach - 2 * pp)))
+            gaps = ((-pp, reach - pp, dl),) if dl > 1 else None  # a dilated pool's gaps
+            windows.append(Window(reach, ss, half(reach - 2 * pp), gaps))
             sizes.append(out.size)
             if ceil_mode and (out.size - 1) * ss + reach + 1 > n + 2 * pp:
                 notes.append(Note(WarningCode.CEIL_EXTRA_WINDOW, {"axis": axis}))
@@ -266,6 +269,20 @@ else:
     OutputSize = axes_of(Pos | None)
 
 
+def adaptive_phases(n: int, m: int) -> Reads | None:
+    """The input units each output phase of an adaptive pooling reads (``Window.phases``).
+
+    With ``N / M = a / b`` and output ``o = q b + r``, the window is ``floor(o N / M)`` to
+    ``ceil((o + 1) N / M) - 1``: ``q a`` plus ``floor(r a / b)`` to ``ceil((r + 1) a / b) - 1``.
+    ``None`` past ``MAX_PHASE_WORK`` phases.
+    """
+    g = gcd(n, m)
+    a, b = n // g, m // g
+    if b > MAX_PHASE_WORK:
+        return None
+    return tuple((r * a // b, -(-(r + 1) * a // b) - 1, 1) for r in range(b))
+
+
 class AdaptivePoolFamily(LayerSpec):
     """Adaptive pooling: the output size is given, the windows follow from it.
 
@@ -309,7 +326,14 @@ class AdaptivePoolFamily(LayerSpec):
                 windows.append(Window(k - 1, k, half(k - 1)))
                 continue
             first = -(-n // m)
-            windows.append(Window(adaptive_max_window(n, m) - 1, ratio(n, m), half(first - 1)))
+            windows.append(
+                Window(
+                    adaptive_max_window(n, m) - 1,
+                    ratio(n, m),
+                    half(first - 1),
+                    adaptive_phases(n, m),
+                )
+            )
             notes.append(Note(WarningCode.UNEVEN_ADAPTIVE, {"axis": axis, "input": n, "output": m}))
         # A global pooling (size 1 on every axis) mixes every unit: its field is the input.
         return Step(

@@ -18,12 +18,14 @@ from pydantic import Field
 
 from app.core.errors import ErrorCode, FieldError
 from app.core.layers.base import (
+    MAX_PHASE_WORK,
     Bool,
     LayerSpec,
     Measurement,
     Number,
     Pos,
     PosAxes,
+    Reads,
     Refusal,
     Step,
     Window,
@@ -64,10 +66,40 @@ def decimal(value: float) -> Fraction:
     return Fraction(repr(value))
 
 
-def _window(span: int, c: Fraction, offset: Fraction) -> Window:
+def _window(
+    span: int,
+    c: Fraction,
+    offset: Fraction,
+    phases: Reads | None = None,
+) -> Window:
     """A window with whole numbers kept as ints."""
     exact: list[Number] = [v.numerator if v.denominator == 1 else v for v in (c, offset)]
-    return Window(span, exact[0], exact[1])
+    return Window(span, exact[0], exact[1], phases)
+
+
+def source_phases(c: Fraction, taps: int, *, centred: bool, nearest: bool) -> Reads | None:
+    """The input units each output phase of an upsampling reads (``Window.phases``).
+
+    With ``c = a / b`` and output ``o = q b + r``, PyTorch's source index is ``o c`` (nearest,
+    or ``align_corners``) or ``(o + 1/2) c - 1/2``, i.e. ``q a`` plus ``r a / b`` or
+    ``(2 r a + a - b) / 2b``. Nearest reads its floor; an interpolation reads ``taps`` values
+    from one before the floor (bicubic) or from the floor, but only the floor when the index
+    is whole (the other weights are 0). ``None`` for a whole ``c`` (``b = 1``: the window
+    says it) or past ``MAX_PHASE_WORK`` phases.
+    """
+    a, b = c.numerator, c.denominator
+    if b == 1 or b > MAX_PHASE_WORK:
+        return None
+    out: list[tuple[int, int, int]] = []
+    for r in range(b):
+        top, bottom = (2 * r * a + a - b, 2 * b) if centred else (r * a, b)
+        floor = top // bottom
+        if nearest or top % bottom == 0:
+            out.append((floor, floor, 1))
+        else:
+            before = 1 if taps == 4 else 0
+            out.append((floor - before, floor - before + taps - 1, 1))
+    return tuple(out)
 
 
 class Upsample(LayerSpec):
@@ -243,11 +275,13 @@ class Upsample(LayerSpec):
         c = self.ratio(n, o, scale)
         if self.mode == "nearest":
             b = c.denominator
-            return _window(0, c, Fraction(1 - b, 2 * b))
+            phases = source_phases(c, 1, centred=False, nearest=True)
+            return _window(0, c, Fraction(1 - b, 2 * b), phases)
         aligned = bool(self.align_corners)
         whole = c.denominator == 1 and (aligned or c.numerator % 2 == 1)
         span = 0 if whole else TAPS[self.mode] - 1
-        return _window(span, c, Fraction(0) if aligned else (c - 1) / 2)
+        phases = source_phases(c, TAPS[self.mode], centred=not aligned, nearest=False)
+        return _window(span, c, Fraction(0) if aligned else (c - 1) / 2, phases)
 
     def infer(self, x: Shape) -> Step:
         """Output and windows of the upsampling; no parameters."""
@@ -387,7 +421,9 @@ class PixelShuffle(ShuffleFamily):
                 msg("pixel_shuffle_channels", channels=x[0], square=r * r),
                 ErrorCode.NOT_DIVISIBLE,
             )
-        window = _window(0, Fraction(1, r), Fraction(1 - r, 2 * r))
+        # Output o reads input floor(o / r) along each axis: phase by phase, the same unit.
+        phases = ((0, 0, 1),) * r if r <= MAX_PHASE_WORK else None
+        window = _window(0, Fraction(1, r), Fraction(1 - r, 2 * r), phases)
         return Step(output=(x[0] // (r * r), x[1] * r, x[2] * r), windows=(window, window))
 
     def explain(self, x: Shape, step: Step) -> Worked:

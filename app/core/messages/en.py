@@ -205,6 +205,12 @@ TEXT: Final[dict[str, str]] = {
         "distance, in input pixels, between neighbouring units before this layer; j is then "
         "multiplied by the stride."
     ),
+    "rf_phases": (
+        "Receptive field along {axes}: after an upsampling, neighbouring units do not all read "
+        "the same number of input pixels (it depends on their position), so r + (K_eff − 1) × j "
+        "no longer holds for every unit; counted unit by unit over one period, the widest "
+        "sees {size} pixels."
+    ),
     "rf_transposed": (
         "Receptive field along {axes}: one output of the transposed convolution gathers input "
         "units spread over Δ + 1 = {span} + 1 of them, so r grows by Δ × j (j = {jump} before "

@@ -230,6 +230,12 @@ TEXT: Final[dict[str, str]] = {
         "l'écart, en pixels de l'entrée, entre deux sorties voisines avant cette couche ; j est "
         "ensuite multiplié par le pas."
     ),
+    "rf_phases": (
+        "Champ réceptif selon {axes} : après un suréchantillonnage, des sorties voisines ne "
+        "lisent pas toutes le même nombre de pixels de l'entrée (cela dépend de leur "
+        "position), donc r + (K_eff − 1) × j ne vaut plus pour chacune ; comptées une à une "
+        "sur une période, la plus large voit {size} pixels."
+    ),
     "rf_transposed": (
         "Champ réceptif selon {axes} : une sortie de la convolution transposée rassemble des "
         "entrées réparties sur Δ + 1 = {span} + 1 d'entre elles, donc r augmente de Δ × j (j = "
