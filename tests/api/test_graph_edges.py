@@ -8,7 +8,6 @@ being dimension 0); ``tests/torch/test_graph_edges_torch.py`` runs the same grap
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
 import pytest
@@ -492,9 +491,9 @@ def test_malformed_graph_fields_are_422_at_the_field(client: TestClient, name: s
 def test_a_huge_expansion_is_refused_at_once(
     client: TestClient, layers: list[Layer], loc: list[Any]
 ) -> None:
-    start = time.perf_counter()
+    # Refused by counting the expansion, before anything is built (its time is the
+    # benchmarks' business: docs/benchmarks.md, "Bounded work for hostile bodies").
     data = refused(client, layers, [3, 8, 8])
-    assert time.perf_counter() - start < 1.0
     (error,) = data["errors"]
     assert (error["loc"], error["type"]) == (["body", "layers", *loc], "limit_exceeded")
 
@@ -514,9 +513,7 @@ def test_deep_nesting_is_bounded_by_the_json_depth(client: TestClient) -> None:
 def test_concatenations_that_double_are_stopped_by_the_size_limit(client: TestClient) -> None:
     layers = [{"type": "concat", "inputs": ["input", "input"]}]
     layers += [{"type": "concat", "inputs": [str(i), str(i)]} for i in range(200)]
-    start = time.perf_counter()
     (error,) = refused(client, layers, [3, 8, 8])["errors"]
-    assert time.perf_counter() - start < 2.0
     assert error["type"] == "limit_exceeded"
 
 
