@@ -374,13 +374,7 @@ def _field_steps_for_rf(
                     f"r' = r + Δ × j = {size_in} + {span} × {jump_in} = {size_out}",
                 )
             )
-            inverse = num(1 / Fraction(stride))
-            steps.append(
-                ExplanationStep(
-                    say("rf_jump_div", lang),
-                    f"j' = j / S = {jump_in} / {inverse} = {num_mul(jump_in, stride)}",
-                )
-            )
+            steps.append(_jump_step(spreads, jump_in, stride, lang))
             continue
         if bridge is not None:
             steps.extend(_bridge_steps(bridge, axes, jump_in, size_out, lang))
@@ -392,12 +386,7 @@ def _field_steps_for_rf(
                 f"r' = r + (K_eff − 1) × j = {size_in} + {span} × {jump_in} = {size_out}",
             )
         )
-        steps.append(
-            ExplanationStep(
-                say("rf_jump_mul", lang),
-                f"j' = j × S = {jump_in} × {stride} = {num_mul(jump_in, stride)}",
-            )
-        )
+        steps.append(_jump_step(spreads, jump_in, stride, lang))
     return steps
 
 

@@ -372,11 +372,19 @@ def phases_through(
             q, r = divmod(o, b)
             first, last, step = reads[r]
             units = range(q * a + first, q * a + last + 1, step)
-            seen = [e for u in units if (e := field.edges(u))]
-            lo.append(min(e[0] for e in seen) if seen else None)
-            hi.append(max(e[1] for e in seen) if seen else None)
+            first_px, last_px = _hull([field.edges(u) for u in units])
+            lo.append(first_px)
+            hi.append(last_px)
         out.append(Phases(period, k * a // field.period * field.shift, tuple(lo), tuple(hi)))
     return tuple(out), spent
+
+
+def _hull(edges: Sequence[tuple[int, int] | None]) -> tuple[int | None, int | None]:
+    """The first and last pixel any of ``edges`` sees (``None``, ``None``: none sees one)."""
+    seen = [e for e in edges if e is not None]
+    if not seen:
+        return None, None
+    return min(e[0] for e in seen), max(e[1] for e in seen)
 
 
 def _whole_reads(w: Window, b: int) -> Reads | None:
@@ -418,9 +426,9 @@ def phases_union(
         lo: list[int | None] = []
         hi: list[int | None] = []
         for u in range(period):
-            seen = [e for f in fields if (e := f.edges(u))]
-            lo.append(min(e[0] for e in seen) if seen else None)
-            hi.append(max(e[1] for e in seen) if seen else None)
+            first_px, last_px = _hull([f.edges(u) for f in fields])
+            lo.append(first_px)
+            hi.append(last_px)
         shift = int(jumps.pop() * period)
         out.append(Phases(period, shift, tuple(lo), tuple(hi)))
     return tuple(out), spent

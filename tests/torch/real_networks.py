@@ -22,6 +22,8 @@ from typing import Any, TypeAlias
 import torch
 from torch import nn
 
+from tests.torch.test_real_graphs import MOBILENET_V3_SMALL  # one table for both twins
+
 Tensor: TypeAlias = Any
 """A tensor: calling an ``nn.Module`` returns ``Any`` in torch's annotations."""
 Activation = Callable[..., nn.Module]
@@ -324,16 +326,6 @@ class MobileNetV3Block(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         y = self.block(x)
         return y if self.add is None else self.add(y, x)
-
-
-MOBILENET_V3_SMALL = [
-    # c_in, kernel, expanded, c_out, SE, hardswish, stride
-    (16, 3, 16, 16, True, False, 2),
-    (16, 3, 72, 24, False, False, 2),
-    (24, 3, 88, 24, False, False, 1),
-    (24, 5, 96, 40, True, True, 2),
-    (40, 5, 240, 40, True, True, 1),
-]
 
 
 class MobileNetV3SmallHead(nn.Module):

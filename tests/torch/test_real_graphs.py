@@ -248,6 +248,7 @@ def mobilenet_v3_block(
 
 
 MOBILENET_V3_SMALL = [
+    # c_in, kernel, expanded, c_out, SE, hardswish, stride
     (16, 3, 16, 16, True, False, 2),
     (16, 3, 72, 24, False, False, 2),
     (24, 3, 88, 24, False, False, 1),
