@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -131,14 +130,15 @@ def test_a_bad_id_pattern_is_a_schema_error_at_its_place(client: TestClient) -> 
     assert r.json()["errors"][0]["loc"] == ["body", "layers", 0, "layers", 0, "id"]
 
 
-def test_a_huge_repeat_in_a_tiny_body_is_refused_at_once(client: TestClient) -> None:
+def test_a_huge_repeat_in_a_tiny_body_is_refused_before_it_is_built(
+    client: TestClient, node_fuse: list[int]
+) -> None:
     body = (
         b'{"input_shape":[1],"layers":[{"type":"sequential","repeat":1000000000000000,'
         b'"layers":[{"type":"relu"}]}]}'
     )
-    started = time.perf_counter()
     r = client.post("/v1/analyze", content=body, headers={"content-type": "application/json"})
-    assert time.perf_counter() - started < 1
+    assert node_fuse == [0]
     assert r.status_code == 422, r.text
     assert r.json()["errors"][0]["loc"] == ["body", "layers", 0, "repeat"]
 
