@@ -38,7 +38,7 @@ from app.core.analysis import Analysis, ReceptiveField, analyze, as_number, pars
 from app.core.errors import CnnCalcError, ErrorCode, FieldError
 from app.core.graph import INPUT as GRAPH_INPUT
 from app.core.graph import Graph, build_graph
-from app.core.layers.base import LayerSpec, Step, WarningCode, prod
+from app.core.layers.base import LayerSpec, Number, Step, WarningCode, prod
 from app.verify import Mismatch, Verification, VerificationStatus, unavailable
 from app.verify.budget import (
     RF_MAX_UNITS,
@@ -913,12 +913,15 @@ def measure_receptive_fields(
       window moved by ``jump``: ``size``, ``jump``, ``start`` and ``padding`` must equal the
       analysis's (``jump`` when a neighbouring unit is inside too; otherwise ``start`` is
       taken with the calculated jump).
-    - After a fractional stride (a strided transposed convolution, an uneven adaptive pool)
-      windows alternate in width and cnncalc's ``start`` is the continuous centre, which no
-      single unit need have: ``RF_MAX_UNITS`` consecutive units are measured (a margin of
-      one pixel from the border), their widest field must not exceed cnncalc's ``size``
-      (rounded up), and the unit a period away must move by exactly ``jump × period``;
-      ``start`` and ``padding`` are not compared there.
+    - After a fractional stride (a strided transposed convolution, an upsampling, an uneven
+      adaptive pool) windows alternate in width and cnncalc's ``start`` is the continuous
+      centre, which no single unit need have: ``RF_MAX_UNITS`` consecutive units are
+      measured (kept ``1 + ⌈jump⌉`` pixels further from the border than the wider of the
+      threaded and the calculated size), and the unit a period away must move by exactly
+      ``jump × period``. When those units span a whole period on every axis (a period of at
+      most ``RF_MAX_UNITS``), every kind of unit is among them: their widest field must
+      equal cnncalc's ``size``, the widest unit's; over a longer period it must not exceed
+      it (rounded up). ``start`` and ``padding`` are not compared there.
 
     Cost: one forward pass of ``units`` samples keeps its graph; each layer is then one
     backward pass from its output, a one on each chosen unit of its own sample, zeros
@@ -955,7 +958,7 @@ def measure_receptive_fields(
             if rf.global_ or len(rf.size) != len(extents):
                 break
             y = outputs[index]
-            plan = _plan(fields, extents, tuple(int(n) for n in y.shape[2:]))
+            plan = _plan(fields, extents, tuple(int(n) for n in y.shape[2:]), rf.size)
             if plan is None:
                 results.append(
                     {
@@ -1067,7 +1070,7 @@ def measure_graph_receptive_fields(
             elif g.why is not None:
                 entry = {"layer": index, "status": "skipped", "reason": g.why}
             else:
-                plan = _plan(g.fields, extents, tuple(int(n) for n in y.shape[2:]))
+                plan = _plan(g.fields, extents, tuple(int(n) for n in y.shape[2:]), rf.size)
                 if plan is None:
                     entry = {
                         "layer": index,
@@ -1170,6 +1173,8 @@ class _Plan:
     first ``width`` samples are consecutive units along the diagonal and the last the
     partner. Per axis, ``partner`` is the partner's index less the main unit's (``None``
     when no unit a period away is inside the input; the partner then repeats the main).
+    ``whole_period``: on every axis the consecutive units span a whole period of the fields
+    (or every stride is whole), so the widest measured unit is the widest of all.
     """
 
     samples: list[tuple[int, ...]]
@@ -1177,26 +1182,37 @@ class _Plan:
     partner: tuple[int | None, ...]
     exact: bool
     width: int
+    whole_period: bool
 
 
 def _plan(
-    fields: tuple[AxisField, ...], extents: tuple[int, ...], sizes: tuple[int, ...]
+    fields: tuple[AxisField, ...],
+    extents: tuple[int, ...],
+    sizes: tuple[int, ...],
+    calculated: Sequence[Number],
 ) -> _Plan | None:
-    """The units to measure: inside the input on every axis (see measure_receptive_fields)."""
+    """The units to measure: inside the input on every axis (see measure_receptive_fields).
+
+    ``calculated`` is the analysis's size per axis. After a fractional stride it is the
+    widest unit's, which may exceed the threaded (average) one: the units are kept
+    ``1 + ⌈jump⌉`` pixels clear of the border beyond the wider of the two, so that no
+    measured unit is cut by it; where too few units are that far in for a whole period,
+    one pixel beyond the threaded size, and the size is then only bounded.
+    """
     exact = all(f.uniform for f in fields)
-    margin = 0 if exact else 1
     count = 1 if exact else RF_MAX_UNITS
     runs: list[list[int]] = []
     partners: list[int | None] = []
-    for field, n, m in zip(fields, extents, sizes, strict=True):
-        half_size = (field.size - 1) / 2 + margin
-        inside = [
-            i
-            for i in range(m)
-            if field.start + i * field.jump - half_size >= 0
-            and field.start + i * field.jump + half_size <= n - 1
-            and (field.valid is None or field.valid[0] <= i <= field.valid[1])
-        ]
+    whole_period = True
+    for field, n, m, widest in zip(fields, extents, sizes, calculated, strict=True):
+        if exact:
+            inside = _inside(field, n, m, (field.size - 1) / 2)
+        else:
+            clear = (max(field.size, Fraction(widest)) - 1) / 2 + 1 + math.ceil(field.jump)
+            inside = _inside(field, n, m, clear)
+            if len(inside) < field.period:
+                whole_period = False
+                inside = _inside(field, n, m, (field.size - 1) / 2 + 1)
         if not inside:
             return None
         middle = max(0, len(inside) // 2 - count // 2)
@@ -1204,11 +1220,26 @@ def _plan(
         first, q = run[0], field.period
         partners.append(q if first + q in inside else -q if first - q in inside else None)
         runs.append(run)
+        whole_period = whole_period and len(run) >= q
     width = max(len(r) for r in runs)
     samples = [tuple(r[min(t, len(r) - 1)] for r in runs) for t in range(width)]
     main = samples[0]
     samples.append(tuple(i + (q or 0) for i, q in zip(main, partners, strict=True)))
-    return _Plan(samples, main, tuple(partners), exact, width)
+    return _Plan(samples, main, tuple(partners), exact, width, whole_period)
+
+
+def _inside(field: AxisField, n: int, m: int, half_size: Fraction) -> list[int]:
+    """The units, of ``m``, whose field lies within the ``n`` input pixels and reads no padding.
+
+    A unit's field is taken ``half_size`` either side of its centre.
+    """
+    return [
+        i
+        for i in range(m)
+        if field.start + i * field.jump - half_size >= 0
+        and field.start + i * field.jump + half_size <= n - 1
+        and (field.valid is None or field.valid[0] <= i <= field.valid[1])
+    ]
 
 
 Edges = list[list[tuple[int, int] | None]]
@@ -1250,7 +1281,7 @@ def _judge(index: int, rf: ReceptiveField, plan: _Plan, edges: Edges) -> dict[st
         name
         for name in compared
         if not all(
-            _agrees(name, m, c, plan.exact)
+            _agrees(name, m, c, plan.whole_period)
             for m, c in zip(measured[name], calculated[name], strict=True)
         )
     ]
@@ -1275,16 +1306,17 @@ def _centre(edge: tuple[int, int]) -> Fraction:
     return Fraction(edge[0] + edge[1], 2)
 
 
-def _agrees(name: str, measured: Any, calculated: float, exact: bool) -> bool:
+def _agrees(name: str, measured: Any, calculated: float, whole_period: bool) -> bool:
     """Whether a measured value meets the calculated one.
 
-    Equal, except a ``size`` after a fractional stride: windows alternate in width and
-    cnncalc's size is the widest one's, which the measured units need not include, so the
-    measurement must then not exceed it (rounded up).
+    Equal, except a ``size`` measured over fewer units than a period of the fields (after
+    a fractional stride whose period exceeds ``RF_MAX_UNITS``): cnncalc's size is the widest
+    unit's, which the measured units need not include, so the measurement must then not
+    exceed it (rounded up).
     """
     if measured is None:
         return False
-    if name == "size" and not exact:
+    if name == "size" and not whole_period:
         return bool(measured <= math.ceil(calculated))
     return bool(measured == calculated)
 

@@ -162,7 +162,7 @@ def test_a_doubled_mac_count_fails_on_the_meta_device_too() -> None:
 def test_after_a_fractional_stride_only_size_and_jump_are_compared() -> None:
     """A stride-2 convolution then a stride-2 transposed one: every jump is whole (2, then
     1), yet the transposed outputs alternate (centres 0, 0, 2, 2, …), so no single unit has
-    cnncalc's continuous start (-0.5): size (a bound) and jump (over a period) only."""
+    cnncalc's continuous start (-0.5): size (the widest over a period) and jump only."""
     require_torch()
     analysis, v = check_layers(
         [1, 40],
@@ -244,3 +244,33 @@ def test_a_kind_that_declares_no_measurement_fails_the_check(
     assert [(m.layer, m.field) for m in v.mismatches] == [(1, "receptive_field")]
     assert v.reason is not None
     assert "declares no treatment" in v.reason
+
+
+STACKED_UPSAMPLINGS: list[dict[str, Any]] = [
+    {"type": "avgpool1d", "kernel_size": 4},
+    {"type": "convtranspose1d", "out_channels": 1, "kernel_size": 2, "stride": 2},
+    {"type": "convtranspose1d", "out_channels": 1, "kernel_size": 2, "stride": 2},
+    {"type": "conv1d", "out_channels": 1, "kernel_size": 3, "padding": 1},
+]
+"""Units of the last layer see 4 or 8 input pixels by position (period 4): by hand, each
+transposed output copies one input unit, so the convolution's 3 neighbours fall in one or
+two of the pooling's 4-pixel windows."""
+
+
+@pytest.mark.parametrize("wrong", [7, 9])
+def test_a_widest_size_after_a_fractional_stride_is_compared_exactly(wrong: int) -> None:
+    """Measured over a whole period, the widest unit must be cnncalc's size, not below it."""
+    require_torch()
+    specs = LAYERS_ADAPTER.validate_python(STACKED_UPSAMPLINGS)
+    analysis = analyze([1, 64], specs)
+    assert analysis.layers[3].receptive_field.size == (8,)
+    v = verify_stack([1, 64], specs, analysis, max_elements=2**20)
+    assert v.status is VerificationStatus.PASSED, v.mismatches
+    assert v.receptive_field is not None
+    assert v.receptive_field[3]["measured"]["size"] == [8]
+    rf = replace(analysis.layers[3].receptive_field, size=(wrong,))
+    layers = [*analysis.layers[:3], replace(analysis.layers[3], receptive_field=rf)]
+    v = verify_stack([1, 64], specs, replace(analysis, layers=layers), max_elements=2**20)
+    assert [(m.layer, m.field, m.calculated, m.torch) for m in v.mismatches] == [
+        (3, "receptive_field.size", [wrong], [8])
+    ]
