@@ -470,10 +470,16 @@ def x_of(report: LayerReport) -> tuple[int, ...]:
     return tuple(report.input_shape)
 
 
-def check_answers(answers: Sequence[Mapping[str, Any]], ids: Sequence[str]) -> list[int]:
+def check_answers(
+    answers: Sequence[Mapping[str, Any]],
+    ids: Sequence[str],
+    blocks: Mapping[str, int] | None = None,
+) -> list[int]:
     """Every answer names an existing layer and only known fields; the layers' indices.
 
-    An answer's ``layer`` is an index (from 0) or an id of ``ids`` (the layers' ids, in order).
+    An answer's ``layer`` is an index (from 0), an id of ``ids`` (the layers' ids, in order)
+    or a ``sequential`` block's name in ``blocks`` (``Graph.blocks``), which stands for its
+    output: its last layer.
 
     Raises:
         StackError: with the answer's place in ``loc``.
@@ -496,6 +502,8 @@ def check_answers(answers: Sequence[Mapping[str, Any]], ids: Sequence[str]) -> l
             if index_of is None:
                 index_of = {name: n for n, name in enumerate(ids)}
             found = index_of.get(index)
+            if found is None and blocks:
+                found = blocks.get(index)
             if found is None:
                 raise StackError(
                     ("answers", i, "layer"),
@@ -618,7 +626,7 @@ def grade(
     analysis = analyze(input_shape, entries, strict=strict, limits=limits)
     graph = build_graph(entries, limits.max_layers)
     specs = [node.spec for node in graph.nodes]
-    indices = check_answers(answers, [report.id for report in analysis.layers])
+    indices = check_answers(answers, [report.id for report in analysis.layers], graph.blocks)
     # Worked steps only for the layers answered, each once (as explain_fields would give);
     # the course's shortcut 1 + L × (K − 1) follows one path, so only a chain's.
     chains = field_chains(analysis, specs) if graph.chain else [None] * len(specs)

@@ -74,10 +74,14 @@ class Graph:
     Attributes:
         nodes: the nodes.
         chain: every node reads the one before it (the first, the input): a chain.
+        blocks: the dotted name of each ``sequential`` block whose output no node is named
+            after (its last layer's is), with that output's node: ``inputs`` and graded
+            answers may name the block.
     """
 
     nodes: list[Node]
     chain: bool
+    blocks: dict[str, int] = field(default_factory=dict)
 
     def input_ids(self, node: Node) -> list[str]:
         """The ids ``node`` reads (``"input"`` for the network's input)."""
@@ -165,7 +169,7 @@ def build_graph(entries: Sequence[Entry], max_nodes: int) -> Graph:
     builder.expand(entries, (INPUT,), None, _Scope(None, {INPUT_ID: INPUT}), ("layers",))
     nodes = builder.nodes
     chain = all(node.inputs == (i - 1,) for i, node in enumerate(nodes))
-    return Graph(nodes, chain)
+    return Graph(nodes, chain, builder.blocks)
 
 
 class _Builder:
@@ -174,6 +178,7 @@ class _Builder:
     def __init__(self) -> None:
         self.nodes: list[Node] = []
         self.names: dict[str, int] = {INPUT_ID: INPUT}
+        self.blocks: dict[str, int] = {}
 
     def expand(
         self,
@@ -221,6 +226,8 @@ class _Builder:
             for copy in range(block.repeat):
                 inner = name if block.repeat == 1 else f"{name}.{copy}"
                 out = self.expand(block.layers, out, inner, _Scope(scope), (*loc, "layers"))
+            if name not in self.names and out[0] != INPUT:
+                self.blocks[name] = out[0]
             return out
         if len(incoming) != 1:
             raise GraphError(

@@ -93,6 +93,31 @@ def test_a_graph_answer_is_right_by_id_and_by_index(
     assert by_index == by_id
 
 
+STAGES: list[dict[str, Any]] = [
+    {"type": "sequential", "id": "layer1", "layers": [conv(4, 3, padding=1), {"type": "relu"}]},
+    {
+        "type": "sequential",
+        "id": "layer2",
+        "repeat": 2,
+        "layers": [conv(4, 3, stride=2, padding=1), {"type": "relu", "id": "act"}],
+    },
+]
+"""Stages as torchvision writes them: layer1 is 4×8×8 (its relu, ``layer1.1``); layer2 halves
+it twice, 4×4×4 then 4×2×2 (its last relu, ``layer2.1.act``)."""
+
+
+@pytest.mark.parametrize(
+    ("layer", "index", "node", "shape"),
+    [("layer1", 1, "layer1.1", [4, 8, 8]), ("layer2", 5, "layer2.1.act", [4, 2, 2])],
+)
+def test_an_answer_may_name_a_sequential_block_for_its_output(
+    layer: str, index: int, node: str, shape: list[int]
+) -> None:
+    field = one({"layer": layer, "output_shape": shape}, layers=STAGES)
+    assert field.correct, field
+    assert (field.layer, field.id) == (index, node)
+
+
 def test_a_graph_total_is_right() -> None:
     result = grade(INPUT, NET, [], total_params="733")
     (total,) = result.results
