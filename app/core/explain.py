@@ -252,6 +252,32 @@ def _bridge_steps(
     return steps
 
 
+def _merge_field_steps(
+    report: LayerReport, step: Step, lang: Lang, moved: int | None
+) -> list[ExplanationStep]:
+    """A merge's field: kept on every axis but ``moved``, along which it depends on position.
+
+    ``moved`` is the spatial axis the merge moves units along (``LayerSpec.spatial``: a
+    concatenation along it, a size 1 repeated along it), ``None`` when there is none.
+    """
+    rf = report.receptive_field
+    if moved is None or rf.global_:
+        return _field_steps_for_rf(report, step, lang, None)
+    names = axis_names(len(rf.size))
+    kept = [axis for axis in range(len(rf.size)) if axis != moved]
+    keys = [num(rf.size[axis]) for axis in kept]
+    steps = [
+        ExplanationStep(
+            say("rf_kept", lang, axes=join_axes([names[kept[a]] for a in group], lang)),
+            f"r = {keys[group[0]]}",
+        )
+        for group in group_axes(keys)
+    ]
+    size = num(rf.size[moved])
+    steps.append(ExplanationStep(say("rf_moved", lang, axis=names[moved]), f"r = {size}"))
+    return steps
+
+
 def _field_steps_for_rf(
     report: LayerReport,
     step: Step,
@@ -335,7 +361,13 @@ def _field_steps_for_rf(
         if phased:
             steps.append(
                 ExplanationStep(
-                    say("rf_phases", lang, axes=axes, size=size_out), f"r' = {size_out}"
+                    say(
+                        "rf_phases" if size_out != "0" else "rf_phases_none",
+                        lang,
+                        axes=axes,
+                        size=size_out,
+                    ),
+                    f"r' = {size_out}",
                 )
             )
             steps.append(_jump_step(spreads, jump_in, stride, lang))
@@ -446,7 +478,7 @@ def field_steps(
         step = spec.infer_many(xs)
         fields = render_worked(spec.explain_many(xs, step), language)
         fields["receptive_field"] = formulas_in(
-            _field_steps_for_rf(report, step, language, None), language
+            _merge_field_steps(report, step, language, spec.spatial(xs, step)), language
         )
         if not report.receptive_field.global_ and len(xs) > 1:
             fields["receptive_field"].insert(0, ExplanationStep(say("rf_merge", language)))

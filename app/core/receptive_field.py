@@ -29,7 +29,8 @@ followed unit by unit over its period (``Phases``: the first and last input pixe
 unit of one period, from the windows' ``phases``), and ``size`` reports the widest unit;
 ``jump`` and ``start`` stay the continuous ones (the centre's average). The work is counted
 (``MAX_PHASE_STEPS`` per analysis); past it, or past a period of ``MAX_PERIOD`` units, or
-after a hull of paths that disagree on jump, the field keeps the average size.
+after a hull of paths that disagree on jump, the field keeps the average size. When no
+unit of a period sees any input pixel (a stride that keeps only inserted zeros), ``size`` is 0.
 """
 
 from __future__ import annotations
@@ -302,14 +303,14 @@ class Phases:
             return None
         return lo + m * self.shift, hi + m * self.shift
 
-    def widest(self) -> int | None:
-        """The most input pixels one unit sees (``None`` when no unit sees any)."""
+    def widest(self) -> int:
+        """The most input pixels one unit sees (0 when no unit sees any)."""
         widths = [
             hi - lo + 1
             for lo, hi in zip(self.lo, self.hi, strict=True)
             if lo is not None and hi is not None
         ]
-        return max(widths) if widths else None
+        return max(widths, default=0)
 
 
 Tables = tuple[Phases, ...]
@@ -438,9 +439,7 @@ def widest(rf: ReceptiveField, tables: Tables) -> ReceptiveField:
     """``rf`` reported with each axis's widest unit as its ``size`` (see the module)."""
     size = list(rf.size)
     for axis, field in enumerate(tables):
-        most = field.widest()
-        if most is not None:
-            size[axis] = most
+        size[axis] = field.widest()
     if size == list(rf.size):
         return rf
     padding = tuple(

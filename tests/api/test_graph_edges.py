@@ -788,11 +788,9 @@ def test_a_spatial_broadcast_warns_that_a_unit_is_repeated_not_put_side_by_side(
         ("receptive_field_not_aligned", "tall"),
     ]
     spread, tall = (w["message"] for w in en["warnings"])
-    assert spread.startswith("add spread: a size 1 of an input is repeated along a spatial axis")
+    assert spread.startswith("add spread: a size 1 of an input is repeated along H")
     assert "side by side" not in spread
-    assert tall.startswith("concat tall: it puts units side by side along a spatial axis")
+    assert tall.startswith("concat tall: it puts units side by side along H")
     spread_fr, tall_fr = (w["message"] for w in fr["warnings"])
-    assert spread_fr.startswith(
-        "add spread : une taille 1 d'une entrée est répétée selon un axe spatial"
-    )
-    assert tall_fr.startswith("concat tall : elle met des unités côte à côte")
+    assert spread_fr.startswith("add spread : une taille 1 d'une entrée est répétée selon H")
+    assert tall_fr.startswith("concat tall : elle met des unités côte à côte selon H")

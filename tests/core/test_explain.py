@@ -686,11 +686,9 @@ def test_the_unaligned_paths_warning_names_the_paths_and_what_differs() -> None:
     centre = warning_message(WarningCode.UNALIGNED_PATHS, {**params, "reason": "centre"})
     assert "sur le centre selon H" in render(centre, "fr")
     spatial = warning_message(WarningCode.UNALIGNED_PATHS, {**params, "reason": "spatial"})
-    assert "a size 1 of an input is repeated along a spatial axis" in render(spatial)
+    assert "a size 1 of an input is repeated along H" in render(spatial)
     concat = {**params, "reason": "spatial", "kind": "concat"}
-    assert "side by side along a spatial axis" in render(
-        warning_message(WarningCode.UNALIGNED_PATHS, concat)
-    )
+    assert "side by side along H" in render(warning_message(WarningCode.UNALIGNED_PATHS, concat))
 
 
 def test_every_warning_code_has_a_message_in_both_languages() -> None:
@@ -773,3 +771,32 @@ def test_every_notation_error_has_a_french_wording(text: str) -> None:
     assert french.startswith("ligne ")
     for english in ("expected", "found", "unknown", "never", "cannot", "takes", "returns"):
         assert english not in french, french
+
+
+@pytest.mark.parametrize(
+    ("lang", "kept", "moved"),
+    [
+        ("en", "Receptive field unchanged along W", "Along H the units of this layer come from"),
+        ("fr", "Champ réceptif inchangé selon W", "Selon H, les unités de cette couche viennent"),
+    ],
+)
+def test_a_concat_along_h_explains_its_field_as_depending_on_position(
+    lang: str, kept: str, moved: str
+) -> None:
+    """Along H the concatenation puts one input's rows below the other's: no "unchanged"."""
+    layers = [
+        {"type": "conv2d", "out_channels": 2, "kernel_size": 3, "padding": 1, "id": "a"},
+        {"type": "concat", "inputs": ["a", "input"], "dim": 2},
+    ]
+    specs = parse_layers(layers)
+    analysis = analyze([2, 6, 6], specs)
+    assert analysis.layers[1].output_shape == (2, 12, 6)
+    assert analysis.layers[1].receptive_field.size == (3, 3)  # the hull of 3×3 and 1×1
+    explained = explain_analysis(analysis, specs, lang)
+    field = explain_fields(analysis, specs, lang)[1]["receptive_field"]
+    texts = [step.text for step in field]
+    assert any(text.startswith(kept) for text in texts), texts
+    (along_h,) = [step for step in field if step.text.startswith(moved)]
+    assert along_h.formula == "r = 3"
+    assert not any("H" in text and text.startswith(kept[:20]) for text in texts), texts
+    assert explained.layers[1].explanation is not None

@@ -15,6 +15,7 @@ import pytest
 
 import app.core.analysis as analysis_module
 from app.core import analyze
+from app.core.analysis import parse_layers
 from app.core.errors import CnnCalcError
 from app.core.explain import explain_analysis
 
@@ -69,8 +70,6 @@ def test_the_explanation_tells_the_widest_unit() -> None:
 
 def stacked_specs() -> Any:
     """The specs of ``STACKED``."""
-    from app.core.analysis import parse_layers
-
     return parse_layers(STACKED)
 
 
@@ -176,3 +175,27 @@ def test_random_chains_give_the_widest_unit_of_a_long_axis(seed: int) -> None:
     assert len(layers) >= 2
     widest = _widest(layers, length)
     assert analyze([1, length], layers).layers[-1].receptive_field.size == (widest,)
+
+
+ONLY_INSERTED_ZEROS: list[dict[str, Any]] = [
+    {"type": "convtranspose1d", "out_channels": 1, "kernel_size": 1, "stride": 2},
+    {"type": "constantpad1d", "padding": [1, 0], "value": 0},
+    {"type": "conv1d", "out_channels": 1, "kernel_size": 1, "stride": 2},
+]
+"""By hand: the transposed convolution writes input unit i at 2i and zeros at the odd places;
+the pad moves them to 2i + 1, so the strided 1×1 convolution keeps the even places: the
+pad's value and the inserted zeros, never an input value."""
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [("en", "no unit sees an input pixel"), ("fr", "aucune ne voit de pixel de l'entrée")],
+)
+def test_units_that_read_no_input_value_see_no_pixel(lang: str, words: str) -> None:
+    specs = parse_layers(ONLY_INSERTED_ZEROS)
+    analysis = analyze([1, 40], specs)
+    assert analysis.layers[2].receptive_field.size == (0,)
+    assert analysis.layers[0].receptive_field.size == (1,)
+    explained = explain_analysis(analysis, specs, lang).layers[2].explanation
+    assert explained is not None
+    assert any(words in step.text and step.formula == "r' = 0" for step in explained)

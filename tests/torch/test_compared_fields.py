@@ -274,3 +274,22 @@ def test_a_widest_size_after_a_fractional_stride_is_compared_exactly(wrong: int)
     assert [(m.layer, m.field, m.calculated, m.torch) for m in v.mismatches] == [
         (3, "receptive_field.size", [wrong], [8])
     ]
+
+
+def test_units_that_read_no_input_value_measure_no_pixel() -> None:
+    """Every kept unit reads only inserted zeros and padding (tests/core/test_field_phases)."""
+    require_torch()
+    analysis, v = check_layers(
+        [1, 40],
+        [
+            {"type": "convtranspose1d", "out_channels": 1, "kernel_size": 1, "stride": 2},
+            {"type": "constantpad1d", "padding": [1, 0], "value": 0},
+            {"type": "conv1d", "out_channels": 1, "kernel_size": 1, "stride": 2},
+        ],
+        measure_rf=True,
+    )
+    assert analysis is not None
+    assert v.status is VerificationStatus.PASSED, v.mismatches
+    assert v.receptive_field is not None
+    assert v.receptive_field[2]["measured"]["size"] == [0]
+    assert v.receptive_field[2]["calculated"]["size"] == [0]

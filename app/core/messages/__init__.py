@@ -179,7 +179,7 @@ def warning_message(code: str, params: Mapping[str, Any]) -> Msg:
         if p["reason"] == "spatial":  # a concatenation's units side by side, or a size 1 repeated
             side_by_side = p["kind"] in ("concat", "cat")
             key = "warn_unaligned_spatial" if side_by_side else "warn_unaligned_broadcast"
-            return Msg(key, {"kind": p["kind"], "id": p["id"]})
+            return Msg(key, {"kind": p["kind"], "id": p["id"], "axis": p["axis"]})
         pairs = zip(p["paths"], p["values"], strict=True)
         return Msg(
             "warn_unaligned_paths",

@@ -211,6 +211,11 @@ TEXT: Final[dict[str, str]] = {
         "no longer holds for every unit; counted unit by unit over one period, the widest "
         "sees {size} pixels."
     ),
+    "rf_phases_none": (
+        "Receptive field along {axes}: after an upsampling, the units this layer keeps read "
+        "none of the inputs' own values (only the zeros inserted between them, or padding): "
+        "no unit sees an input pixel, so its output does not depend on the input."
+    ),
     "rf_transposed": (
         "Receptive field along {axes}: one output of the transposed convolution gathers input "
         "units spread over Δ + 1 = {span} + 1 of them, so r grows by Δ × j (j = {jump} before "
@@ -244,6 +249,11 @@ TEXT: Final[dict[str, str]] = {
     "rf_merge": (
         "This layer takes several paths; its units see the union of what they see: from the "
         "first to the last input pixel any path reaches, on each axis."
+    ),
+    "rf_moved": (
+        "Along {axis} the units of this layer come from different places of its inputs (put "
+        "side by side, or a size 1 repeated), so what a unit sees depends on where it sits: "
+        "the size given is the first unit's, the hull of its inputs' regions."
     ),
     # --- the course's receptive field and the general rule, side by side
     "rf_course_stops": (
@@ -615,8 +625,9 @@ TEXT: Final[dict[str, str]] = {
     "grading_note_rf_axes": "The axes differ: give one number per axis.",
     # Grading a graph: an answer by id, and the mistakes of branching networks.
     "answer_layer_id": (
-        "no layer has the id {value!r}; an answer names a layer by its index (0 to {last}) or "
-        "by its id, as the analysis reports it"
+        "no layer has the id {value!r}; an answer names a layer by its index (0 to {last}), "
+        "by its id, as the analysis reports it, or a sequential block by its id, for its "
+        "last layer"
     ),
     "mistake_concat_not_summed": (
         "The sizes along {axis} of a concatenation add up: {axis}' = {terms} = {total}; "
@@ -721,11 +732,11 @@ TEXT: Final[dict[str, str]] = {
         "network's output"
     ),
     "warn_unaligned_spatial": (
-        "{kind} {id}: it puts units side by side along a spatial axis, so its field depends on "
+        "{kind} {id}: it puts units side by side along {axis}, so its field depends on "
         "position; the receptive field given is the hull of its inputs' regions (aligned: false)"
     ),
     "warn_unaligned_broadcast": (
-        "{kind} {id}: a size 1 of an input is repeated along a spatial axis, so what its units "
+        "{kind} {id}: a size 1 of an input is repeated along {axis}, so what its units "
         "see depends on their position; the receptive field given is the hull of its inputs' "
         "regions (aligned: false)"
     ),

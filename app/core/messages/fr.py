@@ -236,6 +236,12 @@ TEXT: Final[dict[str, str]] = {
         "position), donc r + (K_eff − 1) × j ne vaut plus pour chacune ; comptées une à une "
         "sur une période, la plus large voit {size} pixels."
     ),
+    "rf_phases_none": (
+        "Champ réceptif selon {axes} : après un suréchantillonnage, les sorties que garde "
+        "cette couche ne lisent aucune valeur propre de l'entrée (seulement les zéros insérés "
+        "entre elles, ou du remplissage) : aucune ne voit de pixel de l'entrée, sa sortie n'en "
+        "dépend donc pas."
+    ),
     "rf_transposed": (
         "Champ réceptif selon {axes} : une sortie de la convolution transposée rassemble des "
         "entrées réparties sur Δ + 1 = {span} + 1 d'entre elles, donc r augmente de Δ × j (j = "
@@ -271,6 +277,12 @@ TEXT: Final[dict[str, str]] = {
     "rf_merge": (
         "Cette couche reçoit plusieurs chemins ; ses unités voient la réunion de ce qu'ils "
         "voient : du premier au dernier pixel d'entrée atteint par un chemin, sur chaque axe."
+    ),
+    "rf_moved": (
+        "Selon {axis}, les unités de cette couche viennent d'endroits différents de ses "
+        "entrées (mises côte à côte, ou une taille 1 répétée) : ce qu'une unité voit dépend "
+        "de sa place ; la taille donnée est celle de la première unité, l'enveloppe des "
+        "régions de ses entrées."
     ),
     # --- the course's receptive field and the general rule, side by side
     "rf_course_stops": (
@@ -658,7 +670,8 @@ TEXT: Final[dict[str, str]] = {
     # Correction d'un graphe : une réponse par id, et les erreurs des réseaux à branches.
     "answer_layer_id": (
         "aucune couche n'a l'id {value!r} ; une réponse désigne une couche par son indice "
-        "(0 à {last}) ou par son id, tel que l'analyse l'indique"
+        "(0 à {last}), par son id, tel que l'analyse l'indique, ou un bloc sequential par "
+        "son id, pour sa dernière couche"
     ),
     "mistake_concat_not_summed": (
         "Les tailles selon {axis} d'une concaténation s'additionnent : {axis}' = {terms} = "
@@ -775,12 +788,12 @@ TEXT: Final[dict[str, str]] = {
         "à la sortie du réseau"
     ),
     "warn_unaligned_spatial": (
-        "{kind} {id} : elle met des unités côte à côte selon un axe spatial, donc son champ "
+        "{kind} {id} : elle met des unités côte à côte selon {axis}, donc son champ "
         "dépend de la position ; le champ réceptif donné est l'enveloppe des régions de ses "
         "entrées (aligned: false)"
     ),
     "warn_unaligned_broadcast": (
-        "{kind} {id} : une taille 1 d'une entrée est répétée selon un axe spatial, donc ce que "
+        "{kind} {id} : une taille 1 d'une entrée est répétée selon {axis}, donc ce que "
         "voient ses unités dépend de leur position ; le champ réceptif donné est l'enveloppe "
         "des régions de ses entrées (aligned: false)"
     ),
