@@ -9,7 +9,10 @@ written to a temporary file; no socket, no server), so the figures are the app's
 per request. Test endpoints, added at the end of the route table, each stop after one more
 step of the analyze handler: return at once, read and parse the body (``JsonBodyRoute``),
 validate it (FastAPI, on the event loop), analyse (on the loop, then in the ``WorkPool`` as
-the route does), serialise. A step's cost is the difference between two of them. Every
+the route does), serialise. A step's cost is the difference between two of them. The last
+line is the floor of any route that answers a new body: a plain route that has pydantic
+validate the body's bytes (no duplicate-key or count checks), analyses on the loop and
+serialises the answer. Every
 request carries a new body (a different ``batch_size``). Rounds interleave the endpoints;
 each figure is the best round.
 
@@ -85,7 +88,12 @@ def steps_router() -> APIRouter:
         work: WorkPool = request.app.state.work
         return await work.run(partial(_serialised, req, request))
 
+    async def floor(request: Request) -> Response:
+        req = AnalyzeRequest.model_validate_json(await request.body())
+        return _serialised(req, request)
+
     router.add_api_route("/steps/0", at_once, methods=["POST"], route_class_override=APIRoute)
+    router.add_api_route("/steps/floor", floor, methods=["POST"], route_class_override=APIRoute)
     endpoints: tuple[Callable[..., Awaitable[Response]], ...] = (
         parsed,
         validated,
@@ -180,6 +188,10 @@ async def measure(example: str, rounds: int, number: int) -> list[tuple[str, flo
         (
             "POST /v1/analyze, every body new",
             lambda: call(app, "POST", "/v1/analyze", next(bodies)),
+        ),
+        (
+            "the floor: bytes validated by pydantic, analyze() and the answer, on the loop",
+            lambda: call(app, "POST", "/steps/floor", next(bodies)),
         ),
     ]
     for _, run in lines:  # warm-up: imports, first serialisations
