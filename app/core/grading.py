@@ -504,6 +504,8 @@ def check_answers(
             found = index_of.get(index)
             if found is None and blocks:
                 found = blocks.get(index)
+                if found is not None:
+                    _block_answer(answer, i, index)
             if found is None:
                 raise StackError(
                     ("answers", i, "layer"),
@@ -519,6 +521,26 @@ def check_answers(
             )
         indices.append(index)
     return indices
+
+
+BLOCK_FIELDS: Final = ("output_shape", "receptive_field")
+"""What an answer naming a ``sequential`` block may give: its output's, which is its last
+layer's. Its weights and parameters would be the block's sum, which is not graded."""
+
+
+def _block_answer(answer: Mapping[str, Any], i: int, block: str) -> None:
+    """An answer naming a block gives only its output's fields.
+
+    Raises:
+        StackError: at the first field that would be the block's sum.
+    """
+    for key, value in answer.items():
+        if key != "layer" and key not in BLOCK_FIELDS and value is not None:
+            raise StackError(
+                ("answers", i, str(key)),
+                msg("answer_block_field", block=block, key=key, fields=", ".join(BLOCK_FIELDS)),
+                ErrorCode.INPUT_SHAPE,
+            )
 
 
 def _shortcuts(graph: Graph, analysis: Analysis) -> list[list[int]]:

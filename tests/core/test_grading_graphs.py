@@ -118,6 +118,13 @@ def test_an_answer_may_name_a_sequential_block_for_its_output(
     assert (field.layer, field.id) == (index, node)
 
 
+@pytest.mark.parametrize("key", ["params", "weight_shape", "bias_shape"])
+def test_a_block_named_in_an_answer_gives_its_output_only(key: str) -> None:
+    with pytest.raises(StackError, match=r"'layer1' is a block") as caught:
+        grade(INPUT, STAGES, [{"layer": "layer1", "output_shape": [4, 8, 8], key: 112}])
+    assert caught.value.loc == ("answers", 0, key)
+
+
 def test_a_graph_total_is_right() -> None:
     result = grade(INPUT, NET, [], total_params="733")
     (total,) = result.results

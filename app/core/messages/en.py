@@ -572,6 +572,10 @@ TEXT: Final[dict[str, str]] = {
     "answer_object": "an answer must be an object",
     "answer_field": "unknown field {key!r}; an answer may give {fields}",
     "answer_layer": "layer must be the index of a layer, 0 to {last}; got {value!r}",
+    "answer_block_field": (
+        "{block!r} is a block: an answer naming it may give {fields} (its output's), not "
+        "{key}, which would be its layers' sum; name one of its layers"
+    ),
     # Grading: each classic mistake's note (``mistake_`` and the ``Mistake``'s value), and the
     # notes on answers (``grading_note_`` and a key, such as a kind's ``course_weight_note``).
     "mistake_forgot_bias": "The bias is forgotten: each filter (or output) also has one bias.",

@@ -608,6 +608,10 @@ TEXT: Final[dict[str, str]] = {
     "answer_object": "une réponse doit être un objet",
     "answer_field": "champ inconnu {key!r} ; une réponse peut donner {fields}",
     "answer_layer": "layer doit être l'indice d'une couche, de 0 à {last} ; reçu {value!r}",
+    "answer_block_field": (
+        "{block!r} est un bloc : une réponse qui le désigne peut donner {fields} (ceux de sa "
+        "sortie), pas {key}, qui serait la somme de ses couches ; désignez l'une d'elles"
+    ),
     # Correction : la note de chaque erreur classique (``mistake_`` et la valeur de ``Mistake``),
     # et les remarques sur les réponses (``grading_note_``).
     "mistake_forgot_bias": "Le biais est oublié : chaque filtre (ou sortie) a aussi un biais.",
