@@ -974,7 +974,7 @@ def measure_receptive_fields(
                 selector[(sample, slice(None), *unit)] = 1.0
             (grad,) = torch.autograd.grad(y, x, grad_outputs=selector, retain_graph=True)
             edges = _edges(torch, grad[: len(plan.samples)], len(extents))
-            results.append(_judge(index, rf, plan, edges))
+            results.append(_judge(index, rf, plan, edges, extents))
     return results
 
 
@@ -1081,7 +1081,7 @@ def measure_graph_receptive_fields(
                 else:
                     grad = _gradient(torch, x, y, plan.samples)
                     edges = _edges(torch, grad[: len(plan.samples)], len(extents))
-                    entry = _judge(index, rf, plan, edges)
+                    entry = _judge(index, rf, plan, edges, extents)
                     _judge_not_global(entry, rf, extents, grad[0])
             results.append({"id": node.id, **entry})
     return results
@@ -1173,8 +1173,9 @@ class _Plan:
     first ``width`` samples are consecutive units along the diagonal and the last the
     partner. Per axis, ``partner`` is the partner's index less the main unit's (``None``
     when no unit a period away is inside the input; the partner then repeats the main).
-    ``whole_period``: on every axis the consecutive units span a whole period of the fields
-    (or every stride is whole), so the widest measured unit is the widest of all.
+    ``periods``: per axis, the units after which every field repeats, moved (1 while every
+    stride is whole). ``whole_period``: per axis, the consecutive units span a whole period,
+    so the widest measured unit is the widest of all.
     """
 
     samples: list[tuple[int, ...]]
@@ -1182,7 +1183,8 @@ class _Plan:
     partner: tuple[int | None, ...]
     exact: bool
     width: int
-    whole_period: bool
+    periods: tuple[int, ...]
+    whole_period: tuple[bool, ...]
 
 
 def _plan(
@@ -1203,15 +1205,16 @@ def _plan(
     count = 1 if exact else RF_MAX_UNITS
     runs: list[list[int]] = []
     partners: list[int | None] = []
-    whole_period = True
+    whole_period: list[bool] = []
     for field, n, m, widest in zip(fields, extents, sizes, calculated, strict=True):
+        clear = True
         if exact:
             inside = _inside(field, n, m, (field.size - 1) / 2)
         else:
-            clear = (max(field.size, Fraction(widest)) - 1) / 2 + 1 + math.ceil(field.jump)
-            inside = _inside(field, n, m, clear)
+            margin = (max(field.size, Fraction(widest)) - 1) / 2 + 1 + math.ceil(field.jump)
+            inside = _inside(field, n, m, margin)
             if len(inside) < field.period:
-                whole_period = False
+                clear = False
                 inside = _inside(field, n, m, (field.size - 1) / 2 + 1)
         if not inside:
             return None
@@ -1220,12 +1223,13 @@ def _plan(
         first, q = run[0], field.period
         partners.append(q if first + q in inside else -q if first - q in inside else None)
         runs.append(run)
-        whole_period = whole_period and len(run) >= q
+        whole_period.append(clear and len(run) >= q)
     width = max(len(r) for r in runs)
     samples = [tuple(r[min(t, len(r) - 1)] for r in runs) for t in range(width)]
     main = samples[0]
     samples.append(tuple(i + (q or 0) for i, q in zip(main, partners, strict=True)))
-    return _Plan(samples, main, tuple(partners), exact, width, whole_period)
+    periods = tuple(f.period for f in fields)
+    return _Plan(samples, main, tuple(partners), exact, width, periods, tuple(whole_period))
 
 
 def _inside(field: AxisField, n: int, m: int, half_size: Fraction) -> list[int]:
@@ -1245,9 +1249,18 @@ def _inside(field: AxisField, n: int, m: int, half_size: Fraction) -> list[int]:
 Edges = list[list[tuple[int, int] | None]]
 
 
-def _judge(index: int, rf: ReceptiveField, plan: _Plan, edges: Edges) -> dict[str, Any]:
-    """One layer's measured field against the analysis's ``rf`` (measure_receptive_fields)."""
-    main, partner = edges[0], edges[-1]
+def _judge(
+    index: int, rf: ReceptiveField, plan: _Plan, edges: Edges, extents: tuple[int, ...]
+) -> dict[str, Any]:
+    """One layer's measured field against the analysis's ``rf`` (measure_receptive_fields).
+
+    After a fractional stride the units are chosen from the fields' continuous centres,
+    which a unit's own window need not have: a measured unit whose field touches the input's
+    border may be cut by it. Such a unit is left out of ``jump`` (two others a whole number
+    of periods apart stand in for the main unit and its partner), and ``size`` on that axis
+    is then only bounded.
+    """
+    main = edges[0]
     calculated = {"size": rf.size, "jump": rf.jump, "start": rf.start, "padding": rf.padding}
     measured: dict[str, list[Any]] = {}
     sizes = [
@@ -1255,13 +1268,16 @@ def _judge(index: int, rf: ReceptiveField, plan: _Plan, edges: Edges) -> dict[st
         for axis in range(len(main))
     ]
     measured["size"] = sizes
+    size_exact = list(plan.whole_period)
     jumps: list[Fraction | None] = []
-    for axis, q in enumerate(plan.partner):
-        ours, theirs = main[axis], partner[axis]
-        if q is None or ours is None or theirs is None:
-            jumps.append(None)
-        else:
-            jumps.append((_centre(theirs) - _centre(ours)) / q)
+    for axis, n in enumerate(extents):
+        units = [(sample[axis], e[axis]) for sample, e in zip(plan.samples, edges, strict=True)]
+        if not plan.exact:
+            cut = [i for i, edge in units if edge is not None and _touches(edge, n)]
+            if any(i in cut for i in (s[axis] for s in plan.samples[: plan.width])):
+                size_exact[axis] = False
+            units = [(i, edge) for i, edge in units if i not in cut]
+        jumps.append(_jump(units, plan.periods[axis]))
     if all(j is not None for j in jumps):
         measured["jump"] = [as_number(j) for j in jumps if j is not None]
     if plan.exact:
@@ -1281,8 +1297,8 @@ def _judge(index: int, rf: ReceptiveField, plan: _Plan, edges: Edges) -> dict[st
         name
         for name in compared
         if not all(
-            _agrees(name, m, c, plan.whole_period)
-            for m, c in zip(measured[name], calculated[name], strict=True)
+            _agrees(name, m, c, exact)
+            for m, c, exact in zip(measured[name], calculated[name], size_exact, strict=True)
         )
     ]
     return {
@@ -1298,6 +1314,24 @@ def _judge(index: int, rf: ReceptiveField, plan: _Plan, edges: Edges) -> dict[st
     }
 
 
+def _touches(edge: tuple[int, int], n: int) -> bool:
+    """Whether a measured field reaches the first or last of ``n`` input pixels."""
+    return edge[0] == 0 or edge[1] == n - 1
+
+
+def _jump(units: Sequence[tuple[int, tuple[int, int] | None]], period: int) -> Fraction | None:
+    """The centre's move per unit between the first two units a whole number of periods apart.
+
+    ``units`` are each an index and its measured edges; ``None`` when no two are.
+    """
+    seen = [(i, edge) for i, edge in units if edge is not None]
+    for k, (i, ours) in enumerate(seen):
+        for j, theirs in seen[k + 1 :]:
+            if j != i and (j - i) % period == 0:
+                return (_centre(theirs) - _centre(ours)) / (j - i)
+    return None
+
+
 def _present(edges: Iterable[tuple[int, int] | None]) -> list[tuple[int, int]]:
     return [e for e in edges if e is not None]
 
@@ -1306,17 +1340,17 @@ def _centre(edge: tuple[int, int]) -> Fraction:
     return Fraction(edge[0] + edge[1], 2)
 
 
-def _agrees(name: str, measured: Any, calculated: float, whole_period: bool) -> bool:
+def _agrees(name: str, measured: Any, calculated: float, size_exact: bool) -> bool:
     """Whether a measured value meets the calculated one.
 
-    Equal, except a ``size`` measured over fewer units than a period of the fields (after
-    a fractional stride whose period exceeds ``RF_MAX_UNITS``): cnncalc's size is the widest
-    unit's, which the measured units need not include, so the measurement must then not
-    exceed it (rounded up).
+    Equal, except a ``size`` not measured over a whole period of uncut units (after a
+    fractional stride whose period exceeds ``RF_MAX_UNITS``, or near the border): cnncalc's
+    size is the widest unit's, which the measured units need not include, so the
+    measurement must then not exceed it (rounded up).
     """
     if measured is None:
         return False
-    if name == "size" and not whole_period:
+    if name == "size" and not size_exact:
         return bool(measured <= math.ceil(calculated))
     return bool(measured == calculated)
 
