@@ -32,6 +32,7 @@ from app.core.layers import LAYERS_ADAPTER, LayerSpec, Step
 from app.core.layers.base import INPUT_ID, WarningCode, prod
 from app.core.messages import msg, render, warning_message
 from app.core.receptive_field import (
+    MAX_PERIOD,
     MAX_PHASE_STEPS,
     Disagreement,
     Exact,
@@ -343,6 +344,7 @@ def analyze(
     ids.append(INPUT_ID)
     used = [False] * (count + 1)
     rf_warned = False
+    averaged = False  # the field's size told as the average over units (said once)
     reports: list[LayerReport] = []
     total_params = total_buffers = total_macs = activation_bytes = 0
     # One inference per distinct (rule, inputs) of the network: a network that repeats a
@@ -414,6 +416,15 @@ def analyze(
                     tables[first], fields[first], exacts[first], step.windows, phase_steps
                 )
                 phase_steps -= spent
+        if table is None and not averaged and not rf.global_:
+            # Past a fractional stride, yet not followed unit by unit: said once. A merge of
+            # paths that disagree has said so already.
+            past = exact is not None or tables[first] is not None
+            if spec.merges:
+                past = why is None and (past or any(tables[i] is not None for i in inputs))
+            if past:
+                averaged = True
+                layer_warnings.append(_averaged(index, node))
         shown = rf if table is None else widest(rf, table)
         # A field shared with the input before was checked with it.
         if not rf_warned and not rf.global_ and rf is not fields[first]:
@@ -566,6 +577,19 @@ def _unaligned(
             as_number(exact_of(fields[i], exacts[i])[part][why.axis]) for i in node.inputs
         ]
     return _warning(index, WarningCode.UNALIGNED_PATHS, params)
+
+
+def _averaged(index: int, node: Node) -> LayerWarning:
+    """The first layer whose field is past a fractional stride but not followed unit by unit.
+
+    Its ``size`` (and every later layer's) is the average over its units, not the widest's:
+    a window that lists no phases, or past ``MAX_PERIOD`` units or ``MAX_PHASE_STEPS``.
+    """
+    return _warning(
+        index,
+        WarningCode.RF_AVERAGE,
+        {"id": node.id, "kind": node.spec.kind, "period": MAX_PERIOD, "steps": MAX_PHASE_STEPS},
+    )
 
 
 def _unused(index: int, node: Node) -> LayerWarning:

@@ -661,6 +661,7 @@ WARNING_SAMPLES: dict[WarningCode, dict[str, Any]] = {
     WarningCode.UNUSED_NUM_FEATURES: {"given": 3, "actual": 5},
     WarningCode.SINGLE_SPATIAL_NORM: {},
     WarningCode.UNUSED_OUTPUT: {"id": "dead", "kind": "conv2d"},
+    WarningCode.RF_AVERAGE: {"id": "3", "kind": "convtranspose1d", "period": 4096, "steps": 9},
     WarningCode.UNALIGNED_PATHS: {
         "id": "m",
         "kind": "add",

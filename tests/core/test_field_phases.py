@@ -199,3 +199,30 @@ def test_units_that_read_no_input_value_see_no_pixel(lang: str, words: str) -> N
     explained = explain_analysis(analysis, specs, lang).layers[2].explanation
     assert explained is not None
     assert any(words in step.text and step.formula == "r' = 0" for step in explained)
+
+
+def test_a_field_not_followed_unit_by_unit_says_its_size_is_an_average() -> None:
+    """By hand: the upsampling with align_corners (57 → 171) repeats every 85 outputs, the
+    uneven adaptive pool (171 → 14) every 14 × 85 = 1,190, the stride-3 transposed convolution
+    3,570, the stride-2 one 7,140: over the 4,096 units a period may hold."""
+    layers: list[dict[str, Any]] = [
+        {"type": "upsample", "scale_factor": 3, "mode": "linear", "align_corners": True},
+        {"type": "adaptiveavgpool1d", "output_size": 14},
+        {"type": "convtranspose1d", "out_channels": 1, "kernel_size": 3, "stride": 3},
+        {
+            "type": "convtranspose1d",
+            "out_channels": 1,
+            "kernel_size": 2,
+            "stride": 2,
+            "padding": 1,
+            "dilation": 2,
+        },
+        {"type": "relu"},
+    ]
+    analysis = analyze([1, 57], layers)
+    averaged = [
+        (w.layer, w.params["id"]) for w in analysis.warnings if w.code == "receptive_field_average"
+    ]
+    assert averaged == [(3, "3")]
+    assert "their average, not the widest unit's" in analysis.layers[3].warnings[0].message
+    assert not analysis.layers[4].warnings  # said once

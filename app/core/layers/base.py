@@ -339,6 +339,7 @@ class WarningCode(StrEnum):
     SINGLE_SPATIAL_NORM = "single_spatial_element"
     UNUSED_OUTPUT = "unused_output"
     UNALIGNED_PATHS = "receptive_field_not_aligned"
+    RF_AVERAGE = "receptive_field_average"
 
 
 @unique

@@ -203,6 +203,7 @@ WARNING_CODES: Final[Mapping[str, str]] = {
     "num_features_unused": "warn_num_features_unused",
     "single_spatial_element": "warn_single_spatial",
     "unused_output": "warn_unused_output",
+    "receptive_field_average": "warn_rf_average",
 }
 """Warnings whose message takes their parameters as they are."""
 

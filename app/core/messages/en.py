@@ -731,6 +731,12 @@ TEXT: Final[dict[str, str]] = {
         "this channel dropout receives a tensor of another rank than expected: PyTorch treats "
         "it as a plain or unbatched dropout"
     ),
+    "warn_rf_average": (
+        "{kind} {id}: its units do not all see the same number of input pixels, and "
+        "following them one by one would take more than cnncalc allows (a period of at most "
+        "{period} units, {steps} steps per network): from here on the receptive field's size "
+        "is their average, not the widest unit's"
+    ),
     "warn_unused_output": (
         "the output of {id} ({kind}) is used by no layer: this branch does not reach the "
         "network's output"

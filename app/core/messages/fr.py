@@ -787,6 +787,12 @@ TEXT: Final[dict[str, str]] = {
         "ce dropout par canal reçoit un tenseur d'un autre rang que prévu : PyTorch le traite "
         "comme un dropout ordinaire ou sans batch"
     ),
+    "warn_rf_average": (
+        "{kind} {id} : ses unités ne voient pas toutes le même nombre de pixels de l'entrée, "
+        "et les suivre une à une demanderait plus que cnncalc ne s'autorise (une période "
+        "d'au plus {period} unités, {steps} pas par réseau) : à partir d'ici, la taille du "
+        "champ réceptif est leur moyenne, non celle de la plus large"
+    ),
     "warn_unused_output": (
         "la sortie de {id} ({kind}) n'est utilisée par aucune couche : cette branche ne mène pas "
         "à la sortie du réseau"
