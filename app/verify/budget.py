@@ -66,8 +66,10 @@ class AxisField:
     shift: int
     valid: tuple[int, int] | None = None
     """The first and last unit whose window reads no padding, through every layer so far
-    (``None`` once a fractional stride makes it unknown). A padding layer that follows a
-    crop puts padding between units whose fields, threaded alone, lie inside the input."""
+    (``None`` once a window that lists no phases makes it unknown). A padding layer that
+    follows a crop puts padding between units whose fields, threaded alone, lie inside the
+    input; after a fractional stride, a unit whose window reaches past its input's edge
+    reads nothing there, which cuts its field as padding would."""
 
 
 def _valid_after(
@@ -75,20 +77,30 @@ def _valid_after(
 ) -> tuple[int, int] | None:
     """The output units whose window reads only the units ``valid`` of its input.
 
-    Unit ``i`` of a window with a whole stride ``S`` reads the input units ``i S + c`` to
-    ``i S + c + span``, where ``c = offset - span / 2`` (``-P_left`` for a convolution,
-    ``-before`` for a padding layer).
+    Output unit ``o = q b + r`` of a window of stride ``a / b`` reads the input units
+    ``q a + first`` to ``q a + last`` of its phase ``r`` (``Window.phases``; for a whole
+    stride ``S`` and no gap, the one phase ``c`` to ``c + span`` with ``c = offset - span / 2``:
+    ``-P_left`` for a convolution, ``-before`` for a padding layer). Every unit whose ``q``
+    keeps each reading phase inside ``valid`` is valid (a phase that reads nothing asks
+    nothing): one run of units. ``None`` when a window lists no phases and is not whole.
     """
-    stride, span = Fraction(window.stride), Fraction(window.span)
-    first = Fraction(window.offset) - span / 2
     if valid is None:
         return None
-    if stride.denominator != 1 or span.denominator != 1 or first.denominator != 1:
-        return None
-    s, c, width = int(stride), int(first), int(span)
-    low = max(0, -((c - valid[0]) // s))
-    high = min(size - 1, (valid[1] - width - c) // s)
-    return (low, high)
+    stride = Fraction(window.stride)
+    a, b = stride.numerator, stride.denominator
+    reads = window.phases
+    if reads is None:
+        span = Fraction(window.span)
+        first = Fraction(window.offset) - span / 2
+        if b != 1 or span.denominator != 1 or first.denominator != 1:
+            return None
+        reads = ((int(first), int(first + span), 1),)
+    reading = [(first, last) for first, last, _ in reads if first <= last]
+    if not reading:
+        return (1, 0)  # no unit reads an input unit: none is valid
+    low = max(-((first - valid[0]) // a) for first, _ in reading)
+    high = min((valid[1] - last) // a for _, last in reading)
+    return (max(0, low * b), min(size - 1, high * b + b - 1))
 
 
 def _moved(field: AxisField, window: Window, size: int) -> AxisField:

@@ -181,6 +181,24 @@ STACKS = [
         ],
         id="adaptive-then-linear-upsampling",
     ),
+    # A dilated transposed convolution leaves every third unit empty; the convolution after
+    # it pads, and its last units read that padding, which cut their fields inside the input.
+    pytest.param(
+        [1, 25, 25],
+        [
+            {"type": "maxpool2d", "kernel_size": 2, "stride": 3},
+            {"type": "conv2d", "out_channels": 1, "kernel_size": 1, "stride": 2},
+            {
+                "type": "convtranspose2d",
+                "out_channels": 1,
+                "kernel_size": 2,
+                "stride": 3,
+                "dilation": 2,
+            },
+            {"type": "conv2d", "out_channels": 1, "kernel_size": 4, "stride": 2, "padding": 1},
+        ],
+        id="padding-after-a-fractional-stride",
+    ),
 ]
 
 
