@@ -420,7 +420,7 @@ def analyze(
             # Past a fractional stride, yet not followed unit by unit: said once. A merge of
             # paths that disagree has said so already.
             past = exact is not None or tables[first] is not None
-            if spec.merges:
+            if len(inputs) > 1:  # a merge of paths
                 past = why is None and (past or any(tables[i] is not None for i in inputs))
             if past:
                 averaged = True
