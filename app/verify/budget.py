@@ -98,6 +98,9 @@ def _valid_after(
     reading = [(first, last) for first, last, _ in reads if first <= last]
     if not reading:
         return (1, 0)  # no unit reads an input unit: none is valid
+    if a == 0:  # a stride of 0 (one unit upsampled): every unit reads the same ones
+        inside = all(valid[0] <= first and last <= valid[1] for first, last in reading)
+        return (0, size - 1) if inside else (1, 0)
     low = max(-((first - valid[0]) // a) for first, _ in reading)
     high = min((valid[1] - last) // a for _, last in reading)
     return (max(0, low * b), min(size - 1, high * b + b - 1))

@@ -199,6 +199,18 @@ STACKS = [
         ],
         id="padding-after-a-fractional-stride",
     ),
+    # Upsampling one unit with align_corners: a stride of 0, every output reads that unit
+    # (the check divided by the stride and failed).
+    pytest.param(
+        [1, 27, 27],
+        [
+            {"type": "maxpool2d", "kernel_size": 3, "stride": 3},
+            {"type": "conv2d", "out_channels": 1, "kernel_size": 4, "stride": 2},
+            {"type": "conv2d", "out_channels": 1, "kernel_size": 3},
+            {"type": "upsample", "scale_factor": 3, "mode": "bilinear", "align_corners": True},
+        ],
+        id="one-unit-upsampled-with-align-corners",
+    ),
 ]
 
 
