@@ -13,10 +13,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from app.core import analyze
+from app.core.errors import CnnCalcError
 from app.core.layers import LAYERS_ADAPTER
 from app.verify import VerificationStatus
 from app.verify.stacks import random_stack
@@ -310,3 +311,51 @@ def test_random_stacks_fields_match_backprop(data: st.DataObject) -> None:
     for r in v.receptive_field or []:
         if r.get("status") == "measured":
             assert r["agrees"], (shape, layers, r)
+
+
+@st.composite
+def fractional_layer(draw: st.DrawFn, d: int) -> L:
+    """A layer of the kinds that move units by a fraction of a pixel, or pad or crop them."""
+    kind = draw(st.sampled_from(["upsample", "convtranspose", "conv", "pool", "adaptive", "pad"]))
+    small = st.integers(1, 4)
+    if kind == "upsample":
+        mode = draw(st.sampled_from(["nearest", "linear" if d == 1 else "bilinear"]))
+        layer: L = {"type": "upsample", "scale_factor": draw(st.integers(2, 3)), "mode": mode}
+        if mode != "nearest":
+            layer["align_corners"] = draw(st.booleans())
+        return layer
+    if kind in ("convtranspose", "conv"):
+        return {
+            "type": f"{kind}{d}d",
+            "out_channels": 1,
+            "kernel_size": draw(small),
+            "stride": draw(st.integers(1, 3)),
+            "padding": draw(st.integers(0, 1)),
+            "dilation": draw(st.integers(1, 2)),
+        }
+    if kind == "pool":
+        pool = draw(st.sampled_from(["maxpool", "avgpool"]))
+        return {"type": f"{pool}{d}d", "kernel_size": draw(small), "stride": draw(small)}
+    if kind == "adaptive":
+        return {"type": f"adaptiveavgpool{d}d", "output_size": draw(st.integers(1, 20))}
+    return {"type": f"zeropad{d}d", "padding": draw(st.integers(0, 2))}
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_random_fractional_strides_fields_match_backprop(data: st.DataObject) -> None:
+    """Every measured field agrees after upsamplings, transposed convolutions and adaptive
+    pools in any order. Stacks of this kind, thousands at a time, found the check's false
+    failures and its crash on a stride of 0 kept above as regression cases; 40 a run here."""
+    require_torch()
+    d = data.draw(st.integers(1, 2))
+    shape = [1, *[data.draw(st.integers(8, 48))] * d]
+    layers = data.draw(st.lists(fractional_layer(d), min_size=2, max_size=5))
+    try:
+        analysis = analyze(shape, layers)
+    except CnnCalcError:
+        assume(False)  # a stack torch refuses too: tests/torch/test_differential.py
+    # Past 4,096 units a period the size is the units' average, which the check finds short.
+    assume(all(w.code != "receptive_field_average" for w in analysis.warnings))
+    _, v = check_layers(shape, layers, measure_rf=True)
+    assert v.status is VerificationStatus.PASSED, (shape, layers, v.mismatches, v.reason)
