@@ -1061,12 +1061,16 @@ def measure_graph_receptive_fields(
             y = outputs[index]
             entry: dict[str, Any]
             if g.state == "global" or rf.global_:
-                unit = _unpadded(g.fields, tuple(int(n) for n in y.shape[2:]))
-                if unit is None:
+                units = _unpadded(g.fields, tuple(int(n) for n in y.shape[2:]), samples - 1)
+                if not units:
                     entry = {"layer": index, "status": "skipped", "reason": PADDING_ONLY}
                 else:
-                    grad = _gradient(torch, x, y, [unit])
-                    entry = _judge_global(index, rf, grad[0], grad[-1])
+                    grad = _gradient(torch, x, y, units)
+                    seeing = [k for k in range(len(units)) if bool(grad[k].abs().sum() > 0)]
+                    if not seeing:
+                        entry = {"layer": index, "status": "skipped", "reason": SEES_NOTHING}
+                    else:
+                        entry = _judge_global(index, rf, grad[seeing[0]], grad[-1])
             elif g.why is not None:
                 entry = {"layer": index, "status": "skipped", "reason": g.why}
             else:
@@ -1110,19 +1114,28 @@ def _gradient(torch: ModuleType, x: Any, y: Any, units: Sequence[tuple[int, ...]
 PADDING_ONLY = "every unit reads padding on some axis"
 
 
-def _unpadded(fields: Sequence[AxisField], sizes: tuple[int, ...]) -> tuple[int, ...] | None:
-    """A unit whose windows read no padding (the middle of ``AxisField.valid``), or ``None``.
+SEES_NOTHING = "no unit chosen depends on any input pixel (an empty phase)"
 
-    Without a known valid range on an axis (after a fractional stride), its centre unit.
+
+def _unpadded(
+    fields: Sequence[AxisField], sizes: tuple[int, ...], count: int
+) -> list[tuple[int, ...]]:
+    """Up to ``count`` units whose windows read no padding; none when there is none.
+
+    From the middle of ``AxisField.valid`` on, one more each time along every axis (without
+    a known valid range on an axis, from its centre unit). Several, because a unit
+    of an empty phase (a strided transposed convolution's inserted zeros) sees no pixel,
+    and through a multiplication hides what the other factor sees.
     """
-    unit: list[int] = []
+    ranges: list[range] = []
     for field, n in zip(fields, sizes, strict=True):
         low, high = (0, n - 1) if field.valid is None else field.valid
         low, high = max(low, 0), min(high, n - 1)
         if low > high:
-            return None
-        unit.append((low + high) // 2)
-    return tuple(unit)
+            return []
+        ranges.append(range((low + high) // 2, high + 1))
+    width = min(count, max(len(r) for r in ranges))
+    return [tuple(r[min(t, len(r) - 1)] for r in ranges) for t in range(width)]
 
 
 def _sees_all(unit: Any, whole: Any) -> bool:
@@ -1258,7 +1271,7 @@ def _judge(
     which a unit's own window need not have: a measured unit whose field touches the input's
     border may be cut by it. Such a unit is left out of ``jump`` (two others a whole number
     of periods apart stand in for the main unit and its partner), and ``size`` on that axis
-    is then only bounded.
+    is then only bounded; so is every axis's when a measured unit sees no pixel at all.
     """
     main = edges[0]
     calculated = {"size": rf.size, "jump": rf.jump, "start": rf.start, "padding": rf.padding}
@@ -1269,6 +1282,10 @@ def _judge(
     ]
     measured["size"] = sizes
     size_exact = list(plan.whole_period)
+    if len(extents) > 1 and any(all(e is None for e in row) for row in edges[: plan.width]):
+        # A unit that sees no pixel (an empty phase on one axis) hides its other axes: the
+        # units measured there need not span a whole period any more.
+        size_exact = [False] * len(extents)
     jumps: list[Fraction | None] = []
     for axis, n in enumerate(extents):
         units = [(sample[axis], e[axis]) for sample, e in zip(plan.samples, edges, strict=True)]

@@ -152,6 +152,32 @@ def test_squeeze_excitation_is_measured_global_after_the_gate() -> None:
     assert _measured(v, "features")["measured"]["global"] is False
 
 
+def test_a_gate_times_a_unit_of_an_empty_phase_is_still_measured_global() -> None:
+    """By hand: the transposed convolution (kernel 1 along H, stride 2) writes only the even
+    rows, so an odd row's unit is 0 in the measuring copy (biases 0), and the product's
+    gradient there is 0 whatever the gate sees; the check measures a unit that sees pixels
+    (a random graph once failed on it, ``global`` measured false)."""
+    require_torch()
+    layers: list[Layer] = [
+        {
+            "type": "convtranspose2d",
+            "out_channels": 2,
+            "kernel_size": [1, 5],
+            "stride": 2,
+            "padding": 2,
+            "id": "up",
+        },
+        {"type": "adaptiveavgpool2d", "output_size": 1},
+        {"type": "conv2d", "out_channels": 2, "kernel_size": 1},
+        {"type": "sigmoid", "id": "gate"},
+        {"type": "mul", "inputs": ["up", "gate"], "id": "product"},
+    ]
+    _, _, v = _check([2, 12, 11], layers)
+    assert v.status is VerificationStatus.PASSED, (v.mismatches, v.reason)
+    product = _measured(v, "product")
+    assert (product["compared"], product["measured"]) == (["global"], {"global": True})
+
+
 def test_paths_that_disagree_on_centre_are_compared_as_their_hull() -> None:
     require_torch()
     # A 3×3 convolution centred on each unit, and one whose window starts two columns left:

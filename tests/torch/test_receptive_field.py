@@ -212,6 +212,21 @@ STACKS = [
         ],
         id="one-unit-upsampled-with-align-corners",
     ),
+    # Odd rows read nothing (kernel 1, stride 2 along H): a unit there sees no pixel at all,
+    # which hides what it reads along W; the widest along W (3) may go unmeasured.
+    pytest.param(
+        [2, 12, 11],
+        [
+            {
+                "type": "convtranspose2d",
+                "out_channels": 2,
+                "kernel_size": [1, 5],
+                "stride": 2,
+                "padding": 2,
+            }
+        ],
+        id="an-empty-phase-hides-the-other-axis",
+    ),
 ]
 
 
