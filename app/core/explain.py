@@ -264,18 +264,23 @@ def _merge_field_steps(
     if moved is None or rf.global_:
         return _field_steps_for_rf(report, step, lang, None)
     names = axis_names(len(rf.size))
-    kept = [axis for axis in range(len(rf.size)) if axis != moved]
-    keys = [num(rf.size[axis]) for axis in kept]
-    steps = [
+    steps = _kept_steps(rf, [axis for axis in range(len(rf.size)) if axis != moved], lang)
+    size = num(rf.size[moved])
+    steps.append(ExplanationStep(say("rf_moved", lang, axis=names[moved]), f"r = {size}"))
+    return steps
+
+
+def _kept_steps(rf: ReceptiveField, axes: Sequence[int], lang: Lang) -> list[ExplanationStep]:
+    """The field kept along ``axes``, one step per group of axes of the same size."""
+    names = axis_names(len(rf.size))
+    keys = [num(rf.size[axis]) for axis in axes]
+    return [
         ExplanationStep(
-            say("rf_kept", lang, axes=join_axes([names[kept[a]] for a in group], lang)),
+            say("rf_kept", lang, axes=join_axes([names[axes[a]] for a in group], lang)),
             f"r = {keys[group[0]]}",
         )
         for group in group_axes(keys)
     ]
-    size = num(rf.size[moved])
-    steps.append(ExplanationStep(say("rf_moved", lang, axis=names[moved]), f"r = {size}"))
-    return steps
 
 
 def _field_steps_for_rf(
@@ -301,14 +306,7 @@ def _field_steps_for_rf(
         ]
     windows = step.windows
     if windows is None or len(windows) != len(rf.size):
-        keys = [num(size) for size in rf.size]
-        return [
-            ExplanationStep(
-                say("rf_kept", lang, axes=join_axes([names[a] for a in group], lang)),
-                f"r = {keys[group[0]]}",
-            )
-            for group in group_axes(keys)
-        ]
+        return _kept_steps(rf, range(len(rf.size)), lang)
     steps: list[ExplanationStep] = []
     per_axis: list[
         tuple[
